@@ -1,0 +1,35 @@
+package dev.kavach.api;
+
+/**
+ * The entry point of a backend, found by {@link java.util.ServiceLoader}: declare it with
+ * {@code provides dev.kavach.api.BackendProvider with ...} in {@code module-info.java} and in
+ * {@code META-INF/services/dev.kavach.api.BackendProvider}. Needs a public no-argument constructor that
+ * does no work: probing and creating happen in the methods below, where failures are reported per backend.
+ *
+ * <p>New methods are only ever added with default implementations.
+ */
+public interface BackendProvider {
+    /** Describes the backend; must be cheap and must not touch the host. */
+    BackendInfo info();
+
+    /** Shorthand for {@code info().id()}. */
+    default String id() {
+        return info().id();
+    }
+
+    /**
+     * Checks whether this host can run the backend with the given settings. Reports every check, passed
+     * or failed, each failure with its fix. Must not throw for a missing prerequisite: that is a failed
+     * check. Should finish in well under a second.
+     */
+    Availability probe(BackendContext context);
+
+    /**
+     * Creates a sandbox backend instance. The host calls this only after {@link #probe} reported the
+     * backend available, and calls {@link SandboxBackend#start()} before the first exec.
+     *
+     * @throws BackendUnavailableException if the host changed since the probe
+     * @throws ConfigurationException      if a setting is invalid
+     */
+    SandboxBackend create(BackendContext context);
+}

@@ -1,0 +1,36 @@
+package dev.kavach.api;
+
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/** A backend cannot run on this host; {@link #availability()} lists every failed prerequisite with its fix. */
+public class BackendUnavailableException extends KavachException {
+    private static final long serialVersionUID = 1L;
+    private final transient Availability availability;
+
+    public BackendUnavailableException(String backendId, Availability availability, List<String> availableIds) {
+        super(message(backendId, availability, availableIds), fixes(availability));
+        this.availability = requireNonNull(availability, "availability is null");
+    }
+
+    public Availability availability() {
+        return availability;
+    }
+
+    private static String message(String backendId, Availability availability, List<String> availableIds) {
+        StringBuilder text = new StringBuilder("backend '").append(backendId).append("' is unavailable on this host");
+        for (ProbeCheck problem : availability.problems()) {
+            text.append("\n  - ").append(problem.name()).append(": ").append(problem.detail());
+            if (!problem.fix().isEmpty()) {
+                text.append(" (fix: ").append(problem.fix()).append(')');
+            }
+        }
+        text.append("\n  available backends: ").append(availableIds.isEmpty() ? "none" : String.join(", ", availableIds));
+        return text.toString();
+    }
+
+    private static String fixes(Availability availability) {
+        return String.join("; ", availability.problems().stream().map(ProbeCheck::fix).filter(f -> !f.isEmpty()).toList());
+    }
+}

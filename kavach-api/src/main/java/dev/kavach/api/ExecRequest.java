@@ -1,0 +1,116 @@
+package dev.kavach.api;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One command to run in a sandbox.
+ *
+ * @param command the argument vector or an explicit shell script
+ * @param stdin   bytes fed to the command's standard input, then closed; empty for none
+ * @param env     the command's complete environment: the host's is never inherited implicitly
+ * @param workdir the working directory, as a path the sandbox understands; {@code null} for the
+ *                backend's default (a private scratch directory)
+ * @param policy  what the sandbox must enforce
+ * @param timeout overrides {@code policy.timeout()} when not {@code null}
+ */
+public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+    public ExecRequest {
+        requireNonNull(command, "command is null");
+        stdin = stdin == null ? new byte[0] : stdin.clone();
+        env = Map.copyOf(requireNonNull(env, "env is null"));
+        requireNonNull(policy, "policy is null");
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String key = e.getKey();
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0 || e.getValue().indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("invalid environment variable '" + key.replace('\0', '?')
+                        + "': names must be non-empty without '=' or NUL, values without NUL");
+            }
+        }
+        if (workdir != null && (workdir.isEmpty() || workdir.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("workdir must be a non-empty path without NUL bytes");
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+    }
+
+    /** Runs {@code argv} exactly as given, with the {@code basic} policy and an empty environment. */
+    public static ExecRequest of(String... argv) {
+        return of(List.of(argv));
+    }
+
+    public static ExecRequest of(List<String> argv) {
+        return new ExecRequest(new Command.Argv(argv), null, Map.of(), null, SandboxPolicy.basic(), null);
+    }
+
+    /** Runs {@code script} with {@code /bin/sh -c}. */
+    public static ExecRequest shell(String script) {
+        return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, SandboxPolicy.basic(), null);
+    }
+
+    @Override
+    public byte[] stdin() {
+        return stdin.clone();
+    }
+
+    /** The timeout that applies: {@link #timeout()} if set, else the policy's. */
+    public Duration effectiveTimeout() {
+        return timeout != null ? timeout : policy.timeout();
+    }
+
+    public Optional<String> workdirOptional() {
+        return Optional.ofNullable(workdir);
+    }
+
+    public ExecRequest withStdin(byte[] value) {
+        return new ExecRequest(command, value, env, workdir, policy, timeout);
+    }
+
+    public ExecRequest withEnv(Map<String, String> value) {
+        return new ExecRequest(command, stdin, value, workdir, policy, timeout);
+    }
+
+    /** Adds or replaces one environment variable. */
+    public ExecRequest withEnv(String name, String value) {
+        Map<String, String> merged = new TreeMap<>(env);
+        merged.put(name, value);
+        return withEnv(merged);
+    }
+
+    public ExecRequest withWorkdir(String value) {
+        return new ExecRequest(command, stdin, env, value, policy, timeout);
+    }
+
+    public ExecRequest withPolicy(SandboxPolicy value) {
+        return new ExecRequest(command, stdin, env, workdir, value, timeout);
+    }
+
+    public ExecRequest withTimeout(Duration value) {
+        return new ExecRequest(command, stdin, env, workdir, policy, value);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ExecRequest other && command.equals(other.command) && Arrays.equals(stdin, other.stdin)
+                && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
+                && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(command, Arrays.hashCode(stdin), env, workdir, policy, timeout);
+    }
+
+    @Override
+    public String toString() {
+        return "ExecRequest[command=" + command + ", stdin=" + stdin.length + " bytes, env=" + env.keySet()
+                + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout + "]";
+    }
+}

@@ -1,0 +1,7 @@
+package dev.kavach.api;
+
+/** The two output streams of a command. */
+public enum StdStream {
+    STDOUT,
+    STDERR
+}
