@@ -5,4 +5,10 @@
 module dev.kavach.backend.sev {
     requires dev.kavach.api;
     requires static org.slf4j;
+    requires java.net.http;
+
+    exports dev.kavach.backend.sev.attestation;
+    exports dev.kavach.backend.sev.attestation.cli;
+
+    provides dev.kavach.api.CommandExtension with dev.kavach.backend.sev.attestation.cli.AttestCommand;
 }

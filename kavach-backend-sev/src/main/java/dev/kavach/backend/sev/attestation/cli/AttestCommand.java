@@ -1,0 +1,286 @@
+package dev.kavach.backend.sev.attestation.cli;
+
+import dev.kavach.api.Attestation.Check;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.CommandExtension;
+import dev.kavach.api.KavachException;
+import dev.kavach.backend.sev.attestation.AppraisalPolicy;
+import dev.kavach.backend.sev.attestation.AttestationReport;
+import dev.kavach.backend.sev.attestation.AttestationResult;
+import dev.kavach.backend.sev.attestation.AttestationSettings;
+import dev.kavach.backend.sev.attestation.CertificateFiles;
+import dev.kavach.backend.sev.attestation.CertificateStore;
+import dev.kavach.backend.sev.attestation.KdsClient;
+import dev.kavach.backend.sev.attestation.ReportVerifier;
+import dev.kavach.backend.sev.attestation.SevGeneration;
+import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
+import dev.kavach.backend.sev.attestation.VekCertificate;
+import dev.kavach.backend.sev.attestation.VekChain;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code kavach attest}: verify an SEV-SNP attestation report ({@code verify}) or decode one
+ * ({@code show}). Exit codes of {@code verify}: 0 every check passed, 1 a check failed (each is listed),
+ * 2 unusable input (missing file, bad hex, unparseable report, certificates not found).
+ */
+public final class AttestCommand implements CommandExtension {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int UNUSABLE = 2;
+
+    private static final String USAGE = """
+            Usage: kavach attest verify --report FILE [options]
+                   kavach attest show --report FILE [--generation milan|genoa|turin] [--vcek FILE] [--json]
+
+            verify: checks the report's ECDSA signature, the VCEK/VLEK <- ASK/ASVK <- ARK chain (ARK pinned
+            to AMD's Milan, Genoa or Turin root), the VEK's TCB and hwID against the report, and the policy:
+              --report FILE               the 1184-byte report (binary)
+              --vcek FILE                 the VCEK or VLEK (DER or PEM); else looked up in the cert dir / KDS
+              --chain FILE                ASK (or ASVK) and ARK, PEM (AMD's cert_chain); else cert dir / KDS
+              --cert-dir DIR              certificate cache (default: setting attestation.cert-dir)
+              --kds                       fetch missing certificates from AMD KDS and cache them
+              --expect-measurement HEX    accepted MEASUREMENT (96 hex digits); repeatable
+              --report-data HEX           required REPORT_DATA, up to 64 bytes (zero-padded)
+              --host-data HEX             required HOST_DATA, up to 32 bytes (zero-padded)
+              --min-tcb NAME=SPL          minimum TCB component (boot_loader, tee, snp, microcode, fmc); repeatable
+              --min-guest-svn N           minimum GUEST_SVN
+              --max-vmpl N                highest VMPL accepted (0..3, default 3)
+              --allow-debug               accept a guest policy that allows debugging
+              --allow-migration-agent     accept a guest policy that allows a migration agent
+              --forbid-smt                reject a guest policy that allows SMT
+              --id-key-digest HEX         accepted ID_KEY_DIGEST; repeatable
+              --author-key-digest HEX     accepted AUTHOR_KEY_DIGEST; repeatable
+              --at ISO-INSTANT            judge certificate validity at this time (e.g. 2025-06-01T00:00:00Z)
+              --json                      machine-readable output
+            Exit: 0 all checks passed, 1 a check failed, 2 unusable input.
+            """;
+
+    @Override
+    public String name() {
+        return "attest";
+    }
+
+    @Override
+    public String summary() {
+        return "verify or decode an AMD SEV-SNP attestation report";
+    }
+
+    @Override
+    public String backendId() {
+        return "sev";
+    }
+
+    @Override
+    public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+        if (args.isEmpty()) {
+            err.print(USAGE);
+            return UNUSABLE;
+        }
+        if (args.contains("--help") || args.contains("-h") || args.get(0).equals("help")) {
+            out.print(USAGE);
+            return OK;
+        }
+        boolean json = args.contains("--json");
+        try {
+            return switch (args.get(0)) {
+                case "verify" -> verify(args.subList(1, args.size()), context, out);
+                case "show" -> show(args.subList(1, args.size()), out);
+                default -> throw new UsageException("unknown subcommand '" + args.get(0) + "': expected verify or show");
+            };
+        } catch (UsageException e) {
+            return unusable(e.getMessage(), "", json, out, err);
+        } catch (KavachException e) {
+            return unusable(e.getMessage(), e.fix(), json, out, err);
+        }
+    }
+
+    private static int unusable(String message, String fix, boolean json, PrintStream out, PrintStream err) {
+        err.println("kavach attest: " + message + (fix.isEmpty() ? "" : "\n  fix: " + fix));
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("error", message);
+            m.put("fix", fix);
+            m.put("exit_code", UNUSABLE);
+            out.print(JsonWriter.write(m));
+        }
+        return UNUSABLE;
+    }
+
+    private int verify(List<String> args, BackendContext context, PrintStream out) {
+        CommandLine cl = CommandLine.parse(args,
+                Set.of("--report", "--vcek", "--chain", "--cert-dir", "--expect-measurement", "--report-data", "--host-data", "--min-tcb",
+                        "--min-guest-svn", "--max-vmpl", "--id-key-digest", "--author-key-digest", "--at"),
+                Set.of("--expect-measurement", "--min-tcb", "--id-key-digest", "--author-key-digest"),
+                Set.of("--allow-debug", "--allow-migration-agent", "--forbid-smt", "--kds", "--json"));
+        Path reportFile = Path.of(cl.required("--report"));
+        AttestationReport report = AttestationReport.parse(readFile(reportFile, "report"));
+        AppraisalPolicy policy = policy(cl);
+        Clock clock = cl.value("--at").map(AttestCommand::instant).map(i -> Clock.fixed(i, ZoneOffset.UTC)).orElse(Clock.systemUTC());
+
+        AttestationSettings settings = AttestationSettings.from(context.settings(), context.stateDir());
+        Path certDir = cl.value("--cert-dir").map(Path::of).orElse(settings.certDir());
+        KdsClient kds = cl.flag("--kds") || settings.kdsEnabled() ? KdsClient.from(settings) : null;
+        Optional<X509Certificate> vek = cl.value("--vcek").map(p -> CertificateFiles.readOne(existing(Path.of(p), "VCEK/VLEK")));
+        List<X509Certificate> chain = cl.value("--chain").map(p -> CertificateFiles.read(existing(Path.of(p), "certificate chain"))).orElse(List.of());
+        VekChain vekChain = new CertificateStore(certDir, kds).chainFor(report, vek, chain);
+
+        AttestationResult result = new SnpAttestationVerifier(new ReportVerifier(clock)).verify(report, vekChain, policy);
+        if (cl.flag("--json")) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("report", reportFile.toString());
+            m.put("verified", result.passed());
+            m.put("generation", result.generation().map(SevGeneration::kdsName).orElse(null));
+            m.put("claims", new LinkedHashMap<>(result.claims()));
+            List<Object> checks = new ArrayList<>();
+            for (Check c : result.checks()) {
+                Map<String, Object> cm = new LinkedHashMap<>();
+                cm.put("name", c.name());
+                cm.put("passed", c.passed());
+                cm.put("detail", c.detail());
+                checks.add(cm);
+            }
+            m.put("checks", checks);
+            out.print(JsonWriter.write(m));
+        } else {
+            out.println("report " + reportFile + ": version " + report.version() + ", signed by " + report.signingKey() + ", "
+                    + result.layout().kdsName());
+            for (Check c : result.checks()) {
+                out.println("  " + (c.passed() ? "PASS " : "FAIL ") + c.name() + ": " + c.detail());
+            }
+            List<Check> failures = result.failures();
+            out.println(failures.isEmpty() ? "VERIFIED: all " + result.checks().size() + " checks passed"
+                    : "NOT VERIFIED: " + failures.size() + " of " + result.checks().size() + " checks failed: "
+                    + String.join(", ", failures.stream().map(Check::name).toList()));
+        }
+        return result.passed() ? OK : FAILED;
+    }
+
+    private static AppraisalPolicy policy(CommandLine cl) {
+        AppraisalPolicy.Builder b = AppraisalPolicy.builder();
+        try {
+            cl.all("--expect-measurement").forEach(b::expectMeasurement);
+            cl.all("--id-key-digest").forEach(b::acceptIdKeyDigest);
+            cl.all("--author-key-digest").forEach(b::acceptAuthorKeyDigest);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        cl.value("--report-data").ifPresent(h -> b.reportData(padded(hex("--report-data", h), 64, "--report-data")));
+        cl.value("--host-data").ifPresent(h -> b.hostData(padded(hex("--host-data", h), 32, "--host-data")));
+        for (String spec : cl.all("--min-tcb")) {
+            int eq = spec.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--min-tcb '" + spec + "' must be NAME=SPL, e.g. snp=8");
+            }
+            try {
+                b.minimumTcb(spec.substring(0, eq), Integer.parseInt(spec.substring(eq + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--min-tcb '" + spec + "': " + e.getMessage());
+            }
+        }
+        cl.value("--min-guest-svn").ifPresent(v -> b.minimumGuestSvn(number("--min-guest-svn", v, 0, 0xFFFF_FFFFL)));
+        cl.value("--max-vmpl").ifPresent(v -> b.maxVmpl((int) number("--max-vmpl", v, 0, 3)));
+        b.allowDebug(cl.flag("--allow-debug"));
+        b.allowMigrationAgent(cl.flag("--allow-migration-agent"));
+        if (cl.flag("--forbid-smt")) {
+            b.allowSmt(false);
+        }
+        return b.build();
+    }
+
+    private int show(List<String> args, PrintStream out) {
+        CommandLine cl = CommandLine.parse(args, Set.of("--report", "--generation", "--vcek"), Set.of(), Set.of("--json"));
+        Path reportFile = Path.of(cl.required("--report"));
+        AttestationReport report = AttestationReport.parse(readFile(reportFile, "report"));
+        SevGeneration layout;
+        String basis;
+        if (cl.value("--generation").isPresent()) {
+            String g = cl.value("--generation").get();
+            layout = SevGeneration.byName(g).orElseThrow(() -> new UsageException("--generation '" + g + "': expected milan, genoa or turin"));
+            basis = "--generation";
+        } else if (cl.value("--vcek").isPresent()) {
+            VekCertificate vek = new VekCertificate(CertificateFiles.readOne(existing(Path.of(cl.value("--vcek").get()), "VCEK/VLEK")));
+            layout = vek.productName().flatMap(SevGeneration::byProductName).orElse(SevGeneration.MILAN);
+            basis = "VEK product name " + vek.productName().orElse("(none)");
+        } else if (report.generationFromCpuid().isPresent()) {
+            layout = report.generationFromCpuid().get();
+            basis = "report CPUID";
+        } else {
+            layout = SevGeneration.MILAN;
+            basis = "assumed: a version " + report.version() + " report names no CPU; Milan and Genoa share this layout, pass --generation turin for Turin";
+        }
+        Map<String, Object> fields = ReportFields.describe(report, layout, basis);
+        out.print(cl.flag("--json") ? JsonWriter.write(fields) : ReportFields.text(fields));
+        return OK;
+    }
+
+    private static Path existing(Path file, String what) {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException(what + " file " + file + " does not exist or is not a file");
+        }
+        return file;
+    }
+
+    private static byte[] readFile(Path file, String what) {
+        try {
+            return Files.readAllBytes(existing(file, what));
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + what + " file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static Instant instant(String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new UsageException("--at '" + text + "' is not an ISO-8601 instant such as 2025-06-01T00:00:00Z");
+        }
+    }
+
+    private static byte[] hex(String option, String text) {
+        String t = text.trim();
+        if (t.startsWith("0x") || t.startsWith("0X")) {
+            t = t.substring(2);
+        }
+        try {
+            return HexFormat.of().parseHex(t);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + " '" + text + "' is not hex (an even number of 0-9a-f digits)");
+        }
+    }
+
+    private static byte[] padded(byte[] value, int length, String option) {
+        if (value.length > length) {
+            throw new UsageException(option + " is " + value.length + " bytes; at most " + length + " allowed");
+        }
+        return Arrays.copyOf(value, length);
+    }
+
+    private static long number(String option, String text, long min, long max) {
+        try {
+            long v = Long.parseLong(text.trim());
+            if (v < min || v > max) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " '" + text + "' must be an integer in " + min + ".." + max);
+        }
+    }
+}
