@@ -2,4 +2,6 @@
 module dev.kavach.backend.process {
     requires dev.kavach.api;
     requires static org.slf4j;
+
+    provides dev.kavach.api.BackendProvider with dev.kavach.backend.process.ProcessBackendProvider;
 }

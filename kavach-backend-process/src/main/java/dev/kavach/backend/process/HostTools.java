@@ -1,0 +1,86 @@
+package dev.kavach.backend.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Looks up executables and asks tools for their versions; used once per probe or backend, never per exec. */
+final class HostTools {
+    private HostTools() {
+    }
+
+    /** Resolves a bare name on {@code path} (a PATH value), or checks an absolute or relative path. */
+    static Optional<Path> find(String nameOrPath, String path) {
+        if (nameOrPath.contains("/")) {
+            Path candidate = Path.of(nameOrPath);
+            return Files.isRegularFile(candidate) && Files.isExecutable(candidate) ? Optional.of(candidate.toAbsolutePath()) : Optional.empty();
+        }
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, nameOrPath);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The host's PATH, or a standard one when unset: used only to find Kavach's own tools. */
+    static String hostPath() {
+        String path = System.getenv("PATH");
+        return path == null || path.isBlank() ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path + ":/usr/sbin:/sbin";
+    }
+
+    /** Runs a short tool invocation and returns its first output line, or empty on any failure. */
+    static Optional<String> firstLine(List<String> argv) {
+        return run(argv).map(Run::firstLine);
+    }
+
+    /** What a short tool invocation did: exit status and combined output. */
+    record Run(int exitCode, String output) {
+        String firstLine() {
+            int newline = output.indexOf('\n');
+            return newline < 0 ? output : output.substring(0, newline);
+        }
+    }
+
+    /** Runs a short tool invocation (bounded to 5 seconds), or empty when it could not run. */
+    static Optional<Run> run(List<String> argv) {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readNBytes(4096);
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return Optional.empty();
+            }
+            return Optional.of(new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8).strip()));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** Reads a small file, or empty when it cannot be read. */
+    static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static boolean isRoot() {
+        return read(Path.of("/proc/self/status")).map(status -> status.lines()
+                .filter(line -> line.startsWith("Uid:")).findFirst()
+                .map(line -> line.split("\\s+")[1].equals("0")).orElse(false)).orElse(false);
+    }
+}

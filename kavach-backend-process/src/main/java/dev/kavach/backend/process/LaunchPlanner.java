@@ -1,0 +1,254 @@
+package dev.kavach.backend.process;
+
+import dev.kavach.api.Enforcement;
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.PolicyNotEnforceableException;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.SeccompProfile;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Turns a request and its policy into a {@link LaunchPlan}, refusing with a
+ * {@link PolicyNotEnforceableException} whatever this host cannot enforce. Pure: reads only facts cached
+ * when the backend started, so planning costs microseconds and {@code --dry-run} shows the real argv.
+ */
+final class LaunchPlanner {
+    private static final String INSTALL_BWRAP = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)";
+
+    private final ProcessBackendSettings settings;
+    private final HostFacts facts;
+    private final KavachCgroups cgroups;
+    private final Map<SeccompProfile, Path> seccompFiles;
+    private final Map<String, String> inheritedEnv;
+
+    LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.facts = requireNonNull(facts, "facts is null");
+        this.cgroups = requireNonNull(cgroups, "cgroups is null");
+        this.seccompFiles = Map.copyOf(seccompFiles);
+        Map<String, String> inherited = new HashMap<>();
+        for (String name : settings.inheritEnv()) {
+            String value = System.getenv(name);
+            if (value != null) {
+                inherited.put(name, value);
+            }
+        }
+        this.inheritedEnv = Map.copyOf(inherited);
+    }
+
+    /** Whether the policy asks for anything only namespaces (and bubblewrap or unshare) can give. */
+    static boolean needsNamespaces(SandboxPolicy policy) {
+        return !policy.network() || policy.readOnlyRoot() || policy.seccomp() != SeccompProfile.NONE;
+    }
+
+    /** The environment the command sees: inherited names, then the request's, then a default PATH. */
+    Map<String, String> environment(ExecRequest request) {
+        Map<String, String> env = new HashMap<>(inheritedEnv);
+        env.putAll(request.env());
+        env.putIfAbsent("PATH", settings.defaultPath());
+        return env;
+    }
+
+    /**
+     * Plans one exec.
+     *
+     * @param request the request
+     * @param execId  a name for the exec's cgroups, unique among running execs
+     * @param workdir the host directory the command runs in (the request's, or a fresh scratch directory)
+     */
+    LaunchPlan plan(ExecRequest request, String execId, Path workdir) {
+        SandboxPolicy policy = request.policy();
+        List<Enforcement> enforcement = new ArrayList<>();
+        List<String> command = request.command().argv();
+        List<String> inner;
+        boolean pidNamespace = false;
+        String seccompFile = null;
+
+        if (needsNamespaces(policy)) {
+            Launcher launcher = chooseLauncher(policy);
+            pidNamespace = true;
+            if (launcher == Launcher.BWRAP) {
+                if (policy.seccomp() != SeccompProfile.NONE) {
+                    seccompFile = seccompFiles.get(policy.seccomp()).toString();
+                }
+                inner = bwrapArgv(policy, workdir, seccompFile != null, command);
+                enforcement.add(new Enforcement("namespaces", "bubblewrap " + facts.bwrapVersion().replace("bubblewrap ", "")
+                        + ": new pid, mount, ipc, uts" + (policy.network() ? "" : ", net") + " and (where needed) user namespaces"));
+                enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
+                        : "empty network namespace: no interface but its own loopback, so no host or outside address is reachable"));
+                enforcement.add(new Enforcement("filesystem", (policy.readOnlyRoot() ? "read-only bind of / " : "writable bind of / ")
+                        + "with a private tmpfs /tmp, fresh /proc and /dev, and a writable bind of the work directory " + workdir));
+                enforcement.add(new Enforcement("hygiene", "bwrap --cap-drop ALL --new-session --die-with-parent; no_new_privs; "
+                        + "only fds 0-2 inherited; environment replaced by the request's"));
+                if (seccompFile != null) {
+                    enforcement.add(new Enforcement("seccomp", "classic BPF filter '" + policy.seccomp().name().toLowerCase()
+                            + "' built by Kavach (x86_64 arch check, x32 blocked, " + SeccompProgram.deniedCount(policy.seccomp())
+                            + " syscalls denied with EPERM" + (policy.seccomp() == SeccompProfile.STRICT ? ", clone namespace flags and "
+                            + "socket families beyond unix/inet/inet6/netlink denied, clone3 -> ENOSYS" : "") + ") via bwrap --seccomp"));
+                }
+            } else {
+                inner = unshareArgv(policy, command);
+                enforcement.add(new Enforcement("namespaces", "unshare: new pid, mount, ipc, uts" + (policy.network() ? "" : ", net")
+                        + (facts.root() ? "" : ", user") + " namespaces; killed with its parent (--kill-child)"));
+                enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
+                        : "empty network namespace with its loopback down"));
+                enforcement.add(new Enforcement("hygiene", "only fds 0-2 inherited; environment replaced by the request's"));
+            }
+        } else {
+            inner = command;
+        }
+
+        cgroups.checkEnforceable(policy);
+        CgroupPlan cgroup = null;
+        boolean limits = policy.memoryMiB() > 0 || policy.maxPids() > 0 || policy.cpus() > 0;
+        // With a PID namespace, killing its init kills the tree; a cgroup is then only needed for limits.
+        if (limits || !pidNamespace && cgroups.canTrackTree()) {
+            cgroup = cgroups.plan(execId, policy);
+            enforcement.addAll(cgroup.enforcement());
+        }
+        if (pidNamespace) {
+            enforcement.add(new Enforcement("timeout", "SIGKILL of the PID namespace's init, which takes every process in it along"
+                    + (cgroup != null ? ", then of every member of the exec's cgroup" : "")));
+        } else if (cgroup != null) {
+            enforcement.add(new Enforcement("timeout", new ExecCgroup(cgroup.v2Dir(), cgroup.v1Dirs()).killMechanism()));
+        } else {
+            enforcement.add(new Enforcement("timeout", "SIGKILL of the process and its descendants as listed by the kernel; "
+                    + "processes that re-parent themselves away escape (no writable cgroup on this host)"));
+        }
+
+        OptionalLong openFiles = OptionalLong.empty();
+        OptionalLong fileSizeBlocks = OptionalLong.empty();
+        if (policy.maxOpenFiles() > 0) {
+            openFiles = OptionalLong.of(policy.maxOpenFiles());
+            enforcement.add(new Enforcement("open-files", "rlimit RLIMIT_NOFILE=" + policy.maxOpenFiles() + " (soft and hard)"));
+        }
+        if (policy.maxFileSizeBytes() > 0) {
+            // POSIX ulimit -f counts 512-byte blocks: round down so the limit is never looser than asked.
+            long blocks = policy.maxFileSizeBytes() / 512;
+            fileSizeBlocks = OptionalLong.of(blocks);
+            enforcement.add(new Enforcement("file-size", "rlimit RLIMIT_FSIZE=" + blocks * 512 + " bytes (soft and hard)"));
+        }
+        enforcement.add(new Enforcement("output", policy.outputLimitBytes() == 0 ? "unbounded (policy output limit 0)"
+                : policy.outputLimitBytes() + " bytes kept per stream; the rest drained, counted and dropped"));
+
+        List<String> procs = cgroup == null ? List.of() : cgroup.procsFiles();
+        List<String> argv;
+        if (procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null && pidNamespace) {
+            argv = inner; // bwrap or unshare straight away: nothing for the launcher step to do
+        } else {
+            argv = LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()),
+                    openFiles, fileSizeBlocks, seccompFile, procs, inner);
+        }
+        return new LaunchPlan(argv, environment(request), workdir, cgroup, pidNamespace, enforcement);
+    }
+
+    private enum Launcher { BWRAP, UNSHARE }
+
+    private Launcher chooseLauncher(SandboxPolicy policy) {
+        List<String> needs = new ArrayList<>();
+        if (policy.readOnlyRoot()) {
+            needs.add("a read-only root");
+        }
+        if (policy.seccomp() != SeccompProfile.NONE) {
+            needs.add("seccomp profile " + policy.seccomp().name().toLowerCase());
+        }
+        boolean bwrapNeeded = !needs.isEmpty();
+        if (policy.seccomp() != SeccompProfile.NONE && (!facts.seccomp() || !facts.x86_64())) {
+            throw new PolicyNotEnforceableException("seccomp profile " + policy.seccomp().name().toLowerCase()
+                    + " cannot be enforced: " + (!facts.seccomp() ? "the kernel has no seccomp support" : "Kavach's seccomp programs exist for x86_64 only, this is " + System.getProperty("os.arch"))
+                    + "; the command was not started", "use seccomp none on this host, or run on an x86_64 Linux kernel with seccomp");
+        }
+        switch (settings.launcher()) {
+            case BWRAP -> {
+                requireBwrap("kavach.backends.process.launcher = bwrap");
+                return Launcher.BWRAP;
+            }
+            case UNSHARE -> {
+                if (bwrapNeeded) {
+                    throw new PolicyNotEnforceableException("the policy needs " + String.join(" and ", needs)
+                            + ", which the unshare launcher cannot provide; the command was not started",
+                            "set kavach.backends.process.launcher = auto or bwrap (and " + INSTALL_BWRAP + "), or relax the policy");
+                }
+                requireUnshare();
+                return Launcher.UNSHARE;
+            }
+            default -> {
+                if (facts.bwrapUsable()) {
+                    return Launcher.BWRAP;
+                }
+                if (bwrapNeeded) {
+                    requireBwrap("the policy needs " + String.join(" and ", needs));
+                }
+                requireUnshare();
+                return Launcher.UNSHARE;
+            }
+        }
+    }
+
+    private void requireBwrap(String why) {
+        if (facts.bwrap().isEmpty()) {
+            throw new PolicyNotEnforceableException(why + ", but bubblewrap ('" + settings.bwrap()
+                    + "') is not installed; the command was not started", INSTALL_BWRAP + ", or set kavach.backends.process.bwrap to its path");
+        }
+        if (!facts.bwrapWorks()) {
+            throw new PolicyNotEnforceableException(why + ", but bubblewrap at " + facts.bwrap().get() + " cannot create namespaces here ("
+                    + facts.bwrapError() + "); the command was not started",
+                    "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0), or run Kavach as root");
+        }
+    }
+
+    private void requireUnshare() {
+        if (facts.unshare().isEmpty()) {
+            throw new PolicyNotEnforceableException("the policy needs namespaces (no network or process isolation), but neither bubblewrap nor unshare is available; "
+                    + "the command was not started", INSTALL_BWRAP + ", or install util-linux for unshare");
+        }
+        if (!facts.root() && !facts.userNamespaces().ok()) {
+            throw new PolicyNotEnforceableException("the policy needs namespaces, but this user may not create user namespaces ("
+                    + facts.userNamespaces().detail() + "); the command was not started",
+                    "sysctl kernel.unprivileged_userns_clone=1 (and user.max_user_namespaces > 0), or run Kavach as root");
+        }
+    }
+
+    private List<String> bwrapArgv(SandboxPolicy policy, Path workdir, boolean seccomp, List<String> command) {
+        String dir = workdir.toString();
+        List<String> argv = new ArrayList<>(40 + command.size());
+        argv.add(facts.bwrap().orElseThrow().toString());
+        argv.add("--unshare-all");
+        if (policy.network()) {
+            argv.add("--share-net");
+        }
+        argv.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "kavach"));
+        argv.addAll(List.of(policy.readOnlyRoot() ? "--ro-bind" : "--bind", "/", "/"));
+        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+        argv.addAll(List.of("--bind", dir, dir, "--chdir", dir));
+        if (seccomp) {
+            argv.addAll(List.of("--seccomp", "3"));
+        }
+        argv.add("--");
+        argv.addAll(command);
+        return argv;
+    }
+
+    private List<String> unshareArgv(SandboxPolicy policy, List<String> command) {
+        List<String> argv = new ArrayList<>(16 + command.size());
+        argv.add(facts.unshare().orElseThrow().toString());
+        if (!facts.root()) {
+            argv.addAll(List.of("--user", "--map-root-user"));
+        }
+        argv.addAll(List.of("--pid", "--fork", "--kill-child", "--mount-proc", "--uts", "--ipc"));
+        if (!policy.network()) {
+            argv.add("--net");
+        }
+        argv.add("--");
+        argv.addAll(command);
+        return argv;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.kavach.backend.process;
+
+import dev.kavach.api.Availability;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.BackendInfo;
+import dev.kavach.api.BackendProvider;
+import dev.kavach.api.BackendUnavailableException;
+import dev.kavach.api.IsolationKind;
+import dev.kavach.api.ProbeCheck;
+import dev.kavach.api.SandboxBackend;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The built-in {@code process} backend: the command runs as a host process, isolated by namespaces
+ * (bubblewrap or unshare), cgroup limits, rlimits and a seccomp filter as its policy asks. Available
+ * wherever it can run processes at all; each missing layer is an optional check, and a policy needing it
+ * fails before the command starts.
+ */
+public final class ProcessBackendProvider implements BackendProvider {
+    public static final String ID = "process";
+    private static final BackendInfo INFO = new BackendInfo(ID, "Host process with Linux isolation", IsolationKind.PROCESS, 100,
+            "Runs the command as a host process inside namespaces, cgroup limits, rlimits and a seccomp filter.");
+
+    @Override
+    public BackendInfo info() {
+        return INFO;
+    }
+
+    @Override
+    public Availability probe(BackendContext context) {
+        ProcessBackendSettings settings = ProcessBackendSettings.from(context.settings());
+        return availability(settings, HostFacts.detect(settings));
+    }
+
+    @Override
+    public SandboxBackend create(BackendContext context) {
+        ProcessBackendSettings settings = ProcessBackendSettings.from(context.settings());
+        HostFacts facts = HostFacts.detect(settings);
+        Availability availability = availability(settings, facts);
+        if (!availability.available()) {
+            throw new BackendUnavailableException(ID, availability, List.of());
+        }
+        return new ProcessSandboxBackend(settings, facts);
+    }
+
+    static Availability availability(ProcessBackendSettings settings, HostFacts facts) {
+        List<ProbeCheck> checks = new ArrayList<>();
+        checks.add(facts.shell().isPresent()
+                ? ProbeCheck.ok("launcher shell", "POSIX shell at " + facts.shell().get())
+                : ProbeCheck.missing("launcher shell", "no executable shell at " + settings.shell(),
+                "install a POSIX shell (dash or bash) or set kavach.backends.process.shell"));
+
+        String installBwrap = "apt-get install bubblewrap (Fedora: dnf install bubblewrap)";
+        if (facts.bwrap().isEmpty()) {
+            checks.add(ProbeCheck.optional("bubblewrap", false, "'" + settings.bwrap() + "' not found; read-only root and seccomp are unavailable", installBwrap));
+        } else if (!facts.bwrapWorks()) {
+            checks.add(ProbeCheck.optional("bubblewrap", false, facts.bwrapVersion() + " at " + facts.bwrap().get()
+                    + " cannot create namespaces: " + facts.bwrapError(), "sysctl kernel.unprivileged_userns_clone=1, or run as root"));
+        } else {
+            checks.add(ProbeCheck.optional("bubblewrap", true, facts.bwrapVersion() + " at " + facts.bwrap().get() + ", namespaces work", ""));
+        }
+        checks.add(ProbeCheck.optional("unshare", facts.unshare().isPresent(),
+                facts.unshare().map(p -> "util-linux unshare at " + p).orElse("'" + settings.unshare() + "' not found"),
+                "apt-get install util-linux"));
+        checks.add(ProbeCheck.optional("user namespaces", facts.root() || facts.userNamespaces().ok(), facts.userNamespaces().detail(),
+                "sysctl kernel.unprivileged_userns_clone=1 and sysctl user.max_user_namespaces=15000"));
+        String launcher = switch (settings.launcher()) {
+            case AUTO -> facts.bwrapUsable() ? "bwrap (auto)" : facts.unshare().isPresent() ? "unshare (auto; no read-only root or seccomp)" : "none";
+            case BWRAP -> facts.bwrapUsable() ? "bwrap" : "none (bwrap configured but unusable)";
+            case UNSHARE -> facts.unshare().isPresent() ? "unshare (configured; no read-only root or seccomp)" : "none (unshare configured but missing)";
+        };
+        checks.add(ProbeCheck.optional("namespaces", !launcher.startsWith("none"), "launcher: " + launcher
+                + "; pid, mount, ipc, uts, net namespaces", installBwrap));
+
+        CgroupHost cgroups = facts.cgroups();
+        String cgroupFix = facts.root()
+                ? "mount cgroup v2 with the controller enabled, or its cgroup v1 hierarchy, under " + cgroups.root()
+                : "run Kavach as root (cgroup v1), or delegate a cgroup v2 subtree to this user and set kavach.backends.process.cgroup-root";
+        checks.add(ProbeCheck.optional("cgroups", cgroups.canTrackTree(), cgroups.describe(),
+                cgroupFix + " (without one, minimal-policy timeouts kill only the descendants the kernel still lists)"));
+        for (String controller : CgroupHost.LIMIT_CONTROLLERS) {
+            String how = cgroups.v2().isPresent() && cgroups.v2Controllers().contains(controller) ? "cgroup v2"
+                    : cgroups.v1().containsKey(controller) ? "cgroup v1 (" + cgroups.v1().get(controller) + ")" : null;
+            checks.add(ProbeCheck.optional(controller + " limit", how != null,
+                    how != null ? "enforced by " + how : "no writable " + controller + " controller; policies limiting it fail before the command starts",
+                    cgroupFix));
+        }
+        checks.add(ProbeCheck.optional("rlimits", facts.shell().isPresent(), "open files and file size via setrlimit in the launcher", ""));
+        boolean seccomp = facts.seccompUsable();
+        String seccompDetail = !facts.seccomp() ? "the kernel has no seccomp support"
+                : !facts.x86_64() ? "Kavach's BPF programs target x86_64; this is " + System.getProperty("os.arch")
+                : !facts.bwrapUsable() ? "needs bubblewrap to install the filter"
+                : "kernel seccomp filters, installed by bwrap --seccomp (profiles basic and strict)";
+        checks.add(ProbeCheck.optional("seccomp", seccomp, seccompDetail,
+                !facts.bwrapUsable() ? installBwrap : "use a kernel with CONFIG_SECCOMP_FILTER on x86_64"));
+        return new Availability(checks);
+    }
+}
