@@ -1,0 +1,333 @@
+package dev.kavach.core;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import dev.kavach.api.Availability;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.BackendProvider;
+import dev.kavach.api.BackendUnavailableException;
+import dev.kavach.api.CommandExtension;
+import dev.kavach.api.ConfigurationException;
+import dev.kavach.api.KavachException;
+import dev.kavach.api.ProbeCheck;
+import dev.kavach.api.SandboxBackend;
+import dev.kavach.api.SandboxException;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.SandboxStateException;
+import dev.kavach.core.config.ClosestMatch;
+import dev.kavach.core.config.ConfigStack;
+import dev.kavach.core.config.SettingsReader;
+import dev.kavach.core.discovery.BackendRegistry;
+import dev.kavach.core.discovery.BackendRegistry.Registered;
+import dev.kavach.core.discovery.ServiceProviders;
+import dev.kavach.core.discovery.ThreadContextLoader;
+import dev.kavach.core.plugin.LoadedPlugin;
+import dev.kavach.core.plugin.PluginDefaults;
+import dev.kavach.core.plugin.PluginLoader;
+
+import java.io.IOException;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Kavach's entry point for embedders and the CLI: loads and validates configuration, discovers backends on
+ * the module path (or classpath) and in the plugins directory, selects a backend and opens sandboxes.
+ *
+ * <pre>{@code
+ * try (Kavach kavach = Kavach.load(KavachOptions.defaults());
+ *      Sandbox sandbox = kavach.open(null)) {
+ *     ExecResult result = sandbox.exec(ExecRequest.of("uname", "-a").withPolicy(kavach.policy()));
+ * }
+ * }</pre>
+ */
+public final class Kavach implements AutoCloseable {
+    private final String version;
+    private final Config config;
+    private final SettingsReader reader;
+    private final KavachSettings settings;
+    private final BackendRegistry registry;
+    private final List<LoadedPlugin> plugins;
+    private final List<URLClassLoader> pluginClassLoaders;
+    private final Set<Sandbox> openSandboxes = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private Kavach(String version, Config config, SettingsReader reader, KavachSettings settings, BackendRegistry registry,
+                   List<LoadedPlugin> plugins, List<URLClassLoader> pluginClassLoaders) {
+        this.version = version;
+        this.config = config;
+        this.reader = reader;
+        this.settings = settings;
+        this.registry = registry;
+        this.plugins = List.copyOf(plugins);
+        this.pluginClassLoaders = List.copyOf(pluginClassLoaders);
+    }
+
+    /**
+     * Reads and validates the configuration and discovers every backend and plugin. Bad plugins do not fail
+     * this: they show up in {@link #plugins()}.
+     *
+     * @throws ConfigurationException when a setting is unknown, malformed or names an unknown backend
+     */
+    public static Kavach load(KavachOptions options) {
+        requireNonNull(options, "options is null");
+        String version = KavachVersion.read();
+        ClassLoader hostLoader = Kavach.class.getClassLoader();
+        ConfigStack stack = ConfigStack.read(options, hostLoader);
+        // The plugins directory is needed before the plugins' own reference.conf files can be merged.
+        Path pluginsDir = new SettingsReader(stack.resolve(List.of())).pluginsDir(options.workingDirectory());
+        PluginLoader pluginLoader = PluginLoader.forHost(Kavach.class, version);
+        List<LoadedPlugin> plugins = pluginLoader.load(pluginsDir);
+        try {
+            BackendRegistry registry = new BackendRegistry(
+                    ServiceProviders.instantiate(hostServices(BackendProvider.class, hostLoader), type -> true),
+                    ServiceProviders.instantiate(hostServices(CommandExtension.class, hostLoader), type -> true),
+                    plugins);
+            List<Config> pluginDefaults = new ArrayList<>();
+            for (LoadedPlugin plugin : plugins) {
+                if (!plugin.failed()) {
+                    pluginDefaults.add(PluginDefaults.allowed(plugin, registry.idsOf(plugin)));
+                }
+            }
+            Config config = stack.resolve(pluginDefaults);
+            SettingsReader reader = new SettingsReader(config);
+            KavachSettings settings = reader.read(registry.ids(), options.workingDirectory(), failedPluginsHint(plugins));
+            return new Kavach(version, config, reader, settings, registry, plugins, pluginLoader.classLoaders());
+        } catch (RuntimeException e) {
+            closeAll(pluginLoader.classLoaders());
+            throw e;
+        }
+    }
+
+    /** Providers on the host's module layer (Kavach on the module path) or class loader (Kavach on the classpath). */
+    private static <S> ServiceLoader<S> hostServices(Class<S> service, ClassLoader hostLoader) {
+        Module module = Kavach.class.getModule();
+        if (module.isNamed() && module.getLayer() != null) {
+            return ServiceLoader.load(module.getLayer(), service);
+        }
+        return ServiceLoader.load(service, hostLoader);
+    }
+
+    private static String failedPluginsHint(List<LoadedPlugin> plugins) {
+        List<String> failed = plugins.stream().filter(LoadedPlugin::failed)
+                .map(p -> p.diagnostics().isEmpty() ? p.path().getFileName().toString() : p.diagnostics().get(0).describe())
+                .toList();
+        return failed.isEmpty() ? "" : "plugins that failed to load: " + String.join("; ", failed);
+    }
+
+    /** Kavach's real version, e.g. {@code "0.1.0"}. */
+    public String version() {
+        return version;
+    }
+
+    public KavachSettings settings() {
+        return settings;
+    }
+
+    /** Every discovered backend, built-ins first, each probed once (on first call) and cached. */
+    public List<BackendEntry> backends() {
+        return registry.backends().stream().map(this::entry).toList();
+    }
+
+    /** Every JAR and folder in the plugins directory, loaded or not, with its diagnostics. */
+    public List<PluginReport> plugins() {
+        backends(); // probe failures of plugin backends become diagnostics of their plugin
+        List<PluginReport> reports = new ArrayList<>();
+        for (LoadedPlugin plugin : plugins) {
+            boolean loaded = !plugin.failed() && registry.contributed(plugin);
+            reports.add(new PluginReport(plugin.path(), plugin.pluginId(), plugin.version(), loaded ? PluginState.LOADED : PluginState.FAILED,
+                    registry.idsOf(plugin), plugin.diagnostics()));
+        }
+        reports.sort(Comparator.comparing(PluginReport::path));
+        return List.copyOf(reports);
+    }
+
+    /** Command extensions from the module path and plugins. */
+    public List<ExtensionEntry> extensions() {
+        return registry.extensions();
+    }
+
+    /** The effective {@code kavach} tree in HOCON, each value preceded by a comment saying where it was set. */
+    public String renderConfig() {
+        return config.withOnlyPath("kavach").root()
+                .render(ConfigRenderOptions.defaults().setOriginComments(true).setComments(false).setJson(false));
+    }
+
+    /**
+     * Chooses a backend: {@code backendIdOrNull} if given (no fallback: the caller asked for that one), else
+     * {@code kavach.backend} ({@code auto}: the strongest available, never strength 0), then the first
+     * available of {@code kavach.fallback}.
+     *
+     * @throws ConfigurationException      when the id is unknown
+     * @throws BackendUnavailableException when nothing suitable is available, with every reason and fix
+     */
+    public BackendEntry select(String backendIdOrNull) {
+        if (backendIdOrNull != null) {
+            BackendEntry entry = known(backendIdOrNull, "the requested backend");
+            if (!entry.availability().available()) {
+                throw new BackendUnavailableException(entry.id(), entry.availability(), availableIds());
+            }
+            return entry;
+        }
+        String configured = settings.backend();
+        Availability why;
+        String wanted;
+        if (KavachSettings.AUTO.equals(configured)) {
+            List<BackendEntry> candidates = backends().stream()
+                    .filter(entry -> entry.info().strength() > 0 && entry.availability().available())
+                    .sorted(Comparator.comparingInt((BackendEntry entry) -> -entry.info().strength())
+                            .thenComparing(entry -> entry.origin().kind())
+                            .thenComparing(BackendEntry::id))
+                    .toList();
+            if (!candidates.isEmpty()) {
+                return candidates.get(0);
+            }
+            wanted = KavachSettings.AUTO;
+            why = autoProblems();
+        } else {
+            BackendEntry entry = known(configured, "kavach.backend " + reader.at("kavach.backend"));
+            if (entry.availability().available()) {
+                return entry;
+            }
+            wanted = configured;
+            why = entry.availability();
+        }
+        for (String id : settings.fallback()) {
+            BackendEntry entry = known(id, "kavach.fallback " + reader.at("kavach.fallback"));
+            if (entry.availability().available()) {
+                return entry;
+            }
+        }
+        throw new BackendUnavailableException(wanted, why, availableIds());
+    }
+
+    /** Selects a backend, creates it with its settings and starts it. Close the sandbox when done. */
+    public Sandbox open(String backendIdOrNull) {
+        requireOpen();
+        BackendEntry entry = select(backendIdOrNull);
+        Registered backend = registry.backend(entry.id()).orElseThrow();
+        BackendContext context = contextFor(entry.id());
+        SandboxBackend instance;
+        try {
+            instance = ThreadContextLoader.call(backend.loader(), () -> backend.provider().create(context));
+        } catch (KavachException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new SandboxException("backend '" + entry.id() + "' (" + entry.origin().describe() + ") failed to create a sandbox: "
+                    + ServiceProviders.describe(e), "this is a bug in the backend; report it to its author", e);
+        }
+        if (instance == null) {
+            throw new SandboxException("backend '" + entry.id() + "' (" + entry.origin().describe() + ") created no sandbox",
+                    "this is a bug in the backend; report it to its author");
+        }
+        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.loader(), openSandboxes::remove);
+        openSandboxes.add(sandbox);
+        try {
+            sandbox.start();
+        } catch (RuntimeException e) {
+            openSandboxes.remove(sandbox);
+            throw e;
+        }
+        if (closed) {
+            sandbox.close();
+            requireOpen();
+        }
+        return sandbox;
+    }
+
+    /** {@code kavach.policy.preset} with the {@code kavach.policy.*} overrides and {@code kavach.timeout} applied. */
+    public SandboxPolicy policy() {
+        return settings.policy();
+    }
+
+    /** What backend {@code backendId} receives: its {@code kavach.backends.<id>} settings, a state directory and the version. */
+    public BackendContext contextFor(String backendId) {
+        requireNonNull(backendId, "backendId is null");
+        if (!backendId.matches("[a-z][a-z0-9-]{0,63}")) {
+            throw new ConfigurationException("invalid backend id '" + backendId + "'", "backend ids match [a-z][a-z0-9-]{0,63}, e.g. process");
+        }
+        return new BackendContext(backendId, reader.backendSettings(backendId), settings.stateDir().resolve(backendId), version);
+    }
+
+    /** Closes every sandbox still open, then releases plugin class loaders. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        RuntimeException failure = null;
+        for (Sandbox sandbox : List.copyOf(openSandboxes)) {
+            try {
+                sandbox.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        closeAll(pluginClassLoaders);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private BackendEntry entry(Registered backend) {
+        return registry.entry(backend, this::contextFor);
+    }
+
+    private BackendEntry known(String id, String where) {
+        return registry.backend(id).map(this::entry).orElseThrow(() -> {
+            List<String> ids = registry.ids();
+            String suggestion = ClosestMatch.in(ids, id).map(s -> "; did you mean '" + s + "'?").orElse("");
+            return new ConfigurationException("unknown backend '" + id + "' (" + where.trim() + ")" + suggestion
+                    + "\n  known backends: " + String.join(", ", ids),
+                    "use one of: " + String.join(", ", ids) + ", or install the plugin that provides '" + id + "'");
+        });
+    }
+
+    private List<String> availableIds() {
+        return backends().stream().filter(entry -> entry.availability().available()).map(BackendEntry::id).toList();
+    }
+
+    /** Why {@code auto} found nothing: every problem of every ranked backend, prefixed with its id. */
+    private Availability autoProblems() {
+        List<ProbeCheck> checks = new ArrayList<>();
+        for (BackendEntry entry : backends()) {
+            if (entry.info().strength() == 0) {
+                continue;
+            }
+            for (ProbeCheck problem : entry.availability().problems()) {
+                checks.add(ProbeCheck.missing(entry.id() + ": " + problem.name(), problem.detail(), problem.fix()));
+            }
+        }
+        String unranked = backends().stream().filter(entry -> entry.info().strength() == 0).map(BackendEntry::id).collect(Collectors.joining(", "));
+        checks.add(ProbeCheck.missing("auto", "no backend that isolates the command is available"
+                        + (unranked.isEmpty() ? "" : " (" + unranked + " isolates nothing and is never chosen automatically)"),
+                "install what the backends above need, or name a backend explicitly with kavach.backend or --backend"));
+        return new Availability(checks);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new SandboxStateException("this Kavach instance is closed", "load a new one with Kavach.load");
+        }
+    }
+
+    private static void closeAll(List<URLClassLoader> loaders) {
+        for (URLClassLoader loader : loaders) {
+            try {
+                loader.close();
+            } catch (IOException e) {
+                // nothing to do: the JAR stays open until the JVM exits
+            }
+        }
+    }
+}

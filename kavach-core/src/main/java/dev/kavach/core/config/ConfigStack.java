@@ -1,0 +1,136 @@
+package dev.kavach.core.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValueFactory;
+import dev.kavach.api.ConfigurationException;
+import dev.kavach.core.KavachOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The configuration sources in precedence order, highest first: command-line overrides, system properties
+ * ({@code kavach.*} only), the user's file, plugin {@code reference.conf} files, the host's
+ * {@code reference.conf} files (core and built-in backends).
+ */
+public final class ConfigStack {
+    /** The environment variable naming the user's config file when none is given explicitly. */
+    public static final String CONFIG_ENV = "KAVACH_CONFIG";
+    /** The file looked for in the working directory when neither a file nor {@link #CONFIG_ENV} is given. */
+    public static final String DEFAULT_FILE = "kavach.conf";
+
+    private final Config overrides;
+    private final Config systemProperties;
+    private final Config userFile;
+    private final Path userFilePath;
+    private final Config hostReference;
+    private final Config substitutionSource;
+
+    private ConfigStack(Config overrides, Config systemProperties, Config userFile, Path userFilePath, Config hostReference,
+                        Config substitutionSource) {
+        this.overrides = overrides;
+        this.systemProperties = systemProperties;
+        this.userFile = userFile;
+        this.userFilePath = userFilePath;
+        this.hostReference = hostReference;
+        this.substitutionSource = substitutionSource;
+    }
+
+    /** Parses every source except plugin references, which are known only after plugins are loaded. */
+    public static ConfigStack read(KavachOptions options, ClassLoader hostLoader) {
+        requireNonNull(options, "options is null");
+        Path userFilePath = userFile(options).orElse(null);
+        return new ConfigStack(
+                ConfigFactory.parseMap(options.overrides(), "command-line override"),
+                kavachSystemProperties(),
+                userFilePath == null ? ConfigFactory.empty() : parseUserFile(userFilePath),
+                userFilePath,
+                parseHostReference(hostLoader),
+                substitutionSource(options.environment()));
+    }
+
+    /** The user's file that applies, if any: explicit, else {@code KAVACH_CONFIG}, else {@code ./kavach.conf} if present. */
+    static Optional<Path> userFile(KavachOptions options) {
+        if (options.configFile() != null) {
+            return Optional.of(options.workingDirectory().resolve(options.configFile()));
+        }
+        String fromEnv = options.environment().get(CONFIG_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Optional.of(options.workingDirectory().resolve(fromEnv));
+        }
+        Path inWorkingDir = options.workingDirectory().resolve(DEFAULT_FILE);
+        return Files.isRegularFile(inWorkingDir) ? Optional.of(inWorkingDir) : Optional.empty();
+    }
+
+    public Optional<Path> userFilePath() {
+        return Optional.ofNullable(userFilePath);
+    }
+
+    /** Merges every source with the given plugin references (first wins) and resolves substitutions. */
+    public Config resolve(List<Config> pluginReferences) {
+        Config merged = overrides.withFallback(systemProperties).withFallback(userFile);
+        for (Config reference : pluginReferences) {
+            merged = merged.withFallback(reference);
+        }
+        merged = merged.withFallback(hostReference);
+        try {
+            // ${user.home} and ${HOME} resolve against system properties and the given environment, never
+            // against the real process environment, so that KavachOptions.environment is the whole truth.
+            return merged.resolveWith(merged.withFallback(substitutionSource), ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+        } catch (ConfigException e) {
+            throw new ConfigurationException("cannot resolve the configuration: " + e.getMessage(),
+                    "define the referenced setting or environment variable, or remove the ${...} reference", e);
+        }
+    }
+
+    private static Config kavachSystemProperties() {
+        Properties all = (Properties) System.getProperties().clone();
+        Properties kavach = new Properties();
+        for (String name : all.stringPropertyNames()) {
+            if (name.equals("kavach") || name.startsWith("kavach.")) {
+                kavach.setProperty(name, all.getProperty(name));
+            }
+        }
+        return ConfigFactory.parseProperties(kavach, ConfigParseOptions.defaults().setOriginDescription("system property"));
+    }
+
+    private static Config parseUserFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigurationException("configuration file " + file + " does not exist or is not a regular file",
+                    "create it, or point --config / " + CONFIG_ENV + " at an existing file");
+        }
+        try {
+            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ConfigurationException("cannot parse configuration file " + file + ": " + e.getMessage(),
+                    "fix the HOCON syntax at the line named above", e);
+        }
+    }
+
+    private static Config parseHostReference(ClassLoader hostLoader) {
+        try {
+            return ConfigFactory.parseResources(hostLoader, "reference.conf");
+        } catch (ConfigException e) {
+            throw new ConfigurationException("cannot parse a built-in reference.conf: " + e.getMessage(),
+                    "this is a packaging bug; reinstall Kavach", e);
+        }
+    }
+
+    private static Config substitutionSource(Map<String, String> environment) {
+        Map<String, Object> env = new HashMap<>(environment);
+        // Keys of fromMap are plain keys, not paths, so any variable name is safe here.
+        Config environmentConfig = ConfigValueFactory.fromMap(env, "environment variable").toConfig();
+        return ConfigFactory.systemProperties().withFallback(environmentConfig);
+    }
+}

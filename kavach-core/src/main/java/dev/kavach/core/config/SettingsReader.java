@@ -1,0 +1,371 @@
+package dev.kavach.core.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.kavach.api.BackendSettings;
+import dev.kavach.api.ConfigurationException;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.SeccompProfile;
+import dev.kavach.core.KavachSettings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Reads and validates the {@code kavach} tree into {@link KavachSettings} and per-backend {@link BackendSettings}.
+ * Every error names the key, where it was set (file and line) and what is accepted.
+ */
+public final class SettingsReader {
+    /** Every key under {@code kavach} outside {@code kavach.backends.<id>}, with what it accepts. */
+    public static final Map<String, String> SCHEMA = schema();
+
+    private static final long MIB = 1024 * 1024;
+    private static final String SIZE = "a size such as 65536, 64K, 512M or 2G (powers of 1024)";
+    private static final String COUNT = "a whole number >= 0 (0 = no limit)";
+    private static final String BOOLEAN = "true or false";
+
+    private final Config config;
+
+    public SettingsReader(Config config) {
+        this.config = requireNonNull(config, "config is null");
+        if (config.hasPathOrNull("kavach") && config.getValue("kavach").valueType() != ConfigValueType.OBJECT) {
+            throw new ConfigurationException("kavach " + at("kavach") + " must be an object holding the settings",
+                    "write kavach { backend = auto } or kavach.backend = auto");
+        }
+    }
+
+    private static Map<String, String> schema() {
+        Map<String, String> keys = new HashMap<>();
+        keys.put("kavach.backend", "auto or a backend id");
+        keys.put("kavach.fallback", "a list of backend ids, e.g. [process, noop]");
+        keys.put("kavach.plugins.dir", "a directory path");
+        keys.put("kavach.state-dir", "a directory path");
+        keys.put("kavach.timeout", "a duration such as 500ms, 30s, 2m or 1h");
+        keys.put("kavach.policy.preset", String.join(", ", SandboxPolicy.PRESETS));
+        keys.put("kavach.policy.cpus", "a number of cores >= 0, fractions allowed (0 = no limit)");
+        keys.put("kavach.policy.memory", SIZE + ", 0 = no limit");
+        keys.put("kavach.policy.max-pids", COUNT);
+        keys.put("kavach.policy.network", BOOLEAN);
+        keys.put("kavach.policy.read-only-root", BOOLEAN);
+        keys.put("kavach.policy.seccomp", "none, basic or strict");
+        keys.put("kavach.policy.output-limit", SIZE + ", 0 = no limit");
+        keys.put("kavach.policy.max-open-files", COUNT);
+        keys.put("kavach.policy.max-file-size", SIZE + ", 0 = no limit");
+        return Map.copyOf(keys);
+    }
+
+    /** The plugins directory, read before plugins are loaded; relative to {@code workingDirectory}. */
+    public Path pluginsDir(Path workingDirectory) {
+        return path("kavach.plugins.dir", workingDirectory);
+    }
+
+    /**
+     * Validates the whole tree against the schema and the discovered backend ids and reads it.
+     *
+     * @param knownBackendIds every discovered backend id
+     * @param unknownIdHint   appended to unknown-backend messages, e.g. which plugins failed to load; may be empty
+     */
+    public KavachSettings read(Collection<String> knownBackendIds, Path workingDirectory, String unknownIdHint) {
+        Set<String> known = new TreeSet<>(knownBackendIds);
+        checkKeys(known, unknownIdHint);
+        String backend = text("kavach.backend").trim();
+        if (!backend.equals(KavachSettings.AUTO)) {
+            requireKnownBackend(backend, "kavach.backend", known, unknownIdHint, true);
+        }
+        List<String> fallback = list("kavach.fallback");
+        for (String id : fallback) {
+            requireKnownBackend(id, "kavach.fallback", known, unknownIdHint, false);
+        }
+        return new KavachSettings(backend, fallback, pluginsDir(workingDirectory), policy(), path("kavach.state-dir", workingDirectory));
+    }
+
+    /** The settings under {@code kavach.backends.<id>}, flattened: scalars as text, lists as lists of text, with origins. */
+    public BackendSettings backendSettings(String id) {
+        String prefix = "kavach.backends." + id;
+        Map<String, String> values = new HashMap<>();
+        Map<String, List<String>> lists = new HashMap<>();
+        Map<String, String> origins = new HashMap<>();
+        if (config.hasPath(prefix)) {
+            if (config.getValue(prefix).valueType() != ConfigValueType.OBJECT) {
+                throw new ConfigurationException(prefix + " " + at(prefix) + " must be an object of settings for backend '" + id + "'",
+                        "write " + prefix + " { key = value }");
+            }
+            for (Map.Entry<String, ConfigValue> entry : config.getConfig(prefix).entrySet()) {
+                String key = entry.getKey();
+                ConfigValue value = entry.getValue();
+                if (value.valueType() == ConfigValueType.LIST) {
+                    List<String> items = new ArrayList<>();
+                    for (Object item : (List<?>) value.unwrapped()) {
+                        items.add(String.valueOf(item));
+                    }
+                    lists.put(key, items);
+                } else {
+                    values.put(key, String.valueOf(value.unwrapped()));
+                }
+                origins.put(key, value.origin().description());
+            }
+        }
+        return new BackendSettings(prefix, values, lists, origins);
+    }
+
+    /** Where a key was set, e.g. {@code "(set at /etc/kavach.conf: 12)"}, or empty when it is not set. */
+    public String at(String path) {
+        if (!config.hasPathOrNull(path)) {
+            return "";
+        }
+        return "(set at " + config.getValue(path).origin().description() + ")";
+    }
+
+    private void checkKeys(Set<String> knownIds, String unknownIdHint) {
+        if (!config.hasPath("kavach")) {
+            return;
+        }
+        Set<String> accepted = new TreeSet<>(SCHEMA.keySet());
+        accepted.add("kavach.backends.<id>.*");
+        for (String relative : new TreeSet<>(config.getConfig("kavach").root().keySet().isEmpty() ? Set.of() : leafPaths())) {
+            String path = "kavach." + relative;
+            List<String> elements = ConfigUtil.splitPath(path);
+            if (elements.size() >= 2 && elements.get(1).equals("backends")) {
+                if (elements.size() < 4) {
+                    throw new ConfigurationException(path + " " + at(path) + " must be an object of backend settings",
+                            "write kavach.backends.<id> { key = value }, e.g. kavach.backends.process { inherit-env = false }");
+                }
+                requireKnownBackend(elements.get(2), path, knownIds, unknownIdHint, false);
+                continue;
+            }
+            if (!SCHEMA.containsKey(path)) {
+                String suggestion = ClosestMatch.in(SCHEMA.keySet(), path).map(s -> "; did you mean " + s + "?").orElse("");
+                throw new ConfigurationException("unknown setting " + path + " " + at(path) + suggestion
+                        + "\n  accepted keys: " + String.join(", ", accepted),
+                        "rename or remove " + path + (suggestion.isEmpty() ? "" : " (did you mean " + ClosestMatch.in(SCHEMA.keySet(), path).get() + "?)"));
+            }
+        }
+    }
+
+    /** Leaf paths under {@code kavach}, sorted so that the first error reported is stable. */
+    private Set<String> leafPaths() {
+        Set<String> paths = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> entry : config.getConfig("kavach").entrySet()) {
+            paths.add(entry.getKey());
+        }
+        return paths;
+    }
+
+    private void requireKnownBackend(String id, String key, Set<String> known, String hint, boolean allowAuto) {
+        if (known.contains(id)) {
+            return;
+        }
+        String suggestion = ClosestMatch.in(known, id).map(s -> "; did you mean '" + s + "'?").orElse("");
+        String accepted = (allowAuto ? "auto, " : "") + String.join(", ", known);
+        throw new ConfigurationException("unknown backend '" + id + "' in " + key + " " + at(key) + suggestion
+                + "\n  known backends: " + accepted + (hint.isEmpty() ? "" : "\n  " + hint),
+                "use one of: " + accepted + ", or install the plugin that provides '" + id + "' in the plugins directory");
+    }
+
+    private SandboxPolicy policy() {
+        String preset = text("kavach.policy.preset").trim().toLowerCase(Locale.ROOT);
+        if (!SandboxPolicy.PRESETS.contains(preset)) {
+            throw invalid("kavach.policy.preset", preset, SandboxPolicy.PRESETS);
+        }
+        SandboxPolicy policy = SandboxPolicy.preset(preset).withTimeout(duration("kavach.timeout"));
+        if (config.hasPath("kavach.policy.cpus")) {
+            policy = policy.withCpus(cpus());
+        }
+        if (config.hasPath("kavach.policy.memory")) {
+            policy = policy.withMemoryMiB(memoryMiB());
+        }
+        if (config.hasPath("kavach.policy.max-pids")) {
+            policy = policy.withMaxPids(count("kavach.policy.max-pids"));
+        }
+        if (config.hasPath("kavach.policy.network")) {
+            policy = policy.withNetwork(bool("kavach.policy.network"));
+        }
+        if (config.hasPath("kavach.policy.read-only-root")) {
+            policy = policy.withReadOnlyRoot(bool("kavach.policy.read-only-root"));
+        }
+        if (config.hasPath("kavach.policy.seccomp")) {
+            policy = policy.withSeccomp(seccomp());
+        }
+        if (config.hasPath("kavach.policy.output-limit")) {
+            policy = policy.withOutputLimitBytes(bytes("kavach.policy.output-limit"));
+        }
+        if (config.hasPath("kavach.policy.max-open-files")) {
+            policy = policy.withMaxOpenFiles(count("kavach.policy.max-open-files"));
+        }
+        if (config.hasPath("kavach.policy.max-file-size")) {
+            policy = policy.withMaxFileSizeBytes(bytes("kavach.policy.max-file-size"));
+        }
+        return policy;
+    }
+
+    private double cpus() {
+        String key = "kavach.policy.cpus";
+        String value = text(key).trim();
+        try {
+            double cpus = Double.parseDouble(value);
+            if (Double.isFinite(cpus) && cpus >= 0) {
+                return cpus;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid(key, value);
+    }
+
+    private long memoryMiB() {
+        String key = "kavach.policy.memory";
+        long bytes = bytes(key);
+        if (bytes > 0 && bytes < MIB) {
+            throw new ConfigurationException("invalid value '" + text(key) + "' for " + key + " " + at(key)
+                    + ": memory limits below 1M cannot run any program; expected 0 (no limit) or at least 1M",
+                    "set " + key + " to 0 or a size such as 512M");
+        }
+        return (bytes + MIB - 1) / MIB;
+    }
+
+    private long bytes(String key) {
+        String value = text(key).trim();
+        if (value.startsWith("-")) {
+            throw negative(key, value);
+        }
+        try {
+            return BackendSettings.parseBytes(value);
+        } catch (IllegalArgumentException e) {
+            throw invalid(key, value);
+        }
+    }
+
+    private int count(String key) {
+        String value = text(key).trim();
+        if (value.startsWith("-")) {
+            throw negative(key, value);
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw invalid(key, value);
+        }
+    }
+
+    private boolean bool(String key) {
+        String value = text(key).trim();
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw invalid(key, value);
+        };
+    }
+
+    private SeccompProfile seccomp() {
+        String key = "kavach.policy.seccomp";
+        String value = text(key).trim();
+        return Arrays.stream(SeccompProfile.values())
+                .filter(profile -> profile.name().equalsIgnoreCase(value))
+                .findFirst()
+                .orElseThrow(() -> invalid(key, value, List.of("none", "basic", "strict")));
+    }
+
+    private Duration duration(String key) {
+        String value = text(key).trim();
+        if (value.startsWith("-")) {
+            throw negative(key, value);
+        }
+        Duration duration;
+        try {
+            duration = BackendSettings.parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw invalid(key, value);
+        }
+        if (duration.isZero()) {
+            throw invalid(key, value);
+        }
+        return duration;
+    }
+
+    private Path path(String key, Path workingDirectory) {
+        String value = text(key).trim();
+        if (value.isEmpty()) {
+            throw invalid(key, value);
+        }
+        try {
+            return workingDirectory.resolve(value).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw invalid(key, value);
+        }
+    }
+
+    /** A scalar as text; HOCON numbers and booleans arrive as their text. */
+    private String text(String key) {
+        ConfigValue value = value(key);
+        if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
+            throw new ConfigurationException(key + " " + at(key) + " must be a single value, not " + value.valueType().name().toLowerCase(Locale.ROOT)
+                    + "; expected " + SCHEMA.get(key), "set " + key + " to " + SCHEMA.get(key));
+        }
+        return String.valueOf(value.unwrapped());
+    }
+
+    /** A list of ids; a plain string is split at commas so that {@code -Dkavach.fallback=process,noop} works. */
+    private List<String> list(String key) {
+        ConfigValue value = value(key);
+        List<String> items = new ArrayList<>();
+        if (value.valueType() == ConfigValueType.LIST) {
+            for (ConfigValue item : config.getList(key)) {
+                if (item.valueType() == ConfigValueType.OBJECT || item.valueType() == ConfigValueType.LIST) {
+                    throw invalid(key, item.render());
+                }
+                items.add(String.valueOf(item.unwrapped()).trim());
+            }
+        } else if (value.valueType() == ConfigValueType.STRING) {
+            for (String item : String.valueOf(value.unwrapped()).split(",")) {
+                if (!item.isBlank()) {
+                    items.add(item.trim());
+                }
+            }
+        } else {
+            throw invalid(key, value.render());
+        }
+        return List.copyOf(items);
+    }
+
+    private ConfigValue value(String key) {
+        try {
+            return config.getValue(key);
+        } catch (ConfigException.Missing e) {
+            // core's reference.conf defines every key, so only an explicit null gets here
+            throw new ConfigurationException(key + " is not set " + at(key) + "; expected " + SCHEMA.get(key),
+                    "set " + key + " to " + SCHEMA.get(key), e);
+        }
+    }
+
+    private ConfigurationException invalid(String key, String value) {
+        return new ConfigurationException("invalid value '" + value + "' for " + key + " " + at(key) + ": expected " + SCHEMA.get(key),
+                "set " + key + " to " + SCHEMA.get(key));
+    }
+
+    /** Like {@link #invalid(String, String)}, with a "did you mean" when the value is close to one of {@code choices}. */
+    private ConfigurationException invalid(String key, String value, List<String> choices) {
+        return ClosestMatch.in(choices, value.toLowerCase(Locale.ROOT))
+                .map(s -> new ConfigurationException("invalid value '" + value + "' for " + key + " " + at(key) + ": expected "
+                        + SCHEMA.get(key) + "; did you mean '" + s + "'?", "set " + key + " to " + s))
+                .orElseGet(() -> invalid(key, value));
+    }
+
+    private ConfigurationException negative(String key, String value) {
+        return new ConfigurationException("invalid value '" + value + "' for " + key + " " + at(key) + ": must not be negative; expected "
+                + SCHEMA.get(key), "set " + key + " to " + SCHEMA.get(key));
+    }
+}
