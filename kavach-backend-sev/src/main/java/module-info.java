@@ -8,7 +8,6 @@ module dev.kavach.backend.sev {
     requires java.net.http;
 
     exports dev.kavach.backend.sev.attestation;
-    exports dev.kavach.backend.sev.attestation.cli;
 
     provides dev.kavach.api.CommandExtension with dev.kavach.backend.sev.attestation.cli.AttestCommand;
 }

@@ -37,26 +37,52 @@ public final class ReportVerifier {
     private static final HexFormat HEX = HexFormat.of();
     private final Clock clock;
     private final ChainCache cache;
+    private final TrustAnchors anchors;
 
     /**
-     * @param clock the time certificate validity is judged at
-     * @param cache remembers time-independent chain results; {@code null} for none
+     * @param clock   the time certificate validity is judged at
+     * @param cache   remembers time-independent chain results; {@code null} for none
+     * @param anchors the trusted ARKs; {@link TrustAnchors#amd()} outside tests
      */
-    public ReportVerifier(Clock clock, ChainCache cache) {
+    public ReportVerifier(Clock clock, ChainCache cache, TrustAnchors anchors) {
         this.clock = requireNonNull(clock, "clock is null");
         this.cache = cache;
+        this.anchors = requireNonNull(anchors, "anchors is null");
     }
 
+    /** Trusts AMD's roots. */
+    public ReportVerifier(Clock clock, ChainCache cache) {
+        this(clock, cache, TrustAnchors.amd());
+    }
+
+    /** Trusts AMD's roots, no cache. */
     public ReportVerifier(Clock clock) {
         this(clock, null);
     }
 
-    public ChainVerification verify(AttestationReport report, VekChain chain) {
-        requireNonNull(report, "report is null");
+    /**
+     * Checks a certificate chain alone (no report): ARK pin, the three signatures, validity, and that the
+     * VEK's product name fits the pinned generation. The generation's TCB layout decodes the VEK's
+     * extensions ({@link VekCertificate#tcb(SevGeneration)}).
+     */
+    public ChainVerification verifyChain(VekChain chain) {
         requireNonNull(chain, "chain is null");
-        List<Check> checks = new ArrayList<>();
-        Optional<SevGeneration> pinned = SevGeneration.byArkFingerprint(sha256(chain.ark()));
+        Optional<SevGeneration> pinned = anchors.generationOf(sha256(chain.ark()));
+        List<Check> checks = new ArrayList<>(cachedChainChecks(chain, pinned));
+        Instant now = clock.instant();
+        checks.add(validity("ark.validity", "ARK", chain.ark(), now));
+        checks.add(validity("ask.validity", askName(chain), chain.ask(), now));
+        checks.add(validity("vek.validity", "VEK", chain.vek(), now));
+        VekCertificate vek = new VekCertificate(chain.vek());
+        Optional<String> product = vek.productName();
+        SevGeneration layout = pinned.or(() -> product.flatMap(SevGeneration::byProductName)).orElse(SevGeneration.MILAN);
+        boolean fits = product.flatMap(SevGeneration::byProductName).map(g -> g == layout).orElse(true);
+        checks.add(new Check("generation", fits, fits ? layout.kdsName() + " (VEK product " + product.orElse("unnamed") + ")"
+                : "VEK product '" + product.orElse("") + "' is not the " + layout.kdsName() + " of the pinned ARK"));
+        return new ChainVerification(pinned, layout, checks);
+    }
 
+    private List<Check> cachedChainChecks(VekChain chain, Optional<SevGeneration> pinned) {
         List<Check> chainChecks = cache == null ? null : cache.get(chain);
         if (chainChecks == null) {
             chainChecks = chainChecks(chain, pinned);
@@ -64,7 +90,15 @@ public final class ReportVerifier {
                 cache.put(chain, chainChecks);
             }
         }
-        checks.addAll(chainChecks);
+        return chainChecks;
+    }
+
+    public ChainVerification verify(AttestationReport report, VekChain chain) {
+        requireNonNull(report, "report is null");
+        requireNonNull(chain, "chain is null");
+        List<Check> checks = new ArrayList<>();
+        Optional<SevGeneration> pinned = anchors.generationOf(sha256(chain.ark()));
+        checks.addAll(cachedChainChecks(chain, pinned));
 
         Instant now = clock.instant();
         checks.add(validity("ark.validity", "ARK", chain.ark(), now));
@@ -84,12 +118,13 @@ public final class ReportVerifier {
         return new VekCertificate(chain.vek()).kind() == SigningKey.VLEK ? "ASVK" : "ASK";
     }
 
-    private static List<Check> chainChecks(VekChain chain, Optional<SevGeneration> pinned) {
+    private List<Check> chainChecks(VekChain chain, Optional<SevGeneration> pinned) {
         List<Check> checks = new ArrayList<>();
         String fingerprint = HEX.formatHex(sha256(chain.ark()));
         checks.add(pinned.map(g -> new Check("ark.pinned", true, "ARK is AMD's " + g.kdsName() + " root (SHA-256 " + fingerprint + ")"))
-                .orElseGet(() -> new Check("ark.pinned", false, "ARK SHA-256 " + fingerprint + " is none of AMD's pinned Milan, Genoa"
-                        + " or Turin roots: use the ARK from AMD's key distribution service, not a self-made one")));
+                .orElseGet(() -> new Check("ark.pinned", false, "ARK SHA-256 " + fingerprint + " is none of the pinned roots "
+                        + (anchors.isAmd() ? "(AMD's Milan, Genoa and Turin ARKs)" : anchors.toString())
+                        + ": use the ARK from AMD's key distribution service, not a self-made one")));
         checks.add(pssSigned("ark.self-signed", "ARK", chain.ark(), "ARK", chain.ark()));
         String ask = askName(chain);
         checks.add(pssSigned("ask.signed-by-ark", ask, chain.ask(), "ARK", chain.ark()));

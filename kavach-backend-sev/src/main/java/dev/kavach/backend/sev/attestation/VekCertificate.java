@@ -69,6 +69,22 @@ public final class VekCertificate {
         return OptionalInt.of(new java.math.BigInteger(content).intValueExact());
     }
 
+    /**
+     * The TCB this certificate was issued for, assembled from its SPL extensions in {@code layout}'s byte
+     * order (components the certificate lacks are 0).
+     */
+    public TcbVersion tcb(SevGeneration layout) {
+        java.util.Map<String, Integer> components = new java.util.LinkedHashMap<>();
+        if (layout.turinLayout()) {
+            components.put("fmc", spl(OID_FMC).orElse(0));
+        }
+        components.put("boot_loader", spl(OID_BOOT_LOADER).orElse(0));
+        components.put("tee", spl(OID_TEE).orElse(0));
+        components.put("snp", spl(OID_SNP).orElse(0));
+        components.put("microcode", spl(OID_MICROCODE).orElse(0));
+        return TcbVersion.of(layout, components);
+    }
+
     /** The extension's value (the contents of its extnValue OCTET STRING). */
     Optional<byte[]> extension(String oid) {
         byte[] wrapped = certificate.getExtensionValue(oid);

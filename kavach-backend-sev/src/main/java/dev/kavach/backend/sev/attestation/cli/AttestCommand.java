@@ -14,6 +14,7 @@ import dev.kavach.backend.sev.attestation.KdsClient;
 import dev.kavach.backend.sev.attestation.ReportVerifier;
 import dev.kavach.backend.sev.attestation.SevGeneration;
 import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
+import dev.kavach.backend.sev.attestation.TrustAnchors;
 import dev.kavach.backend.sev.attestation.VekCertificate;
 import dev.kavach.backend.sev.attestation.VekChain;
 
@@ -71,6 +72,18 @@ public final class AttestCommand implements CommandExtension {
               --json                      machine-readable output
             Exit: 0 all checks passed, 1 a check failed, 2 unusable input.
             """;
+
+    private final TrustAnchors anchors;
+
+    /** The command ServiceLoader creates: trusts AMD's roots only. */
+    public AttestCommand() {
+        this(TrustAnchors.amd());
+    }
+
+    /** Tests substitute anchors for a self-made chain. */
+    AttestCommand(TrustAnchors anchors) {
+        this.anchors = java.util.Objects.requireNonNull(anchors, "anchors is null");
+    }
 
     @Override
     public String name() {
@@ -130,7 +143,7 @@ public final class AttestCommand implements CommandExtension {
                 Set.of("--expect-measurement", "--min-tcb", "--id-key-digest", "--author-key-digest"),
                 Set.of("--allow-debug", "--allow-migration-agent", "--forbid-smt", "--kds", "--json"));
         Path reportFile = Path.of(cl.required("--report"));
-        AttestationReport report = AttestationReport.parse(readFile(reportFile, "report"));
+        AttestationReport report = parseReport(reportFile);
         AppraisalPolicy policy = policy(cl);
         Clock clock = cl.value("--at").map(AttestCommand::instant).map(i -> Clock.fixed(i, ZoneOffset.UTC)).orElse(Clock.systemUTC());
 
@@ -141,7 +154,7 @@ public final class AttestCommand implements CommandExtension {
         List<X509Certificate> chain = cl.value("--chain").map(p -> CertificateFiles.read(existing(Path.of(p), "certificate chain"))).orElse(List.of());
         VekChain vekChain = new CertificateStore(certDir, kds).chainFor(report, vek, chain);
 
-        AttestationResult result = new SnpAttestationVerifier(new ReportVerifier(clock)).verify(report, vekChain, policy);
+        AttestationResult result = new SnpAttestationVerifier(new ReportVerifier(clock, null, anchors)).verify(report, vekChain, policy);
         if (cl.flag("--json")) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("report", reportFile.toString());
@@ -207,7 +220,7 @@ public final class AttestCommand implements CommandExtension {
     private int show(List<String> args, PrintStream out) {
         CommandLine cl = CommandLine.parse(args, Set.of("--report", "--generation", "--vcek"), Set.of(), Set.of("--json"));
         Path reportFile = Path.of(cl.required("--report"));
-        AttestationReport report = AttestationReport.parse(readFile(reportFile, "report"));
+        AttestationReport report = parseReport(reportFile);
         SevGeneration layout;
         String basis;
         if (cl.value("--generation").isPresent()) {
@@ -228,6 +241,19 @@ public final class AttestCommand implements CommandExtension {
         Map<String, Object> fields = ReportFields.describe(report, layout, basis);
         out.print(cl.flag("--json") ? JsonWriter.write(fields) : ReportFields.text(fields));
         return OK;
+    }
+
+    private static AttestationReport parseReport(Path file) {
+        byte[] bytes = readFile(file, "report");
+        try {
+            return AttestationReport.parse(bytes);
+        } catch (dev.kavach.backend.sev.attestation.ReportParseException e) {
+            if (bytes.length > 0 && new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).matches("(?s)[0-9a-fA-F\\s]+")) {
+                throw new UsageException("report file " + file + " is hex text, not the binary report: convert it with"
+                        + " 'xxd -r -p " + file + " > report.bin'");
+            }
+            throw e;
+        }
     }
 
     private static Path existing(Path file, String what) {
