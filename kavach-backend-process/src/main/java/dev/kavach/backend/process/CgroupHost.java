@@ -54,9 +54,10 @@ record CgroupHost(Path root, Optional<Path> v2, Set<String> v2Controllers, boole
         }
         Map<String, Path> v1 = new LinkedHashMap<>();
         Set<String> v1Mounted = new TreeSet<>();
+        List<String> mounts = HostTools.read(Path.of("/proc/self/mounts")).map(text -> text.lines().toList()).orElse(List.of());
         for (String controller : LIMIT_CONTROLLERS) {
             Path dir = root.resolve(controller);
-            if (Files.isRegularFile(dir.resolve(V1_MARKER.get(controller)))) {
+            if (Files.isRegularFile(dir.resolve(V1_MARKER.get(controller))) || isV1Mount(mounts, dir, controller)) {
                 v1Mounted.add(controller);
                 if (Files.isWritable(dir) && Files.isWritable(dir.resolve("cgroup.procs"))) {
                     v1.put(controller, dir);
@@ -64,6 +65,18 @@ record CgroupHost(Path root, Optional<Path> v2, Set<String> v2Controllers, boole
             }
         }
         return new CgroupHost(root, Optional.ofNullable(v2Writable ? v2Dir : null), controllers, v2Dir != null, v1, v1Mounted);
+    }
+
+    /** A v1 hierarchy root has no limit files of its own (pids.max exists only below it): ask the mount table. */
+    private static boolean isV1Mount(List<String> mounts, Path dir, String controller) {
+        for (String line : mounts) {
+            String[] fields = line.split(" ");
+            if (fields.length >= 4 && fields[2].equals("cgroup") && fields[1].equals(dir.toString())
+                    && Arrays.asList(fields[3].split(",")).contains(controller)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code controller} can limit a Kavach cgroup, by either version. */

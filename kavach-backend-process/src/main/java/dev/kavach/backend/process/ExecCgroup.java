@@ -34,14 +34,6 @@ final class ExecCgroup {
         return files;
     }
 
-    /** Which mechanism kills the tree, for the result's enforcement list. */
-    String killMechanism() {
-        if (v2Dir != null) {
-            return "cgroup v2 " + (Files.exists(v2Dir.resolve("cgroup.kill")) ? "cgroup.kill" : "member SIGKILL") + " of the exec's group";
-        }
-        return "SIGKILL of every member of the exec's cgroup v1 group";
-    }
-
     /** SIGKILLs every process in the group and waits until the group is empty (bounded). */
     void kill() {
         if (v2Dir != null && Files.exists(v2Dir.resolve("cgroup.kill"))) {

@@ -49,11 +49,15 @@ final class LaunchPlanner {
         return !policy.network() || policy.readOnlyRoot() || policy.seccomp() != SeccompProfile.NONE;
     }
 
-    /** The environment the command sees: inherited names, then the request's, then a default PATH. */
-    Map<String, String> environment(ExecRequest request) {
+    /**
+     * The environment the command sees: inherited names, then the request's, then a default PATH and
+     * PWD (the working directory; shells and bubblewrap set it anyway, so it is set here consistently).
+     */
+    Map<String, String> environment(ExecRequest request, Path workdir) {
         Map<String, String> env = new HashMap<>(inheritedEnv);
         env.putAll(request.env());
         env.putIfAbsent("PATH", settings.defaultPath());
+        env.putIfAbsent("PWD", workdir.toString());
         return env;
     }
 
@@ -118,7 +122,7 @@ final class LaunchPlanner {
             enforcement.add(new Enforcement("timeout", "SIGKILL of the PID namespace's init, which takes every process in it along"
                     + (cgroup != null ? ", then of every member of the exec's cgroup" : "")));
         } else if (cgroup != null) {
-            enforcement.add(new Enforcement("timeout", new ExecCgroup(cgroup.v2Dir(), cgroup.v1Dirs()).killMechanism()));
+            enforcement.add(new Enforcement("timeout", cgroup.killMechanism()));
         } else {
             enforcement.add(new Enforcement("timeout", "SIGKILL of the process and its descendants as listed by the kernel; "
                     + "processes that re-parent themselves away escape (no writable cgroup on this host)"));
@@ -147,7 +151,7 @@ final class LaunchPlanner {
             argv = LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()),
                     openFiles, fileSizeBlocks, seccompFile, procs, inner);
         }
-        return new LaunchPlan(argv, environment(request), workdir, cgroup, pidNamespace, enforcement);
+        return new LaunchPlan(argv, environment(request, workdir), workdir, cgroup, pidNamespace, enforcement);
     }
 
     private enum Launcher { BWRAP, UNSHARE }

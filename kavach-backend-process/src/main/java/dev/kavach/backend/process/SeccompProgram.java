@@ -108,13 +108,16 @@ final class SeccompProgram {
         if (argumentChecks) {
             a.label("clone");
             a.load(16);                                    // low 32 bits of args[0]: the flags
-            a.jump(JSET_K, CLONE_NAMESPACE_FLAGS, "deny", "allow");
+            a.jump(JSET_K, CLONE_NAMESPACE_FLAGS, "deny", "allow-args");
             a.label("socket");
             a.load(16);                                    // args[0]: the address family
             for (int family : STRICT_SOCKET_FAMILIES) {
-                a.jump(JEQ_K, family, "allow", null);
+                a.jump(JEQ_K, family, "allow-args", null);
             }
             a.jump(JEQ_K, 0, "deny", "deny");
+            // Classic BPF jumps only forward: the argument checks need their own allow below them.
+            a.label("allow-args");
+            a.ret(RET_ALLOW);
         }
         a.label("deny");
         a.ret(RET_ERRNO | EPERM);

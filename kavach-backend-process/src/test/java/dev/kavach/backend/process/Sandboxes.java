@@ -1,0 +1,90 @@
+package dev.kavach.backend.process;
+
+import dev.kavach.api.Command;
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.SandboxPolicy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Shared fixtures: one backend per test class, host facts, and request builders. */
+final class Sandboxes {
+    static final ProcessBackendSettings DEFAULTS = ProcessBackendSettings.defaults();
+    static final HostFacts FACTS = HostFacts.detect(DEFAULTS);
+
+    private Sandboxes() {
+    }
+
+    static ExecRequest sh(String script, SandboxPolicy policy) {
+        return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, policy, null);
+    }
+
+    static ExecRequest argv(SandboxPolicy policy, String... argv) {
+        return new ExecRequest(new Command.Argv(List.of(argv)), null, Map.of(), null, policy, null);
+    }
+
+    static SandboxPolicy minimal(Duration timeout) {
+        return SandboxPolicy.minimal().withTimeout(timeout);
+    }
+
+    static void requireBwrap() {
+        Prerequisites.require(FACTS.bwrapUsable(), "bubblewrap that can create namespaces (apt-get install bubblewrap)");
+    }
+
+    static void requireRootCgroups(String... controllers) {
+        for (String controller : controllers) {
+            Prerequisites.require(FACTS.cgroups().canLimit(controller),
+                    "a writable cgroup " + controller + " controller (v2, or v1 as root): run the tests as root, as CI does");
+        }
+    }
+
+    static void requireTool(String name) {
+        Prerequisites.require(HostTools.find(name, "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin").isPresent(),
+                name + " (Debian: apt-get install " + switch (name) {
+                    case "perl" -> "perl-base";
+                    case "setsid", "unshare", "prlimit" -> "util-linux";
+                    default -> name;
+                } + ")");
+    }
+
+    /**
+     * Whether {@code pid} is a live process. A zombie is dead: it was killed and only waits for whoever
+     * adopted it (PID 1 for re-parented orphans) to collect its status.
+     */
+    static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Host PIDs of live processes whose command line contains {@code marker}. */
+    static List<Long> liveHostProcessesWith(String marker) {
+        return hostProcessesWith(marker).stream().filter(Sandboxes::isRunning).toList();
+    }
+
+    /** Whether any host process's command line contains {@code marker}. */
+    static List<Long> hostProcessesWith(String marker) {
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            return dirs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).contains(marker);
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    })
+                    .map(p -> Long.parseLong(p.getFileName().toString()))
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
