@@ -93,7 +93,7 @@ public final class Kavach implements AutoCloseable {
                     plugins);
             List<Config> pluginDefaults = new ArrayList<>();
             for (LoadedPlugin plugin : plugins) {
-                if (!plugin.failed()) {
+                if (registry.contributed(plugin)) { // a plugin that contributed nothing has no defaults to give
                     pluginDefaults.add(PluginDefaults.allowed(plugin, registry.idsOf(plugin)));
                 }
             }

@@ -38,9 +38,9 @@ public final class PluginDefaults {
             }
         }
         if (!rejected.isEmpty()) {
-            String ids = backendIds.isEmpty() ? "<id>" : String.join(", ", backendIds);
+            String ids = backendIds.size() == 1 ? backendIds.iterator().next() : "<" + String.join("|", backendIds) + ">";
             plugin.warn("reference.conf of plugin '" + plugin.pluginId() + "' defines settings outside kavach.backends."
-                            + (backendIds.size() == 1 ? ids : "<" + ids + ">") + ", which are ignored: "
+                            + ids + ", which are ignored: "
                             + String.join(", ", rejected.subList(0, Math.min(MAX_LISTED, rejected.size())))
                             + (rejected.size() > MAX_LISTED ? " and " + (rejected.size() - MAX_LISTED) + " more" : ""),
                     "a plugin's reference.conf may only define kavach.backends.<its backend id>; move or remove the other entries");

@@ -132,8 +132,8 @@ public final class PluginLoader {
         }
         List<PluginJar> described = jars.stream().filter(jar -> StrictDescriptorReader.declaresPlugin(jar.manifest())).toList();
         if (described.isEmpty()) {
-            throw new PluginProblem((candidate.isFolder() ? "no JAR in " + name + "/ has" : name + " has")
-                    + " a plugin descriptor (Plugin-Id in META-INF/MANIFEST.MF)",
+            throw new PluginProblem((candidate.isFolder() ? "no JAR in " + name + "/ has a" : name + " has no")
+                    + " plugin descriptor (Plugin-Id in META-INF/MANIFEST.MF)",
                     "add the PF4J manifest entries Plugin-Id and Plugin-Version to the plugin JAR"
                             + (candidate.isFolder() ? "" : ", or remove it from the plugins directory if it is not a Kavach plugin"));
         }
@@ -300,18 +300,22 @@ public final class PluginLoader {
                             + "plugins/<name>/ folder with the plugin, and do not bundle modules or packages the host already has");
         }
         Module main = mainModule(layer, configuration, plugin.mainJar().file());
-        plugin.loadedInto(layer, main == null ? hostLoader : main.getClassLoader());
+        if (main == null) {
+            String name = ModuleFinder.of(plugin.mainJar().file()).findAll().stream().map(r -> r.descriptor().name()).findFirst().orElse("?");
+            throw new PluginProblem("plugin '" + plugin.pluginId() + "' is module '" + name + "', a name the host or one of the plugin's "
+                    + "Plugin-Dependencies already uses, so the plugin's own module is never loaded",
+                    "give the plugin's module a name of its own in module-info.java (or Automatic-Module-Name)");
+        }
+        plugin.loadedInto(layer, main.getClassLoader());
         plugin.providers(
                 ServiceProviders.instantiate(ServiceLoader.load(layer, BackendProvider.class), type -> type.getModule().getLayer() == layer),
                 ServiceProviders.instantiate(ServiceLoader.load(layer, CommandExtension.class), type -> type.getModule().getLayer() == layer));
-        if (main != null) {
-            try (InputStream in = main.getResourceAsStream("reference.conf")) {
-                if (in != null) {
-                    plugin.reference(parseReference(plugin, in));
-                }
-            } catch (IOException e) {
-                plugin.warn("cannot read reference.conf of plugin '" + plugin.pluginId() + "': " + e, "rebuild the plugin JAR");
+        try (InputStream in = main.getResourceAsStream("reference.conf")) {
+            if (in != null) {
+                plugin.reference(parseReference(plugin, in));
             }
+        } catch (IOException e) {
+            plugin.warn("cannot read reference.conf of plugin '" + plugin.pluginId() + "': " + e, "rebuild the plugin JAR");
         }
     }
 
