@@ -1,0 +1,174 @@
+package dev.kavach.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+import dev.kavach.api.KavachException;
+import dev.kavach.core.ExtensionEntry;
+import dev.kavach.core.Kavach;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.UsageMessageSpec;
+import picocli.CommandLine.Unmatched;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * {@code kavach}: the top-level command. Built-in subcommands are picocli commands; any other name is
+ * looked up among the plugins' {@link dev.kavach.api.CommandExtension}s and handed the rest of the line.
+ */
+@Command(name = "kavach",
+        mixinStandardHelpOptions = true,
+        versionProvider = CliVersion.class,
+        synopsisSubcommandLabel = "COMMAND",
+        description = "Runs untrusted commands in pluggable sandboxes and reports exactly what happened.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success (kavach run: the command's own exit code)",
+            "2:usage error",
+            "124:kavach run: the command timed out and was stopped",
+            "125:Kavach itself failed (configuration, backend, sandbox)",
+            "126:kavach run: the command could not be executed",
+            "127:kavach run: the command was not found"})
+final class KavachCommand implements Callable<Integer> {
+    private static final String EXTENSIONS_SECTION = "kavachExtensions";
+
+    private final Invocation invocation;
+
+    @Mixin
+    LoadOptions load = new LoadOptions();
+
+    @Unmatched
+    List<String> rest = new ArrayList<>();
+
+    private boolean verbose;
+    private CommandLine commandLine;
+
+    KavachCommand(Invocation invocation) {
+        this.invocation = requireNonNull(invocation, "invocation is null");
+    }
+
+    /** The picocli command line for one invocation, with built-ins, handlers and the plugin section of the help. */
+    static CommandLine commandLine(Invocation invocation) {
+        KavachCommand top = new KavachCommand(invocation);
+        CommandLine cl = new CommandLine(top);
+        top.commandLine = cl;
+        cl.addSubcommand("run", new RunCommand(top));
+        cl.addSubcommand("backends", new BackendsCommand(top));
+        cl.addSubcommand("plugins", new PluginsCommand(top));
+        cl.addSubcommand("config", new ConfigCommand(top));
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        // Everything from the first unknown word on belongs to a plugin's command: do not parse it here.
+        cl.setStopAtUnmatched(true);
+        // `kavach run ls -la`: after the program name every word is the program's, as with env(1).
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.setOut(new PrintWriter(invocation.out(), true));
+        cl.setErr(new PrintWriter(invocation.err(), true));
+        cl.setParameterExceptionHandler(top::onUsageError);
+        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex));
+
+        UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+        List<String> keys = new ArrayList<>(usage.sectionKeys());
+        keys.add(keys.indexOf(UsageMessageSpec.SECTION_KEY_COMMAND_LIST) + 1, EXTENSIONS_SECTION);
+        usage.sectionKeys(keys);
+        usage.sectionMap().put(EXTENSIONS_SECTION, help -> top.extensionsHelp());
+        return cl;
+    }
+
+    /** Loads Kavach with the top-level options, then {@code command}'s (which win), then {@code overrides}. */
+    Kavach load(LoadOptions command, Map<String, String> overrides) {
+        LoadOptions merged = command == null ? load.over(null) : command.over(load);
+        verbose = merged.verbose;
+        LogLevel.configure(merged.verbose);
+        return Kavach.load(merged.toKavachOptions(invocation, overrides));
+    }
+
+    Invocation invocation() {
+        return invocation;
+    }
+
+    /** The names picocli dispatches itself; they win over any plugin's command. */
+    TreeSet<String> builtInNames() {
+        return new TreeSet<>(commandLine.getSubcommands().keySet());
+    }
+
+    /** No built-in matched: either nothing was given, or a plugin's command was. */
+    @Override
+    public Integer call() {
+        if (rest.isEmpty()) {
+            commandLine.usage(invocation.err());
+            return ExitCodes.USAGE;
+        }
+        String name = rest.get(0);
+        if (name.startsWith("-")) {
+            invocation.err().println("kavach: unknown option '" + name + "'");
+            invocation.err().println("Try 'kavach --help' for usage.");
+            return ExitCodes.USAGE;
+        }
+        try (Kavach kavach = load(null, Map.of())) {
+            ExtensionTable table = new ExtensionTable(builtInNames(), kavach.extensions());
+            ExtensionEntry entry = table.find(name).orElse(null);
+            if (entry == null) {
+                List<String> known = new ArrayList<>(builtInNames());
+                known.addAll(table.usable().keySet());
+                invocation.err().println("kavach: unknown command '" + name + "'; commands: " + String.join(", ", known));
+                for (String clash : table.clashes()) {
+                    invocation.err().println("kavach: note: plugin command " + clash);
+                }
+                return ExitCodes.USAGE;
+            }
+            String backendId = entry.extension().backendId();
+            return entry.extension().run(List.copyOf(rest.subList(1, rest.size())), kavach.contextFor(backendId),
+                    invocation.out(), invocation.err());
+        }
+    }
+
+    private String extensionsHelp() {
+        StringBuilder text = new StringBuilder();
+        try (Kavach kavach = load(null, Map.of())) {
+            ExtensionTable table = new ExtensionTable(builtInNames(), kavach.extensions());
+            if (!table.usable().isEmpty()) {
+                text.append("Commands from plugins:%n".formatted());
+                for (Map.Entry<String, ExtensionEntry> e : table.usable().entrySet()) {
+                    text.append("  %-10s %s (%s)%n".formatted(e.getKey(), e.getValue().extension().summary(),
+                            e.getValue().origin().describe()));
+                }
+            }
+            for (String clash : table.clashes()) {
+                text.append("  note: plugin command ").append(clash).append(System.lineSeparator());
+            }
+        } catch (KavachException e) {
+            text.append("Commands from plugins: unavailable: ").append(e.oneLine()).append(System.lineSeparator());
+        } catch (RuntimeException e) {
+            text.append("Commands from plugins: unavailable: ").append(e).append(System.lineSeparator());
+        }
+        return text.toString();
+    }
+
+    private int onUsageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine command = ex.getCommandLine();
+        String name = command.getCommandSpec().qualifiedName();
+        invocation.err().println(name + ": " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, invocation.err());
+        invocation.err().println("Try '" + name + " --help' for usage.");
+        // `kavach run` passes the command's exit codes through, so its own usage errors use 125, as timeout(1) does.
+        return command.getCommand() instanceof RunCommand ? ExitCodes.KAVACH_FAILED : ExitCodes.USAGE;
+    }
+
+    private int onFailure(Exception ex) {
+        if (ex instanceof KavachException failure) {
+            invocation.err().println("kavach: " + failure.oneLine());
+        } else {
+            invocation.err().println("kavach: internal error: " + ex);
+        }
+        if (verbose || !(ex instanceof KavachException)) {
+            ex.printStackTrace(invocation.err());
+        }
+        return ExitCodes.KAVACH_FAILED;
+    }
+}

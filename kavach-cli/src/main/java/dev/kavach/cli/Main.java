@@ -1,0 +1,30 @@
+package dev.kavach.cli;
+
+import java.io.PrintStream;
+
+/** Entry point of the {@code kavach} command. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Runs {@code kavach args...} in this process with the given streams and returns its exit code, without
+     * exiting. Uses this process's environment and working directory.
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, Invocation.ofProcess(out, err));
+    }
+
+    static int run(String[] args, Invocation invocation) {
+        int code = KavachCommand.commandLine(invocation).execute(args);
+        invocation.out().flush();
+        invocation.err().flush();
+        return code;
+    }
+}

@@ -1,0 +1,243 @@
+package dev.kavach.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import dev.kavach.api.Command;
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.ExecResult;
+import dev.kavach.api.KavachException;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.StreamOutput;
+import dev.kavach.core.Kavach;
+import dev.kavach.core.Sandbox;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import static java.util.Objects.requireNonNull;
+
+/** {@code kavach run}: runs one command in a sandbox, streams its output, exits with its exit code. */
+@picocli.CommandLine.Command(name = "run",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Runs a command in a sandbox and exits with its exit code.",
+            "Its stdout and stderr stream to this terminal's as they arrive. The host environment is not passed on: use --env."},
+        footer = {"",
+            "Exit codes: the command's own; 124 timed out; 125 Kavach failed or bad usage; 126 not executable; 127 not found.",
+            "Examples:",
+            "  kavach run -- uname -a",
+            "  kavach run --policy strict --memory 256M --timeout 10s -- python3 job.py",
+            "  kavach run --shell 'echo out; echo err >&2; exit 3'",
+            "  kavach run --json -- date"})
+final class RunCommand implements Callable<Integer> {
+    private final KavachCommand top;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoadOptions load = new LoadOptions();
+
+    @Option(names = "--backend", paramLabel = "ID", description = "Backend to use (default: kavach.backend, usually auto).")
+    String backend;
+
+    @Option(names = "--policy", paramLabel = "PRESET", converter = FlagValues.Preset.class,
+            description = "Policy preset: minimal, basic or strict (default: kavach.policy.preset).")
+    String preset;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = FlagValues.Timeout.class,
+            description = "Wall-clock limit, e.g. 30s, 5m (default: kavach.timeout).")
+    Duration timeout;
+
+    @Option(names = "--memory", paramLabel = "SIZE", converter = FlagValues.MemoryMiB.class,
+            description = "Memory limit, e.g. 256M, 2G; 0 for none.")
+    Long memoryMiB;
+
+    @Option(names = "--cpus", paramLabel = "N", converter = FlagValues.Cpus.class,
+            description = "CPU limit in cores, fractions allowed (0.5); 0 for none.")
+    Double cpus;
+
+    @Option(names = "--env", paramLabel = "K=V", description = "Sets an environment variable for the command (repeatable).")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory of the command, as the sandbox sees it.")
+    String workdir;
+
+    @Option(names = "--stdin", paramLabel = "FILE|-", description = "Feeds FILE (or this process's stdin, for -) to the command.")
+    String stdin;
+
+    @Option(names = "--shell", paramLabel = "SCRIPT", description = "Runs SCRIPT with /bin/sh -c instead of a program.")
+    String shell;
+
+    @Option(names = "--dry-run", description = "Prints the host command line the backend would run, runs nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Prints the whole result as one JSON object on stdout instead of streaming.")
+    boolean json;
+
+    @Parameters(paramLabel = "CMD", arity = "0..*", description = "The program and its arguments, after --.")
+    List<String> argv = new ArrayList<>();
+
+    RunCommand(KavachCommand top) {
+        this.top = requireNonNull(top, "top is null");
+    }
+
+    @Override
+    public Integer call() {
+        Command command = command();
+        byte[] input = readStdin();
+        Map<String, String> overrides = new LinkedHashMap<>();
+        if (preset != null) {
+            overrides.put("kavach.policy.preset", preset);
+        }
+        PrintStream out = top.invocation().out();
+        PrintStream err = top.invocation().err();
+        try (Kavach kavach = top.load(load, overrides)) {
+            ExecRequest request = request(command, input, policy(kavach.policy()));
+            try (Sandbox sandbox = kavach.open(backend)) {
+                if (dryRun) {
+                    Optional<List<String>> line = sandbox.commandLine(request);
+                    if (line.isEmpty()) {
+                        throw new KavachException("backend '" + sandbox.backendId() + "' runs no host command, so there is none to show",
+                                "use --dry-run with a backend that runs one, e.g. --backend process");
+                    }
+                    out.println(ShellQuote.join(line.get()));
+                    return ExitCodes.OK;
+                }
+                if (json) {
+                    ExecResult result = sandbox.exec(request);
+                    out.println(Json.write(ResultJson.of(sandbox.backendId(), result)));
+                    return exitStatus(result, request, null);
+                }
+                ExecResult result = sandbox.exec(request, new TerminalOutput(out, err));
+                out.flush();
+                return exitStatus(result, request, err);
+            }
+        }
+    }
+
+    private Command command() {
+        if (shell != null && !argv.isEmpty()) {
+            throw new ParameterException(spec.commandLine(),
+                    "give either --shell SCRIPT or -- CMD ARGS..., not both (got --shell and " + ShellQuote.join(argv) + ")");
+        }
+        try {
+            if (shell != null) {
+                return new Command.ShellScript(shell);
+            }
+            if (argv.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "nothing to run: give -- CMD ARGS... or --shell SCRIPT");
+            }
+            return new Command.Argv(argv);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private byte[] readStdin() {
+        if (stdin == null) {
+            return new byte[0];
+        }
+        try {
+            if (stdin.equals("-")) {
+                return top.invocation().in().readAllBytes();
+            }
+            return Files.readAllBytes(top.invocation().workingDirectory().resolve(stdin));
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new ParameterException(spec.commandLine(),
+                    "Invalid value for option '--stdin': cannot read '" + stdin + "': " + e.getMessage() + "; give a readable file or - for stdin");
+        }
+    }
+
+    /** The configured policy with this invocation's flags on top. */
+    private SandboxPolicy policy(SandboxPolicy configured) {
+        SandboxPolicy policy = configured;
+        if (timeout != null) {
+            policy = policy.withTimeout(timeout);
+        }
+        if (memoryMiB != null) {
+            policy = policy.withMemoryMiB(memoryMiB);
+        }
+        if (cpus != null) {
+            policy = policy.withCpus(cpus);
+        }
+        return policy;
+    }
+
+    private ExecRequest request(Command command, byte[] input, SandboxPolicy policy) {
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String name = e.getKey();
+            if (name.isEmpty() || name.indexOf('\0') >= 0 || e.getValue() == null) {
+                throw new ParameterException(spec.commandLine(),
+                        "Invalid value for option '--env': '" + name + "=" + e.getValue() + "'; use --env NAME=VALUE with a non-empty NAME");
+            }
+        }
+        try {
+            return new ExecRequest(command, input, env, workdir, policy, null);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /**
+     * The exit code of {@code kavach run} for this result; with {@code notes} non-null, also says on it what
+     * the exit code alone cannot (a timeout, a kill, a failed start, truncated output).
+     */
+    static int exitStatus(ExecResult result, ExecRequest request, PrintStream notes) {
+        if (notes != null) {
+            note(notes, "stdout", result.stdout());
+            note(notes, "stderr", result.stderr());
+        }
+        String detail = result.detail().isEmpty() ? "" : ": " + result.detail();
+        return switch (result.outcome()) {
+            case COMPLETED -> {
+                if (result.exitCode() < 0 || result.exitCode() > 255) {
+                    if (notes != null) {
+                        notes.println("kavach: the command reported exit status " + result.exitCode() + ", which no process can exit with");
+                    }
+                    yield ExitCodes.KAVACH_FAILED;
+                }
+                yield result.exitCode();
+            }
+            case TIMED_OUT -> {
+                if (notes != null) {
+                    notes.println("kavach: timed out after " + Durations.format(request.effectiveTimeout()) + "; the command was stopped" + detail
+                            + " (fix: raise the limit with --timeout)");
+                }
+                yield ExitCodes.TIMED_OUT;
+            }
+            case KILLED -> {
+                if (notes != null) {
+                    notes.println("kavach: the command was killed" + detail);
+                }
+                yield result.exitCode() > 0 && result.exitCode() <= 255 ? result.exitCode() : 137;
+            }
+            case FAILED_TO_START -> {
+                if (notes != null) {
+                    notes.println("kavach: could not start the command" + detail);
+                }
+                yield result.exitCode() == ExitCodes.NOT_EXECUTABLE ? ExitCodes.NOT_EXECUTABLE : ExitCodes.NOT_FOUND;
+            }
+        };
+    }
+
+    private static void note(PrintStream notes, String name, StreamOutput output) {
+        if (output.truncated()) {
+            notes.println("kavach: " + name + " was cut at the output limit: " + output.size() + " bytes kept, "
+                    + output.droppedBytes() + " dropped (fix: raise it with -D kavach.policy.output-limit=SIZE)");
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.kavach.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+
+import com.typesafe.config.Config;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.kavach.cli.Cli.assertContains;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code kavach run} in-process through the built-in process backend: what a user sees and what scripts rely on. */
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    private Cli cli() {
+        return new Cli(dir);
+    }
+
+    @Test
+    void passesTheCommandsExitCodeThrough() {
+        Cli.Result result = cli().run("run", "--backend", "process", "--", "/bin/sh", "-c", "exit 7");
+        assertEquals(7, result.exitCode(), result::toString);
+    }
+
+    @Test
+    void exitsZeroForASucceedingCommand() {
+        Cli.Result result = cli().run("run", "--backend", "process", "--", "/bin/true");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("", result.stdout());
+    }
+
+    @Test
+    void keepsStdoutAndStderrApart() {
+        Cli.Result result = cli().run("run", "--backend", "process", "--shell", "echo to-out; echo to-err >&2; exit 3");
+        assertEquals(3, result.exitCode(), result::toString);
+        assertEquals("to-out\n", result.stdout(), result::toString);
+        assertContains(result.stderr(), "to-err\n");
+        assertFalse(result.stderr().contains("to-out"), result::toString);
+    }
+
+    @Test
+    void runsTheProgramWithItsOwnOptionsWithoutDashDash() {
+        // Everything after the program name belongs to the program, as with env(1).
+        Cli.Result result = cli().run("run", "--backend", "process", "/bin/echo", "-n", "--json", "x");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("--json x", result.stdout(), result::toString);
+    }
+
+    @Test
+    void exits124WhenTheCommandTimesOut() {
+        Cli.Result result = cli().run("run", "--backend", "process", "--timeout", "1s", "--", "/bin/sleep", "60");
+        assertEquals(124, result.exitCode(), result::toString);
+        assertContains(result.stderr(), "timed out after 1s");
+    }
+
+    @Test
+    void exits127ForAMissingCommand() {
+        Cli.Result result = cli().run("run", "--backend", "process", "--", "/nonexistent/kavach-no-such-command");
+        assertEquals(127, result.exitCode(), result::toString);
+        assertContains(result.stderr(), "kavach: could not start the command");
+    }
+
+    @Test
+    void exits126ForAFileThatIsNotExecutable() throws Exception {
+        // In the work directory: the sandbox sees that, not the rest of the host's /tmp.
+        Files.writeString(dir.resolve("not-executable.sh"), "#!/bin/sh\necho hi\n");
+        Cli.Result result = cli().run("run", "--backend", "process", "--workdir", dir.toString(), "--", "./not-executable.sh");
+        assertEquals(126, result.exitCode(), result::toString);
+    }
+
+    @Test
+    void exits125NamingAnUnknownBackend() {
+        Cli.Result result = cli().run("run", "--backend", "no-such-backend", "--", "/bin/true");
+        assertEquals(125, result.exitCode(), result::toString);
+        assertTrue(result.stderr().startsWith("kavach: "), result::toString);
+        assertContains(result.stderr(), "no-such-backend");
+        assertEquals(1, result.stderr().lines().count(), () -> "one line: " + result);
+        assertEquals("", result.stdout());
+    }
+
+    @Test
+    void exits125WithEveryReasonForAnUnavailableBackend() {
+        Config backends = cli().run("backends", "--json").json();
+        List<? extends Config> unavailable = backends.getConfigList("backends").stream().filter(b -> !b.getBoolean("available")).toList();
+        Prerequisites.require(!unavailable.isEmpty(),
+                "a backend that is unavailable on this host (the sev backend, on the test path, is unavailable without /dev/sev)");
+        Config backend = unavailable.get(0);
+        Cli.Result result = cli().run("run", "--backend", backend.getString("id"), "--", "/bin/true");
+        assertEquals(125, result.exitCode(), result::toString);
+        assertTrue(result.stderr().startsWith("kavach: "), result::toString);
+        assertContains(result.stderr(), "'" + backend.getString("id") + "' is unavailable");
+        for (Config check : backend.getConfigList("checks")) {
+            if (check.getBoolean("required") && !check.getBoolean("passed")) {
+                assertContains(result.stderr(), check.getString("name"));
+            }
+        }
+    }
+
+    @Test
+    void feedsStdinFromAFileAndFromItsOwnStdin() throws Exception {
+        Path input = Files.writeString(dir.resolve("input.txt"), "from a file\n");
+        Cli.Result fromFile = cli().run("run", "--backend", "process", "--stdin", input.toString(), "--", "/bin/cat");
+        assertEquals("from a file\n", fromFile.stdout(), fromFile::toString);
+        Cli.Result fromStdin = cli().stdin("piped\n").run("run", "--backend", "process", "--stdin", "-", "--", "/bin/cat");
+        assertEquals("piped\n", fromStdin.stdout(), fromStdin::toString);
+    }
+
+    @Test
+    void passesOnlyTheGivenEnvironment() {
+        Cli.Result result = cli().env("KAVACH_TEST_HOST_ONLY", "leaked")
+                .run("run", "--backend", "process", "--env", "GREETING=hello=world", "--shell", "echo \"$GREETING:${KAVACH_TEST_HOST_ONLY:-unset}\"");
+        assertEquals("hello=world:unset\n", result.stdout(), result::toString);
+    }
+
+    @Test
+    void runsInTheGivenWorkdir() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("work dir"));
+        Cli.Result result = cli().run("run", "--backend", "process", "--workdir", work.toString(), "--", "/bin/pwd");
+        assertEquals(work.toRealPath() + "\n", result.stdout(), result::toString);
+    }
+
+    @Test
+    void notesTruncatedOutputOnStderr() {
+        Cli.Result result = cli().run("run", "--backend", "process", "-D", "kavach.policy.output-limit=1K",
+                "--shell", "head -c 5000 /dev/zero | tr '\\0' x");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("x".repeat(1024), result.stdout(), result::toString);
+        assertContains(result.stderr(), "stdout was cut at the output limit: 1024 bytes kept, 3976 dropped");
+    }
+
+    @Test
+    void printsTheWholeResultAsOneJsonObject() {
+        Cli.Result result = cli().run("run", "--backend", "process", "--json", "--shell", "echo out; echo err >&2; exit 5");
+        assertEquals(5, result.exitCode(), result::toString);
+        assertEquals(1, result.stdout().lines().count(), () -> "one line of JSON and nothing else: " + result);
+        Config json = result.json();
+        assertEquals("process", json.getString("backend"));
+        assertEquals(5, json.getInt("exitCode"));
+        assertEquals("COMPLETED", json.getString("outcome"));
+        assertTrue(json.getLong("durationMs") >= 0);
+        assertEquals("out\n", json.getString("stdout.text"));
+        assertEquals("err\n", json.getString("stderr.text"));
+        assertFalse(json.getBoolean("stdout.truncated"));
+        assertEquals(0, json.getLong("stdout.droppedBytes"));
+        assertEquals(4, json.getLong("stdout.bytes"));
+        assertFalse(json.hasPath("stdout.base64"), "valid UTF-8 needs no base64");
+        assertTrue(json.hasPath("enforcement"));
+        assertTrue(json.hasPathOrNull("attestation"));
+        assertEquals("", result.stderr(), "--json streams nothing: the command's stderr is in the JSON");
+    }
+
+    @Test
+    void jsonKeepsBytesThatAreNotUtf8AndReportsTimeouts() {
+        Cli.Result binary = cli().run("run", "--backend", "process", "--json", "--shell", "printf '\\377\\376A'");
+        assertArrayEquals(new byte[] {(byte) 0xff, (byte) 0xfe, 'A'},
+                Base64.getDecoder().decode(binary.json().getString("stdout.base64")), binary::toString);
+        Cli.Result timedOut = cli().run("run", "--backend", "process", "--json", "--timeout", "500ms", "--", "/bin/sleep", "30");
+        assertEquals(124, timedOut.exitCode(), timedOut::toString);
+        assertEquals("TIMED_OUT", timedOut.json().getString("outcome"));
+    }
+
+    @Test
+    void dryRunPrintsTheHostCommandLineAndRunsNothing() {
+        Path marker = dir.resolve("marker");
+        Cli.Result result = cli().run("run", "--backend", "process", "--dry-run", "--", "/usr/bin/touch", marker.toString());
+        assertEquals(0, result.exitCode(), result::toString);
+        assertContains(result.stdout(), "/usr/bin/touch");
+        assertContains(result.stdout(), ShellQuote.quote(marker.toString()));
+        assertFalse(Files.exists(marker), "a dry run runs nothing");
+    }
+
+    @Test
+    void rejectsBadFlagValuesWith125NamingTheFlag() {
+        assertRejected(cli().run("run", "--memory", "lots", "--", "/bin/true"), "--memory", "256M");
+        assertRejected(cli().run("run", "--memory", "1500K", "--", "/bin/true"), "--memory", "whole number of MiB");
+        assertRejected(cli().run("run", "--cpus", "-1", "--", "/bin/true"), "--cpus", ">= 0");
+        assertRejected(cli().run("run", "--cpus", "many", "--", "/bin/true"), "--cpus", "0.5");
+        assertRejected(cli().run("run", "--env", "NOEQUALS", "--", "/bin/true"), "--env", "KEY=VALUE");
+        assertRejected(cli().run("run", "--timeout", "0s", "--", "/bin/true"), "--timeout", "30s");
+        assertRejected(cli().run("run", "--timeout", "soon", "--", "/bin/true"), "--timeout", "30s");
+        assertRejected(cli().run("run", "--policy", "paranoid", "--", "/bin/true"), "--policy", "minimal, basic, strict");
+        assertRejected(cli().run("run", "--stdin", dir.resolve("missing").toString(), "--", "/bin/cat"), "--stdin", "readable file");
+        assertRejected(cli().run("run", "-D", "policy.memory=1G", "--", "/bin/true"), "-D policy.memory=1G", "kavach.");
+    }
+
+    @Test
+    void rejectsAmbiguousOrMissingCommands() {
+        assertRejected(cli().run("run", "--shell", "echo a", "--", "/bin/echo", "b"), "either --shell", "not both");
+        assertRejected(cli().run("run", "--backend", "process"), "nothing to run", "--shell SCRIPT");
+    }
+
+    private static void assertRejected(Cli.Result result, String names, String accepted) {
+        assertEquals(125, result.exitCode(), result::toString);
+        assertContains(result.stderr(), names);
+        assertContains(result.stderr(), accepted);
+        assertEquals("", result.stdout(), result::toString);
+    }
+}
