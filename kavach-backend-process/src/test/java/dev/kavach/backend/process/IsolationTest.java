@@ -1,0 +1,279 @@
+package dev.kavach.backend.process;
+
+import dev.kavach.api.BackendSettings;
+import dev.kavach.api.Command;
+import dev.kavach.api.Enforcement;
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.ExecResult;
+import dev.kavach.api.Outcome;
+import dev.kavach.api.PolicyNotEnforceableException;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.SeccompProfile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 3: each isolation layer proven by its effect on a real command, not by the flags passed. */
+class IsolationTest {
+    private static ProcessSandboxBackend backend;
+
+    @BeforeAll
+    static void start() {
+        backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        backend.close();
+    }
+
+    private static ExecResult perl(SandboxPolicy policy, String program) {
+        Sandboxes.requireTool("perl");
+        return backend.exec(Sandboxes.argv(policy, "perl", "-e", program));
+    }
+
+    private static String mechanism(ExecResult result, String limit) {
+        return result.enforcement().stream().filter(e -> e.limit().equals(limit)).map(Enforcement::mechanism).findFirst()
+                .orElseThrow(() -> new AssertionError("no enforcement entry for " + limit + ": " + result.enforcement()));
+    }
+
+    @Test
+    void hostProcessesAreNeitherVisibleNorReachable() {
+        Sandboxes.requireBwrap();
+        String script = String.join("\n",
+                "kill -9 1 2>/dev/null; echo kill1=$?",
+                "kill -9 " + ProcessHandle.current().pid() + " 2>/dev/null; echo killhost=$?",
+                "echo procs=$(ls /proc | grep -c '^[0-9]')",
+                "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '");
+        ExecResult result = backend.exec(Sandboxes.sh(script, SandboxPolicy.basic()));
+        assertEquals(0, result.exitCode(), result.stderrText());
+        String out = result.stdoutText();
+        assertTrue(ProcessHandle.current().isAlive());
+        int procs = Integer.parseInt(out.lines().filter(l -> l.startsWith("procs=")).findFirst().orElseThrow().substring(6));
+        assertTrue(procs <= 6, "only the sandbox's own few processes are visible, saw " + procs + ":\n" + out);
+        assertFalse(out.contains("surefire") || out.contains("java"), "the host JVM is visible inside:\n" + out);
+        assertTrue(mechanism(result, "namespaces").contains("pid"));
+    }
+
+    @Test
+    void noNetworkMeansTheHostLoopbackServerIsUnreachable() throws IOException {
+        Sandboxes.requireBwrap();
+        Sandboxes.requireTool("perl");
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try (var socket = server.accept()) {
+                        accepted.incrementAndGet();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            String connect = "use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => "
+                    + server.getLocalPort() + ", Timeout => 5); print $s ? 'connected' : 'refused: ' . $!;";
+            ExecResult open = perl(SandboxPolicy.minimal(), connect);
+            assertEquals("connected", open.stdoutText(), "control: with network allowed the server is reachable");
+
+            ExecResult closed = perl(SandboxPolicy.basic(), connect);
+            assertTrue(closed.stdoutText().startsWith("refused"), closed.stdoutText() + closed.stderrText());
+            ExecResult outside = perl(SandboxPolicy.basic(), "use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => '1.1.1.1', "
+                    + "PeerPort => 53, Timeout => 5); print $s ? 'connected' : 'unreachable: ' . $!;");
+            assertTrue(outside.stdoutText().startsWith("unreachable"), outside.stdoutText());
+            assertEquals(1, accepted.get(), "only the control connection arrived");
+            server.close();
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
+    void readOnlyRootWithPrivateTmpAndWritableWorkdir(@TempDir Path workdir) {
+        Sandboxes.requireBwrap();
+        String name = "kavach-probe-" + UUID.randomUUID();
+        String script = String.join("\n",
+                "touch /usr/" + name + " 2>/dev/null && echo usr=written || echo usr=denied",
+                "echo inside > /tmp/" + name + " && cat /tmp/" + name,
+                "echo result > out.txt && echo workdir=written");
+        SandboxPolicy policy = SandboxPolicy.basic().withReadOnlyRoot(true);
+        ExecResult result = backend.exec(Sandboxes.sh(script, policy).withWorkdir(workdir.toString()));
+        assertEquals(List.of("usr=denied", "inside", "workdir=written"), result.stdoutText().lines().toList(), result.stderrText());
+        assertFalse(Files.exists(Path.of("/usr", name)));
+        assertFalse(Files.exists(Path.of("/tmp", name)), "the sandbox's /tmp is private: the host's is untouched");
+        assertTrue(Files.exists(workdir.resolve("out.txt")), "the work directory is the host's, writable");
+    }
+
+    @Test
+    void basicSeccompDeniesKeyctlWithEperm() {
+        Sandboxes.requireBwrap();
+        // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1): harmless, needs no capability, so only the filter can refuse it.
+        String program = "my $r = syscall(250, 0, -3, 1); print $r < 0 ? 'errno=' . ($! + 0) : 'allowed';";
+        ExecResult control = perl(SandboxPolicy.basic().withSeccomp(SeccompProfile.NONE), program);
+        assertEquals("allowed", control.stdoutText(), "control without seccomp: " + control.stderrText());
+        ExecResult filtered = perl(SandboxPolicy.basic(), program);
+        assertEquals("errno=1", filtered.stdoutText(), "EPERM from the basic filter");
+        assertTrue(mechanism(filtered, "seccomp").contains("basic"));
+    }
+
+    @Test
+    void strictSeccompAnswersClone3WithEnosysAndDeniesNamespaces() {
+        Sandboxes.requireBwrap();
+        Sandboxes.requireRootCgroups("memory", "pids", "cpu");
+        // clone3 with a NULL, zero-sized argument: EINVAL (22) from the kernel, ENOSYS (38) from the strict filter.
+        String program = "my $r = syscall(435, 0, 0); print 'clone3=' . ($! + 0) . ' ';"
+                + "$r = syscall(272, 0x10000000); print $r < 0 ? 'unshare=' . ($! + 0) : 'unshare=allowed';";
+        ExecResult result = perl(SandboxPolicy.strict(), program);
+        assertEquals("clone3=38 unshare=1", result.stdoutText(), result.stderrText());
+        ExecResult control = perl(SandboxPolicy.strict().withSeccomp(SeccompProfile.NONE), "syscall(435, 0, 0); print 'clone3=' . ($! + 0);");
+        assertEquals("clone3=22", control.stdoutText(), "control: the kernel itself answers EINVAL");
+    }
+
+    @Test
+    void hygieneOnlyStdioNoPrivilegesNoHostEnvironment() {
+        Sandboxes.requireBwrap();
+        // ls lists the shell's descriptors (not its own): what the command inherited.
+        String script = "ls -l /proc/$$/fd | sed -n 's/.* \\([0-9]*\\) -> .*/fd=\\1/p'; grep -E '^(NoNewPrivs|CapEff|CapBnd|Seccomp):' /proc/$$/status; echo HOME=${HOME-unset}";
+        ExecResult result = backend.exec(Sandboxes.sh(script, SandboxPolicy.basic()));
+        List<String> lines = result.stdoutText().lines().map(l -> l.replaceAll("\\s+", " ")).toList();
+        assertEquals(List.of("fd=0", "fd=1", "fd=2"), lines.stream().filter(l -> l.startsWith("fd=")).toList(),
+                "the seccomp descriptor and every other host descriptor are closed");
+        assertTrue(lines.contains("NoNewPrivs: 1"), lines.toString());
+        assertTrue(lines.contains("CapEff: 0000000000000000"), lines.toString());
+        assertTrue(lines.contains("CapBnd: 0000000000000000"), lines.toString());
+        assertTrue(lines.contains("Seccomp: 2"), lines.toString());
+        assertTrue(lines.contains("HOME=unset"), lines.toString());
+    }
+
+    @Test
+    void timeoutKillsASetsidDoubleForkTreeInsideTheNamespace() {
+        Sandboxes.requireBwrap();
+        String marker = "kavach-tree-" + UUID.randomUUID();
+        String script = String.join("\n",
+                "sh -c 'sleep 1000; :' " + marker + "-bg &",
+                "setsid sh -c 'sleep 1000; :' " + marker + "-setsid &",
+                "(setsid sh -c 'sleep 1000; :' " + marker + "-double &)",
+                "echo started",
+                "sleep 1000");
+        ExecRequest request = Sandboxes.sh(script, SandboxPolicy.basic()).withTimeout(Duration.ofSeconds(3));
+        ExecResult result = backend.exec(request);
+        assertEquals(Outcome.TIMED_OUT, result.outcome());
+        assertEquals("started\n", result.stdoutText());
+        assertEquals(List.of(), Sandboxes.liveHostProcessesWith(marker), "no process of the tree survives");
+    }
+
+    @Test
+    void forkBombUnderMaxPidsEndsAndTheHostSurvives() throws Exception {
+        Sandboxes.requireBwrap();
+        Sandboxes.requireRootCgroups("pids");
+        String marker = "kavach-bomb-" + UUID.randomUUID();
+        SandboxPolicy policy = SandboxPolicy.basic().withMaxPids(32).withTimeout(Duration.ofSeconds(5));
+        ExecResult result = backend.exec(new ExecRequest(new Command.Argv(List.of("sh", "-c", "b() { b | b & }; b; sleep 1000", marker)),
+                null, Map.of(), null, policy, null));
+        assertEquals(Outcome.TIMED_OUT, result.outcome());
+        assertTrue(mechanism(result, "pids").contains("pids.max=32"));
+        assertEquals(List.of(), Sandboxes.liveHostProcessesWith(marker), "every bomb process is gone");
+        assertEquals(0, new ProcessBuilder("true").start().waitFor(), "the host can still start processes");
+    }
+
+    @Test
+    void memoryHogIsKilledAndReported() {
+        Sandboxes.requireBwrap();
+        Sandboxes.requireRootCgroups("memory");
+        ExecResult result = perl(SandboxPolicy.basic().withMemoryMiB(64), "my $x = 'a' x (512 * 1024 * 1024); print 'survived';");
+        assertEquals(Outcome.KILLED, result.outcome(), result.toString());
+        assertEquals(128 + 9, result.exitCode());
+        assertTrue(result.detail().contains("memory limit 64 MiB"), result.detail());
+        assertFalse(result.stdoutText().contains("survived"));
+        assertTrue(mechanism(result, "memory").contains("memory"));
+    }
+
+    @Test
+    void cpuLimitOfHalfACoreSlowsABusyLoop() {
+        Sandboxes.requireRootCgroups("cpu");
+        String loop = "use Time::HiRes qw(time); my $end = time + 3; my $n = 0; $n++ while time < $end; print $n;";
+        long unlimited = Long.parseLong(perl(SandboxPolicy.minimal(), loop).stdoutText().strip());
+        ExecResult limitedResult = perl(SandboxPolicy.minimal().withCpus(0.5), loop);
+        long limited = Long.parseLong(limitedResult.stdoutText().strip());
+        double ratio = (double) unlimited / limited;
+        // Ideal is 2.0; other builds share this machine, so only a clear slowdown is asserted.
+        assertTrue(ratio > 1.3, "a 0.5 CPU limit should halve the loop's progress: unlimited " + unlimited + ", limited " + limited + " (ratio " + ratio + ")");
+        assertTrue(mechanism(limitedResult, "cpu").contains("50000"));
+    }
+
+    @Test
+    void openFilesAndFileSizeLimitsBite(@TempDir Path workdir) {
+        Sandboxes.requireTool("perl");
+        SandboxPolicy policy = SandboxPolicy.minimal().withMaxOpenFiles(32).withMaxFileSizeBytes(1024 * 1024);
+        ExecResult files = perl(policy, "for my $i (1..100) { open(my $f, '<', '/dev/null') or do { print \"failed at $i\"; exit 0 }; push @keep, $f } print 'opened all';");
+        assertTrue(files.stdoutText().startsWith("failed at"), files.stdoutText());
+        ExecResult big = backend.exec(Sandboxes.argv(policy, "dd", "if=/dev/zero", "of=big", "bs=1048576", "count=2").withWorkdir(workdir.toString()));
+        assertEquals(Outcome.KILLED, big.outcome(), big.toString());
+        assertTrue(big.detail().contains("file size"), big.detail());
+        assertTrue(workdir.resolve("big").toFile().length() <= 1024 * 1024);
+    }
+
+    @Test
+    void aLimitThisHostCannotEnforceFailsBeforeTheCommandStarts(@TempDir Path emptyCgroupRoot, @TempDir Path workdir) {
+        ProcessBackendSettings noCgroups = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process",
+                Map.of("cgroup-root", emptyCgroupRoot.toString())));
+        try (ProcessSandboxBackend host = ProcessSandboxBackend.create(noCgroups)) {
+            ExecRequest request = Sandboxes.argv(SandboxPolicy.minimal().withMemoryMiB(64), "touch", "started")
+                    .withWorkdir(workdir.toString());
+            PolicyNotEnforceableException e = assertThrows(PolicyNotEnforceableException.class, () -> host.exec(request));
+            assertTrue(e.getMessage().contains("memory limit (64 MiB)"), e.getMessage());
+            assertFalse(e.fix().isEmpty());
+            assertFalse(Files.exists(workdir.resolve("started")), "the command must not have run");
+            // Without limits the same host still runs commands.
+            assertEquals(0, host.exec(Sandboxes.argv(SandboxPolicy.minimal(), "true")).exitCode());
+        }
+    }
+
+    @Test
+    void seccompWithoutBubblewrapFailsClosedWithTheFix(@TempDir Path workdir) {
+        ProcessBackendSettings noBwrap = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process",
+                Map.of("bwrap", "/nonexistent/bwrap")));
+        try (ProcessSandboxBackend host = ProcessSandboxBackend.create(noBwrap)) {
+            ExecRequest request = Sandboxes.argv(SandboxPolicy.basic(), "touch", "started").withWorkdir(workdir.toString());
+            PolicyNotEnforceableException e = assertThrows(PolicyNotEnforceableException.class, () -> host.exec(request));
+            assertTrue(e.getMessage().contains("seccomp"), e.getMessage());
+            assertTrue(e.fix().contains("apt-get install bubblewrap"), e.fix());
+            assertFalse(Files.exists(workdir.resolve("started")));
+        }
+    }
+
+    @Test
+    void unshareLauncherIsolatesPidsAndNetworkButRefusesWhatItCannotDo() {
+        Sandboxes.requireTool("unshare");
+        ProcessBackendSettings viaUnshare = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process",
+                Map.of("launcher", "unshare")));
+        try (ProcessSandboxBackend host = ProcessSandboxBackend.create(viaUnshare)) {
+            SandboxPolicy noNetwork = SandboxPolicy.minimal().withNetwork(false);
+            Sandboxes.requireTool("perl");
+            ExecResult result = host.exec(Sandboxes.sh("echo $$; ls /proc | grep -c '^[0-9]'; grep -c ':' /proc/net/dev; "
+                    + "perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => q(127.0.0.1), PeerPort => 9) or print $!+0'", noNetwork));
+            List<String> lines = result.stdoutText().lines().toList();
+            assertEquals("1", lines.get(0), "the command is PID 1 of its own PID namespace: " + lines);
+            assertTrue(Integer.parseInt(lines.get(1).strip()) <= 4, lines.toString());
+            assertEquals("1", lines.get(2).strip(), "one interface: the namespace's own loopback");
+            assertEquals("101", lines.get(3), "ENETUNREACH: the loopback is down");
+            assertThrows(PolicyNotEnforceableException.class, () -> host.exec(Sandboxes.argv(SandboxPolicy.basic(), "true")));
+            assertThrows(PolicyNotEnforceableException.class, () -> host.exec(Sandboxes.argv(noNetwork.withReadOnlyRoot(true), "true")));
+        }
+    }
+}
