@@ -1,0 +1,74 @@
+package dev.kavach.backend.sev.attestation;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * The real AMD vectors in {@code $KAVACH_TESTDATA/sev-snp} (fallback {@code /work/shared/testdata/sev-snp}).
+ * Tests call {@link #require()} first: it skips (fails under CI) when the folder is absent.
+ */
+final class SharedVectors {
+    static final Path DIR = locate();
+
+    /** A positive vector: a report and the certificates that verify it. */
+    record Vector(String name, String report, String vek, String ask, String ark) {
+        AttestationReport parse() {
+            return AttestationReport.parse(bytes(report));
+        }
+
+        VekChain chain() {
+            return new VekChain(cert(vek), cert(ask), cert(ark));
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static final Vector VIRTEE_MILAN = new Vector("virtee-sev milan v2", "virtee-sev_milan-vcek-v2/report_milan.bin",
+            "virtee-sev_milan-vcek-v2/vcek_milan.der", "virtee-sev_milan-vcek-v2/ask_milan.pem", "virtee-sev_milan-vcek-v2/ark_milan.pem");
+    static final Vector GO_SEV_GUEST_DEBUG = new Vector("go-sev-guest milan v2 debug", "go-sev-guest_milan-vcek-v2/attestation.bin",
+            "go-sev-guest_milan-vcek-v2/vcek.testcer", "go-sev-guest_milan-vcek-v2/ask_milan.pem", "go-sev-guest_milan-vcek-v2/ark_milan.pem");
+    static final Vector TRUSTEE_IDBLOCK = new Vector("trustee milan v2 id block", "trustee_milan-vcek-v2-idblock/test-report.bin",
+            "trustee_milan-vcek-v2-idblock/test-vcek.der", "trustee_milan-vcek-v2-idblock/ask_milan.pem", "trustee_milan-vcek-v2-idblock/ark_milan.pem");
+    static final Vector TRUSTEE_VLEK = new Vector("trustee milan v3 vlek", "trustee_milan-vlek-v3/test-vlek-report.bin",
+            "trustee_milan-vlek-v3/test-vlek.der", "trustee_milan-vlek-v3/asvk_milan.pem", "trustee_milan-vlek-v3/ark_milan.pem");
+
+    static final List<Vector> POSITIVE = List.of(VIRTEE_MILAN, GO_SEV_GUEST_DEBUG, TRUSTEE_IDBLOCK, TRUSTEE_VLEK);
+
+    private SharedVectors() {
+    }
+
+    private static Path locate() {
+        String env = System.getenv("KAVACH_TESTDATA");
+        Path base = env != null && !env.isBlank() ? Path.of(env) : Path.of("/work/shared/testdata");
+        return base.resolve("sev-snp");
+    }
+
+    static void require() {
+        Prerequisites.require(Files.isDirectory(DIR.resolve("virtee-sev_milan-vcek-v2")),
+                "the real SEV-SNP vectors folder " + DIR + " is absent: set KAVACH_TESTDATA to the folder holding sev-snp/"
+                        + " (CI keeps it beside the checkout as ../shared/testdata)");
+    }
+
+    static Path path(String relative) {
+        return DIR.resolve(relative);
+    }
+
+    static byte[] bytes(String relative) {
+        try {
+            return Files.readAllBytes(path(relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static X509Certificate cert(String relative) {
+        return CertificateFiles.readOne(path(relative));
+    }
+}
