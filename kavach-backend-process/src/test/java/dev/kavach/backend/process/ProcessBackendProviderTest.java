@@ -1,0 +1,103 @@
+package dev.kavach.backend.process;
+
+import dev.kavach.api.Availability;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.BackendSettings;
+import dev.kavach.api.BackendUnavailableException;
+import dev.kavach.api.IsolationKind;
+import dev.kavach.api.ProbeCheck;
+import dev.kavach.api.SandboxBackend;
+import dev.kavach.api.ExecRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcessBackendProviderTest {
+    private static BackendContext context(Map<String, String> settings, Path stateDir) {
+        return new BackendContext("process", BackendSettings.of("kavach.backends.process", settings), stateDir, "0.1.0");
+    }
+
+    private static ProbeCheck check(Availability availability, String name) {
+        return availability.checks().stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no check " + name + " in " + availability.checks()));
+    }
+
+    @Test
+    void describesItself() {
+        ProcessBackendProvider provider = new ProcessBackendProvider();
+        assertEquals("process", provider.id());
+        assertEquals(IsolationKind.PROCESS, provider.info().isolation());
+        assertEquals(100, provider.info().strength());
+    }
+
+    @Test
+    void isDeclaredAsAServiceForModulesAndTheClasspath() throws IOException {
+        Module module = ProcessBackendProvider.class.getModule();
+        if (module.isNamed()) {
+            assertTrue(module.getDescriptor().provides().stream().anyMatch(p -> p.service().equals("dev.kavach.api.BackendProvider")
+                    && p.providers().contains(ProcessBackendProvider.class.getName())));
+        }
+        try (InputStream in = ProcessBackendProvider.class.getResourceAsStream("/META-INF/services/dev.kavach.api.BackendProvider")) {
+            assertEquals(ProcessBackendProvider.class.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
+        }
+    }
+
+    @Test
+    void probeReportsEveryLayerThisHostCanEnforce(@TempDir Path state) {
+        Availability availability = new ProcessBackendProvider().probe(context(Map.of(), state));
+        assertTrue(availability.available(), availability.problems().toString());
+        for (String name : new String[] {"launcher shell", "bubblewrap", "unshare", "user namespaces", "namespaces", "cgroups",
+                "memory limit", "pids limit", "cpu limit", "rlimits", "seccomp"}) {
+            ProbeCheck check = check(availability, name);
+            assertFalse(check.detail().isBlank(), name);
+            assertTrue(check.passed() || !check.fix().isBlank(), "a missing layer names its fix: " + check);
+        }
+        Sandboxes.requireBwrap();
+        assertTrue(check(availability, "bubblewrap").detail().contains("bubblewrap"), check(availability, "bubblewrap").detail());
+        assertTrue(check(availability, "seccomp").passed());
+    }
+
+    @Test
+    void aHostWithoutCgroupsOrBubblewrapIsStillAvailableButSaysWhatIsMissing(@TempDir Path state, @TempDir Path emptyRoot) {
+        Availability availability = new ProcessBackendProvider().probe(context(Map.of("cgroup-root", emptyRoot.toString(),
+                "bwrap", "/nonexistent/bwrap"), state));
+        assertTrue(availability.available(), "it can still run processes");
+        ProbeCheck memory = check(availability, "memory limit");
+        assertFalse(memory.passed());
+        assertFalse(memory.fix().isBlank());
+        ProbeCheck bwrap = check(availability, "bubblewrap");
+        assertFalse(bwrap.passed());
+        assertTrue(bwrap.fix().contains("apt-get install bubblewrap"), bwrap.fix());
+        assertFalse(check(availability, "seccomp").passed());
+    }
+
+    @Test
+    void withoutAShellItIsUnavailableAndCreateSaysWhy(@TempDir Path state) {
+        ProcessBackendProvider provider = new ProcessBackendProvider();
+        Map<String, String> settings = Map.of("shell", "/nonexistent/sh");
+        assertFalse(provider.probe(context(settings, state)).available());
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> provider.create(context(settings, state)));
+        assertTrue(e.getMessage().contains("/nonexistent/sh"), e.getMessage());
+    }
+
+    @Test
+    void createdBackendRunsCommands(@TempDir Path state) {
+        try (SandboxBackend backend = new ProcessBackendProvider().create(context(Map.of(), state))) {
+            assertEquals("ok\n", backend.exec(Sandboxes.argv(dev.kavach.api.SandboxPolicy.minimal(), "echo", "ok")).stdoutText());
+            assertTrue(backend.health().healthy());
+            backend.close();
+            assertFalse(backend.health().healthy());
+            assertThrows(dev.kavach.api.SandboxStateException.class, () -> backend.exec(ExecRequest.of("true")));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.kavach.backend.process;
+
+import dev.kavach.api.BackendSettings;
+import dev.kavach.api.ConfigurationException;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcessBackendSettingsTest {
+    private static final String PREFIX = "kavach.backends.process";
+
+    @Test
+    void defaults() {
+        ProcessBackendSettings settings = ProcessBackendSettings.defaults();
+        assertEquals(ProcessBackendSettings.Launcher.AUTO, settings.launcher());
+        assertEquals("bwrap", settings.bwrap());
+        assertEquals("unshare", settings.unshare());
+        assertEquals("/bin/sh", settings.shell());
+        assertEquals(List.of(), settings.inheritEnv());
+        assertEquals("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", settings.defaultPath());
+        assertEquals(Path.of("/sys/fs/cgroup"), settings.cgroupRoot());
+        assertEquals("kavach", settings.cgroupParent());
+        assertEquals(Duration.ofSeconds(2), settings.drainGrace());
+    }
+
+    @Test
+    void explicitMapping() {
+        ProcessBackendSettings settings = ProcessBackendSettings.from(new BackendSettings(PREFIX,
+                Map.of("launcher", "unshare", "bwrap", "/opt/bwrap", "unshare", "/opt/unshare", "shell", "/bin/dash",
+                        "default-path", "/bin", "cgroup-root", "/tmp/cg", "cgroup-parent", "ci-jobs", "drain-grace", "500ms"),
+                Map.of("inherit-env", List.of("LANG", "TZ")), Map.of()));
+        assertEquals(new ProcessBackendSettings(ProcessBackendSettings.Launcher.UNSHARE, "/opt/bwrap", "/opt/unshare", "/bin/dash",
+                List.of("LANG", "TZ"), "/bin", Path.of("/tmp/cg"), "ci-jobs", Duration.ofMillis(500)), settings);
+    }
+
+    @Test
+    void referenceConfDocumentsEveryKeyAndOnlyItsOwnPrefix() throws IOException {
+        String reference;
+        try (InputStream in = ProcessBackendSettings.class.getResourceAsStream("/reference.conf")) {
+            reference = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (String key : ProcessBackendSettings.KEYS) {
+            assertTrue(reference.contains("\n  " + key + " = "), "reference.conf lacks " + key);
+        }
+        assertTrue(reference.lines().filter(l -> !l.isBlank() && !l.startsWith("#") && !l.startsWith(" ") && !l.equals("}"))
+                .allMatch(l -> l.startsWith(PREFIX + " {")), "only " + PREFIX + " may be defined");
+    }
+
+    @Test
+    void rejectsAMisspeltKeyNamingIt() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(
+                new BackendSettings(PREFIX, Map.of("lancher", "bwrap"), Map.of(), Map.of("lancher", "kavach.conf: 7"))));
+        assertTrue(e.getMessage().contains("kavach.backends.process.lancher"), e.getMessage());
+        assertTrue(e.getMessage().contains("kavach.conf: 7"), e.getMessage());
+        assertTrue(e.fix().contains("launcher"), e.fix());
+    }
+
+    @Test
+    void rejectsBadValuesNamingKeyAndAcceptedValues() {
+        ConfigurationException launcher = assertThrows(ConfigurationException.class,
+                () -> ProcessBackendSettings.from(BackendSettings.of(PREFIX, Map.of("launcher", "docker"))));
+        assertTrue(launcher.getMessage().contains("kavach.backends.process.launcher") && launcher.getMessage().contains("auto, bwrap or unshare"),
+                launcher.getMessage());
+        assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(BackendSettings.of(PREFIX, Map.of("shell", "sh"))));
+        assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(BackendSettings.of(PREFIX, Map.of("cgroup-parent", "../x"))));
+        assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(BackendSettings.of(PREFIX, Map.of("cgroup-root", "relative"))));
+        assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(new BackendSettings(PREFIX, Map.of(),
+                Map.of("inherit-env", List.of("OK", "NOT OK")), Map.of())));
+    }
+}
