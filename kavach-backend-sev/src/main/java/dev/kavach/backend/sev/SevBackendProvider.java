@@ -1,0 +1,32 @@
+package dev.kavach.backend.sev;
+
+import dev.kavach.api.Availability;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.BackendInfo;
+import dev.kavach.api.BackendProvider;
+import dev.kavach.api.IsolationKind;
+import dev.kavach.api.SandboxBackend;
+
+/**
+ * The {@code sev} backend: each command in a fresh AMD SEV-SNP confidential VM whose memory the host cannot
+ * read; every result carries a verified attestation report bound to the task.
+ */
+public final class SevBackendProvider implements BackendProvider {
+    private static final BackendInfo INFO = new BackendInfo("sev", "AMD SEV-SNP confidential VM", IsolationKind.CONFIDENTIAL_VM, 500,
+            "Runs each command in a fresh SEV-SNP confidential VM (QEMU, KVM) and verifies its attestation report");
+
+    @Override
+    public BackendInfo info() {
+        return INFO;
+    }
+
+    @Override
+    public Availability probe(BackendContext context) {
+        return VmProbe.probe(context, true);
+    }
+
+    @Override
+    public SandboxBackend create(BackendContext context) {
+        return VmBackends.create(context, true);
+    }
+}

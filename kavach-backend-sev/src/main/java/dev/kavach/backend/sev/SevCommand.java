@@ -1,0 +1,144 @@
+package dev.kavach.backend.sev;
+
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.CommandExtension;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code kavach sev ...}: tools for the VM backends. {@code build-image} builds the guest agent initramfs
+ * (busybox, agent, kernel modules in load order); {@code policy} decodes an SNP guest policy value.
+ */
+public final class SevCommand implements CommandExtension {
+    private static final String USAGE = """
+            Usage: kavach sev <command> [options]
+
+            Commands:
+              build-image --kernel FILE [--modules DIR] [--busybox FILE] [--out FILE] [--snp]
+                  Builds the guest agent initramfs (gzip cpio: static busybox, the Kavach agent, the kernel
+                  modules the guest needs in load order) and caches it under the backend's state directory.
+                  --modules defaults to the kernel's lib/modules/<release>, --busybox to /bin/busybox
+                  (apt-get install busybox-static); --snp adds the SEV guest driver modules.
+                  Then set kavach.backends.vm.initrd (or .sev.initrd) to the printed path.
+              policy VALUE
+                  Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
+              --help
+                  Prints this text.
+            """;
+
+    @Override
+    public String name() {
+        return "sev";
+    }
+
+    @Override
+    public String summary() {
+        return "VM backend tools: build the guest agent image, decode SNP guest policies";
+    }
+
+    @Override
+    public String backendId() {
+        return "sev";
+    }
+
+    @Override
+    public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
+            (args.isEmpty() ? err : out).print(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        return switch (args.get(0)) {
+            case "build-image" -> buildImage(args.subList(1, args.size()), context, out, err);
+            case "policy" -> policy(args.subList(1, args.size()), out, err);
+            default -> {
+                err.println("kavach sev: unknown command '" + args.get(0) + "'");
+                err.print(USAGE);
+                yield 2;
+            }
+        };
+    }
+
+    private static int buildImage(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+        Map<String, String> options = new HashMap<>();
+        boolean snp = false;
+        Set<String> valued = Set.of("--kernel", "--modules", "--busybox", "--out");
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--snp")) {
+                snp = true;
+            } else if (valued.contains(arg) && i + 1 < args.size()) {
+                options.put(arg, args.get(++i));
+            } else {
+                err.println("kavach sev build-image: unexpected argument '" + arg + "'" + (valued.contains(arg) ? " (it needs a value)" : ""));
+                err.print(USAGE);
+                return 2;
+            }
+        }
+        if (!options.containsKey("--kernel") && !options.containsKey("--modules")) {
+            err.println("kavach sev build-image: give --kernel FILE (its modules are found beside it) or --modules DIR");
+            return 2;
+        }
+        Path modules;
+        if (options.containsKey("--modules")) {
+            modules = Path.of(options.get("--modules"));
+        } else {
+            Path kernel = Path.of(options.get("--kernel"));
+            modules = GuestImageBuilder.modulesFor(kernel).orElse(null);
+            if (modules == null) {
+                err.println("kavach sev build-image: no lib/modules/<release> found for " + kernel + "; pass --modules DIR");
+                return 2;
+            }
+        }
+        Path busybox = Path.of(options.getOrDefault("--busybox", "/bin/busybox"));
+        Path outFile = options.containsKey("--out") ? Path.of(options.get("--out")) : null;
+        try {
+            GuestImageBuilder.Image image = GuestImageBuilder.build(busybox, modules, GuestSetup.wantedModules(snp),
+                    context.stateDir().resolve("images"), outFile);
+            out.println(image.initrd());
+            err.println("modules (load order): " + String.join(", ", image.modules()));
+            err.println("sha256 of inputs: " + image.hash() + (image.cached() ? " (cached)" : " (built)"));
+            return 0;
+        } catch (IOException e) {
+            err.println("kavach sev build-image: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int policy(List<String> args, PrintStream out, PrintStream err) {
+        if (args.size() != 1) {
+            err.println("kavach sev policy: give one value, e.g. 0x30000");
+            return 2;
+        }
+        SnpGuestPolicy policy;
+        try {
+            policy = SnpGuestPolicy.fromBits(Long.decode(args.get(0)));
+        } catch (NumberFormatException e) {
+            err.println("kavach sev policy: '" + args.get(0) + "' is not a number (decimal or 0x-prefixed hex)");
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("kavach sev policy: " + e.getMessage());
+            return 1;
+        }
+        out.println("policy " + policy.toHex());
+        out.println("  ABI minimum      " + policy.abiMajor() + "." + policy.abiMinor());
+        out.println("  SMT allowed      " + policy.smtAllowed());
+        out.println("  migration agent  " + policy.migrationAgent());
+        out.println("  debug            " + policy.debug());
+        out.println("  single socket    " + policy.singleSocket());
+        out.println("  CXL allowed      " + policy.cxlAllowed());
+        out.println("  AES-256-XTS      " + policy.memAes256Xts());
+        out.println("  RAPL disabled    " + policy.raplDisabled());
+        out.println("  ciphertext hiding " + policy.ciphertextHiding());
+        out.println("  page swap off    " + policy.pageSwapDisabled());
+        List<String> rejected = policy.bitsRejectedByKvm();
+        out.println(rejected.isEmpty() ? "upstream KVM accepts this policy" : "upstream KVM refuses: " + String.join(", ", rejected));
+        policy.weakenings().forEach(w -> out.println("WARNING: " + w));
+        return 0;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.kavach.backend.sev;
+
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.PolicyNotEnforceableException;
+import dev.kavach.api.SandboxPolicy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The task as it travels to the guest agent: a cpio archive read by busybox {@code cpio -i} on the
+ * {@code kavach.task} port. Argv and environment go in {@code cmd} as NUL-terminated strings that the
+ * agent hands to {@code xargs -0} (each becomes one argument: no shell ever parses them); the work
+ * directory, stdin and limits are files of their own; {@code reportdata} (SNP only) is the 64 bytes the
+ * attestation report must carry.
+ */
+public final class TaskArchive {
+    /** Linux's MAX_ARG_STRLEN: the longest single argument or environment string execve takes. */
+    static final int MAX_STRING = 128 * 1024;
+    /** Total argv plus environment; the agent's {@code xargs -s} allows a little more. */
+    static final int MAX_TOTAL = 768 * 1024;
+    /** The working directory when the request names none. */
+    public static final String DEFAULT_WORKDIR = "/work";
+
+    private TaskArchive() {
+    }
+
+    /** The NUL-separated argument list the agent's runner receives: {@code env -i -- VARS... /bin/sh -c 'exec "$@"' kavach-task ARGV...}. */
+    static List<String> runnerArgs(ExecRequest request) {
+        List<String> args = new ArrayList<>(List.of("env", "-i", "--"));
+        for (Map.Entry<String, String> e : new TreeMap<>(request.env()).entrySet()) {
+            args.add(e.getKey() + "=" + e.getValue());
+        }
+        // A first argv element containing '=' would otherwise be taken by env as a variable.
+        args.addAll(List.of("/bin/sh", "-c", "exec \"$@\"", "kavach-task"));
+        args.addAll(request.command().argv());
+        return List.copyOf(args);
+    }
+
+    /** Encodes a request; {@code reportData} is null outside SNP. */
+    public static byte[] encode(ExecRequest request, byte[] reportData) {
+        List<String> args = runnerArgs(request);
+        ByteArrayOutputStream cmd = new ByteArrayOutputStream();
+        for (int i = 0; i < args.size(); i++) {
+            byte[] bytes = args.get(i).getBytes(StandardCharsets.UTF_8);
+            if (bytes.length >= MAX_STRING) {
+                throw new PolicyNotEnforceableException(
+                        "an argument or environment entry of " + bytes.length + " bytes exceeds the guest kernel's limit of " + MAX_STRING
+                                + " bytes per string: '" + args.get(i).substring(0, Math.min(40, args.get(i).length())) + "...'",
+                        "pass large data through stdin instead of arguments or environment");
+            }
+            cmd.writeBytes(bytes);
+            cmd.write(0);
+        }
+        if (cmd.size() > MAX_TOTAL) {
+            throw new PolicyNotEnforceableException("arguments and environment total " + cmd.size() + " bytes; the guest accepts at most " + MAX_TOTAL,
+                    "pass large data through stdin instead of arguments or environment");
+        }
+        SandboxPolicy policy = request.policy();
+        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + "\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (CpioWriter cpio = new CpioWriter(out)) {
+            cpio.file("cmd", 0600, cmd.toByteArray());
+            cpio.file("workdir", 0600, request.workdirOptional().orElse(DEFAULT_WORKDIR).getBytes(StandardCharsets.UTF_8));
+            cpio.file("stdin", 0600, request.stdin());
+            cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
+            if (reportData != null) {
+                if (reportData.length != 64) {
+                    throw new IllegalArgumentException("report data must be 64 bytes, got " + reportData.length);
+                }
+                cpio.file("reportdata", 0600, reportData);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,240 @@
+package dev.kavach.backend.sev;
+
+import dev.kavach.api.Attestation;
+import dev.kavach.api.Enforcement;
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.ExecResult;
+import dev.kavach.api.Health;
+import dev.kavach.api.OutputListener;
+import dev.kavach.api.Outcome;
+import dev.kavach.api.SandboxBackend;
+import dev.kavach.api.SandboxException;
+import dev.kavach.api.SandboxStateException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The {@code vm} and {@code sev} backends: one fresh QEMU VM per exec, booted straight into the Kavach
+ * guest agent, which runs the command and returns stdout, stderr and the exit code on virtio-serial
+ * ports of their own. With {@link SnpLaunch} parameters the VM is an SEV-SNP confidential guest and, per
+ * exec, the agent returns an attestation report bound to a fresh nonce and the task, verified here before
+ * the result is returned.
+ */
+public final class VmBackend implements SandboxBackend {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The SNP half of a backend: launch parameters, without the per-exec host data, and the attestor. */
+    public record Snp(SnpGuestPolicy policy, int cbitpos, int reducedPhysBits, Path firmware, Path sevDevice, boolean kernelHashes,
+                      ExecAttestor attestor) {
+        public Snp {
+            requireNonNull(policy, "policy is null");
+            requireNonNull(firmware, "firmware is null");
+            requireNonNull(sevDevice, "sevDevice is null");
+            requireNonNull(attestor, "attestor is null");
+        }
+
+        SnpLaunch launch(byte[] hostData) {
+            return new SnpLaunch(policy, cbitpos, reducedPhysBits, hostData, firmware, sevDevice, kernelHashes);
+        }
+    }
+
+    private final String id;
+    private final VmSettings settings;
+    private final Accel accel;
+    private final GuestBoot boot;
+    private final Optional<Snp> snp;
+    private final Path socketRoot;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public VmBackend(String id, VmSettings settings, Accel accel, GuestBoot boot, Optional<Snp> snp, Path socketRoot) {
+        this.id = requireNonNull(id, "id is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.accel = requireNonNull(accel, "accel is null");
+        this.boot = requireNonNull(boot, "boot is null");
+        this.snp = requireNonNull(snp, "snp is null");
+        this.socketRoot = requireNonNull(socketRoot, "socketRoot is null");
+    }
+
+    /** The QEMU command line for {@code request}, with the channel sockets in {@code channelDir}. */
+    public QemuArgs qemuArgs(ExecRequest request, Path channelDir) {
+        Optional<SnpLaunch> launch = snp.map(s -> s.launch(s.attestor().hostData(request)));
+        return QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(channelDir), launch);
+    }
+
+    @Override
+    public Optional<List<String>> commandLine(ExecRequest request) {
+        return Optional.of(qemuArgs(request, socketRoot.resolve("kavach-" + id + "-<exec>")).argv());
+    }
+
+    @Override
+    public ExecResult exec(ExecRequest request) {
+        return exec(request, OutputListener.NONE);
+    }
+
+    @Override
+    public ExecResult exec(ExecRequest request, OutputListener listener) {
+        requireNonNull(request, "request is null");
+        requireNonNull(listener, "listener is null");
+        if (closed.get()) {
+            throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
+        }
+        byte[] reportData = null;
+        byte[] hostData = null;
+        if (snp.isPresent()) {
+            byte[] nonce = new byte[32];
+            RANDOM.nextBytes(nonce);
+            hostData = snp.get().attestor().hostData(request);
+            reportData = snp.get().attestor().reportData(request, nonce);
+        }
+        byte[] task = TaskArchive.encode(request, reportData);
+        Path dir = null;
+        long started = System.nanoTime();
+        try {
+            dir = Files.createTempDirectory(socketRoot, "kavach-" + id + "-");
+            Optional<SnpLaunch> launch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
+            QemuArgs args = QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(dir), launch);
+            QemuRunner.Limits limits = new QemuRunner.Limits(settings.bootTimeout(), request.effectiveTimeout(),
+                    request.policy().outputLimitBytes(), settings.consoleTailBytes(), settings.statusLimitBytes());
+            QemuRunner.Run run = QemuRunner.run(args, VmChannels.in(dir), task, limits, listener);
+            Duration duration = Duration.ofNanos(System.nanoTime() - started);
+            return result(request, run, duration, args, reportData, hostData);
+        } catch (IOException e) {
+            throw new SandboxException("the " + id + " backend could not run QEMU: " + e.getMessage(),
+                    "check that " + settings.qemuBinary() + " runs and that " + socketRoot + " is writable", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while the VM ran; the VM was stopped", "", e);
+        } finally {
+            if (dir != null) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, byte[] reportData, byte[] hostData) {
+        if (run.bootFailure().isPresent()) {
+            throw new SandboxException("the " + id + " VM never booted into the Kavach agent: " + run.bootFailure().get()
+                    + "\nlast console lines:\n" + run.console().lastLines(25),
+                    bootFix());
+        }
+        List<Enforcement> enforcement = enforcement(request, run, args);
+        if (run.timedOut()) {
+            return new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.TIMED_OUT,
+                    "timed out after " + seconds(request.effectiveTimeout()) + "; the VM was stopped (QMP quit, then SIGKILL of QEMU pid "
+                            + run.qemuPid() + ")", enforcement, null);
+        }
+        Optional<Integer> exit;
+        try {
+            exit = run.exitCode();
+        } catch (NumberFormatException e) {
+            exit = Optional.empty();
+        }
+        if (exit.isEmpty()) {
+            String errors = String.join("; ", run.status().stream().filter(l -> l.startsWith("error ")).map(l -> l.substring(6)).toList());
+            throw new SandboxException("the " + id + " guest agent ended without reporting an exit code"
+                    + (errors.isEmpty() ? "" : ": " + errors) + "\nlast console lines:\n" + run.console().lastLines(25),
+                    "this is a guest image problem; rebuild it with kavach sev build-image and check the kernel's modules");
+        }
+        Attestation attestation = null;
+        if (snp.isPresent()) {
+            attestation = attest(run, reportData, hostData);
+        }
+        return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED, "", enforcement, attestation);
+    }
+
+    private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData) {
+        Optional<String> report = run.statusValue("report");
+        if (report.isEmpty()) {
+            String why = run.statusValue("report-error").orElse("the guest agent returned no report");
+            throw new SandboxException("the sev guest returned no attestation report: " + why + "; the result is not trusted",
+                    "use a guest kernel with the sev-guest driver and configfs-tsm (CONFIG_TSM_REPORTS, Linux 6.7+)");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(report.get().trim());
+        } catch (IllegalArgumentException e) {
+            throw new SandboxException("the sev guest returned a malformed attestation report (not base64); the result is not trusted", "");
+        }
+        Attestation attestation = snp.get().attestor().verify(bytes, reportData, hostData);
+        if (!attestation.verified()) {
+            String failed = String.join("; ", attestation.checks().stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.detail()).toList());
+            throw new SandboxException("the sev guest's attestation report failed verification; the result is not trusted: " + failed,
+                    "check the expected measurement and certificates (kavach attest verify)");
+        }
+        return attestation;
+    }
+
+    private List<Enforcement> enforcement(ExecRequest request, QemuRunner.Run run, QemuArgs args) {
+        List<Enforcement> list = new ArrayList<>();
+        String smp = args.value("-smp").orElse("?");
+        String memory = args.value("-m").orElse("?");
+        list.add(new Enforcement("isolation", (snp.isPresent() ? "SEV-SNP confidential VM" : "virtual machine") + " under "
+                + accel.name() + ", QEMU pid " + run.qemuPid() + ", boot " + run.boot().toMillis() + " ms, exec " + run.exec().toMillis() + " ms"));
+        list.add(new Enforcement("cpus", smp + " vCPU(s) (policy " + request.policy().cpus() + ", rounded up)"));
+        list.add(new Enforcement("memory", "guest RAM " + memory));
+        list.add(new Enforcement("network", "no network device in the VM"));
+        list.add(new Enforcement("readOnlyRoot", "the host file system is not visible; the guest root is a throwaway initramfs"));
+        list.add(new Enforcement("seccomp", "advisory: the command runs on its own guest kernel"));
+        if (request.policy().maxPids() > 0) {
+            list.add(new Enforcement("maxPids", "guest cgroup v2 pids.max=" + request.policy().maxPids()));
+        }
+        if (request.policy().maxOpenFiles() > 0) {
+            list.add(new Enforcement("maxOpenFiles", "guest RLIMIT_NOFILE=" + request.policy().maxOpenFiles()));
+        }
+        if (request.policy().maxFileSizeBytes() > 0) {
+            list.add(new Enforcement("maxFileSizeBytes", "guest RLIMIT_FSIZE (512-byte blocks, rounded up)"));
+        }
+        list.add(new Enforcement("output", "host-side bounded capture per virtio-serial port, limit " + request.policy().outputLimitBytes() + " bytes"));
+        return List.copyOf(list);
+    }
+
+    private String bootFix() {
+        String prefix = "kavach.backends." + id + ".";
+        return "check " + prefix + "kernel (a Linux bzImage whose modules include virtio_pci and virtio_console) and the agent image "
+                + "(kavach sev build-image --kernel ... --modules ... --busybox /bin/busybox); under TCG a loaded host may need a longer "
+                + prefix + "boot-timeout"
+                + (snp.isPresent() ? "; for SEV-SNP use the AmdSev OVMF build (" + prefix + "firmware) and a host with SNP enabled" : "");
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+    }
+
+    @Override
+    public Health health() {
+        return closed.get() ? Health.unhealthy("closed") : Health.ok();
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a leftover empty socket directory in /tmp is harmless
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.kavach.backend.sev;
+
+import dev.kavach.api.Availability;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.BackendUnavailableException;
+import dev.kavach.api.ConfigurationException;
+import dev.kavach.backend.sev.attestation.AttestationSettings;
+import dev.kavach.backend.sev.attestation.CertificateStore;
+import dev.kavach.backend.sev.attestation.KdsClient;
+import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Creates {@link VmBackend} instances for the {@code vm} and {@code sev} providers from a backend context. */
+final class VmBackends {
+    private VmBackends() {
+    }
+
+    static VmBackend create(BackendContext context, boolean snp) {
+        VmSettings settings = VmSettings.from(context.settings(), snp);
+        Availability availability = VmProbe.probe(context, snp);
+        if (!availability.available()) {
+            throw new BackendUnavailableException(context.backendId(), availability, List.of());
+        }
+        String prefix = context.settings().prefix() + ".";
+        Accel accel = VmProbe.accel(settings, snp);
+        Path kernel = GuestSetup.kernel(settings, prefix);
+        Path initrd = GuestSetup.initrd(settings, kernel, snp, context.stateDir(), prefix);
+        Path bootKernel = GuestSetup.bootKernel(settings, kernel, accel, snp, context.stateDir());
+        String append = settings.extraAppend().isEmpty() ? GuestBoot.BASE_APPEND : GuestBoot.BASE_APPEND + " " + settings.extraAppend();
+        GuestBoot boot = new GuestBoot(bootKernel, initrd, append);
+        Optional<VmBackend.Snp> snpPart = Optional.empty();
+        if (snp) {
+            VmSettings.Snp s = settings.snp().orElseThrow();
+            HostCpu.EncryptionLeaf leaf = HostCpu.system().encryptionLeaf();
+            int cbitpos = s.cbitpos().or(leaf::cbitpos).orElseThrow(() -> new ConfigurationException(
+                    "the C-bit position is unknown: " + leaf.explanation(), "set " + prefix + "cbitpos (51 on Milan and Genoa)"));
+            SnpGuestPolicy policy = s.effectivePolicy(HostCpu.smtActive());
+            AttestationSettings attestation = AttestationSettings.from(context.settings(), context.stateDir());
+            CertificateStore store = new CertificateStore(attestation.certDir(), attestation.kdsEnabled() ? KdsClient.from(attestation) : null);
+            ExecAttestor attestor = new SnpExecAttestor(UUID.randomUUID().toString(),
+                    Map.of("policy", policy.toHex(), "kernel", kernel.toString(), "initrd", initrd.toString()),
+                    store, SnpAttestationVerifier.atSystemClock(), context.settings().list("attestation.expected-measurements"));
+            snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(), attestor));
+        }
+        return new VmBackend(context.backendId(), settings, accel, boot, snpPart, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+}

@@ -1,0 +1,192 @@
+package dev.kavach.backend.sev;
+
+import dev.kavach.api.Availability;
+import dev.kavach.api.BackendContext;
+import dev.kavach.api.KavachException;
+import dev.kavach.api.ProbeCheck;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks every prerequisite of the {@code vm} or {@code sev} backend on this host and says how to fix each
+ * missing one: QEMU (9.1+ with {@code sev-snp-guest} for SNP), KVM, the guest kernel and agent image, and
+ * for SNP the SEV device, SNP enabled in KVM, an SNP-capable OVMF, the C-bit position and the policy.
+ */
+public final class VmProbe {
+    static final String QEMU_FIX = "apt-get install -t bookworm-backports qemu-system-x86 (QEMU 9.1 or later knows sev-snp-guest)";
+
+    private VmProbe() {
+    }
+
+    public static Availability probe(BackendContext context, boolean snp) {
+        String prefix = context.settings().prefix() + ".";
+        List<ProbeCheck> checks = new ArrayList<>();
+        VmSettings settings;
+        try {
+            settings = VmSettings.from(context.settings(), snp);
+        } catch (KavachException e) {
+            return Availability.of(ProbeCheck.missing("settings", e.getMessage(), e.fix()));
+        }
+        checks.add(ProbeCheck.ok("settings", "valid"));
+        checks.add(qemu(settings, snp, prefix));
+        checks.add(kvm(settings, snp, prefix));
+        checks.addAll(guest(settings, snp, prefix));
+        if (snp) {
+            checks.addAll(snpChecks(settings.snp().orElseThrow(), prefix));
+        }
+        return new Availability(checks);
+    }
+
+    /** Whether {@code /dev/kvm} is there for QEMU to open. */
+    public static boolean kvmUsable() {
+        Path kvm = Path.of("/dev/kvm");
+        return Files.exists(kvm) && Files.isReadable(kvm) && Files.isWritable(kvm);
+    }
+
+    /** The accelerator a setting resolves to on this host. */
+    public static Accel accel(VmSettings settings, boolean snp) {
+        return switch (settings.accel()) {
+            case "kvm" -> Accel.KVM;
+            case "tcg" -> Accel.TCG;
+            default -> snp || kvmUsable() ? Accel.KVM : Accel.TCG;
+        };
+    }
+
+    private static ProbeCheck qemu(VmSettings settings, boolean snp, String prefix) {
+        Optional<Path> binary = QemuBinary.locate(settings.qemuBinary());
+        if (binary.isEmpty()) {
+            return ProbeCheck.missing("qemu", settings.qemuBinary() + " (" + prefix + "qemu) not found", QEMU_FIX);
+        }
+        Optional<int[]> version = QemuBinary.version(binary.get());
+        if (version.isEmpty()) {
+            return ProbeCheck.missing("qemu", binary.get() + " --version failed", QEMU_FIX);
+        }
+        String found = "QEMU " + version.get()[0] + "." + version.get()[1] + " at " + binary.get();
+        if (snp) {
+            boolean recent = version.get()[0] > 9 || (version.get()[0] == 9 && version.get()[1] >= 1);
+            if (!recent || !QemuBinary.knowsSevSnpGuest(binary.get())) {
+                return ProbeCheck.missing("qemu", found + " does not know -object sev-snp-guest (needs QEMU 9.1+)", QEMU_FIX);
+            }
+        }
+        return ProbeCheck.ok("qemu", found);
+    }
+
+    private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix) {
+        boolean usable = kvmUsable();
+        String detail = usable ? "/dev/kvm is usable" : Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm exists but cannot be opened read-write" : "/dev/kvm does not exist";
+        String fix = "enable virtualisation (AMD-V/SVM) in the BIOS, load kvm_amd, and give this user access to /dev/kvm (group kvm)";
+        if (snp || settings.accel().equals("kvm")) {
+            return usable ? ProbeCheck.ok("kvm", detail) : ProbeCheck.missing("kvm", detail + (snp ? "; SEV-SNP needs KVM" : "; " + prefix + "accel = kvm"), fix);
+        }
+        if (settings.accel().equals("tcg")) {
+            return ProbeCheck.optional("kvm", true, "not used: " + prefix + "accel = tcg (software emulation, slower boots)", "");
+        }
+        return ProbeCheck.optional("kvm", usable, usable ? detail : detail + "; falling back to TCG software emulation (boots take seconds)", fix);
+    }
+
+    private static List<ProbeCheck> guest(VmSettings settings, boolean snp, String prefix) {
+        List<ProbeCheck> checks = new ArrayList<>();
+        Path kernel;
+        try {
+            kernel = GuestSetup.kernel(settings, prefix);
+            checks.add(ProbeCheck.ok("kernel", kernel.toString()));
+        } catch (KavachException e) {
+            checks.add(ProbeCheck.missing("kernel", e.getMessage(), e.fix()));
+            return checks;
+        }
+        if (settings.initrd().isPresent()) {
+            Path initrd = settings.initrd().get();
+            checks.add(Files.isReadable(initrd) ? ProbeCheck.ok("initrd", initrd + " (" + prefix + "initrd)")
+                    : ProbeCheck.missing("initrd", initrd + " (" + prefix + "initrd) is not readable",
+                    "kavach sev build-image --kernel " + kernel + " --out " + initrd));
+            return checks;
+        }
+        String buildFix = "kavach sev build-image --kernel " + kernel + " --modules /lib/modules/<release> --busybox /bin/busybox, then set " + prefix + "initrd";
+        try {
+            Path modules = GuestSetup.modules(settings, kernel, prefix);
+            KernelModules tree = KernelModules.scan(modules);
+            List<String> order = tree.loadOrder(GuestSetup.wantedModules(snp));
+            if (!order.contains("virtio_console")) {
+                checks.add(ProbeCheck.missing("modules", modules + " has no virtio_console module; the agent's channels need it",
+                        "use a kernel package with virtio modules, e.g. linux-image-6.1.0-<N>-amd64"));
+            } else {
+                checks.add(ProbeCheck.ok("modules", modules + ": " + String.join(", ", order)));
+            }
+        } catch (KavachException e) {
+            checks.add(ProbeCheck.missing("modules", e.getMessage(), e.fix() + "; or " + buildFix));
+        } catch (IOException e) {
+            checks.add(ProbeCheck.missing("modules", e.getMessage(), buildFix));
+        }
+        Path busybox = settings.busybox();
+        checks.add(Files.isRegularFile(busybox) ? ProbeCheck.ok("busybox", busybox.toString())
+                : ProbeCheck.missing("busybox", busybox + " (" + prefix + "busybox) not found", "apt-get install busybox-static"));
+        return checks;
+    }
+
+    private static List<ProbeCheck> snpChecks(VmSettings.Snp snp, String prefix) {
+        List<ProbeCheck> checks = new ArrayList<>();
+        Path device = snp.sevDevice();
+        checks.add(Files.exists(device) ? ProbeCheck.ok("sev-device", device + " exists")
+                : ProbeCheck.missing("sev-device", device + " does not exist: no AMD SEV firmware interface on this host",
+                "run on an AMD EPYC (Milan or later) host with SEV-SNP enabled in the BIOS (SMEE, SEV-SNP, SNP memory coverage) and kvm_amd loaded"));
+        Path snpParam = Path.of("/sys/module/kvm_amd/parameters/sev_snp");
+        String snpState = read(snpParam).orElse("");
+        checks.add(snpState.equals("Y") || snpState.equals("1") ? ProbeCheck.ok("snp-enabled", "kvm_amd sev_snp=" + snpState)
+                : ProbeCheck.missing("snp-enabled", snpState.isEmpty() ? snpParam + " does not exist (kvm_amd not loaded or too old for SNP)"
+                        : "kvm_amd sev_snp=" + snpState,
+                "enable SEV-SNP in the BIOS, boot a host kernel with SNP host support (6.11+), and load kvm_amd with sev_snp=1 "
+                        + "(options kvm_amd sev_snp=1 in /etc/modprobe.d/kvm.conf)"));
+        Path firmware = snp.firmware();
+        String ovmfFix = "build OVMF from edk2's OvmfPkg/AmdSev/AmdSevX64.dsc (or install a distribution's AmdSev OVMF, e.g. OVMF.amdsev.fd) and set "
+                + prefix + "firmware to it";
+        if (!Files.isReadable(firmware)) {
+            checks.add(ProbeCheck.missing("firmware", firmware + " (" + prefix + "firmware) not found", ovmfFix));
+        } else {
+            try {
+                OvmfImage ovmf = OvmfImage.read(firmware);
+                if (!ovmf.snpMetadata()) {
+                    checks.add(ProbeCheck.missing("firmware", firmware + " has no SEV-SNP metadata (\"SEV information block not found\")", ovmfFix));
+                } else if (snp.kernelHashes() && ovmf.hashTableSize() == 0) {
+                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table, so kernel-hashes=on fails "
+                            + "(\"guest firmware has no hashes table\"); this is a generic OVMF, not the AmdSev build", ovmfFix));
+                } else {
+                    checks.add(ProbeCheck.ok("firmware", firmware + ": SNP metadata, hash table " + ovmf.hashTableSize() + " bytes"));
+                }
+            } catch (IOException e) {
+                checks.add(ProbeCheck.missing("firmware", e.getMessage(), ovmfFix));
+            }
+        }
+        if (snp.cbitpos().isPresent()) {
+            checks.add(ProbeCheck.ok("cbitpos", snp.cbitpos().get() + " (" + prefix + "cbitpos)"));
+        } else {
+            HostCpu.EncryptionLeaf leaf = HostCpu.system().encryptionLeaf();
+            checks.add(leaf.cbitpos().isPresent() ? ProbeCheck.ok("cbitpos", leaf.cbitpos().get() + " from " + leaf.explanation())
+                    : ProbeCheck.missing("cbitpos", "C-bit position unknown: " + leaf.explanation(),
+                    "load the cpuid module (modprobe cpuid) and run as root, or set " + prefix + "cbitpos (51 on Milan and Genoa; see cpuid -1 -l 0x8000001f, EBX[5:0])"));
+        }
+        SnpGuestPolicy policy = snp.effectivePolicy(HostCpu.smtActive());
+        List<String> rejected = policy.bitsRejectedByKvm();
+        if (!rejected.isEmpty() && !snp.allowKvmRejectedBits()) {
+            checks.add(ProbeCheck.missing("policy", "guest policy " + policy.toHex() + " sets bits upstream KVM refuses with EINVAL: " + String.join(", ", rejected),
+                    "clear them in " + prefix + "policy, or set " + prefix + "allow-policy-bits-kvm-rejects = true for a host kernel that takes them"));
+        } else {
+            List<String> notes = new ArrayList<>(policy.weakenings());
+            notes.addAll(rejected.stream().map(r -> r + " (allowed by setting)").toList());
+            checks.add(ProbeCheck.ok("policy", "guest policy " + policy.toHex() + (notes.isEmpty() ? " (hardened)" : "; WARNING: " + String.join("; ", notes))));
+        }
+        return checks;
+    }
+
+    private static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file).trim());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

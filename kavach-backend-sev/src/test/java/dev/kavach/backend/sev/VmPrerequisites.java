@@ -1,0 +1,72 @@
+package dev.kavach.backend.sev;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What the VM tests need from the host: QEMU, busybox-static and a guest kernel (written by
+ * {@code .ci/guest-kernel.sh} into {@code $KAVACH_GUEST_KERNEL_DIR}, default /var/cache/kavach/guest-kernel).
+ * Missing pieces skip a test, except under CI ({@code CI} set), where they fail it.
+ */
+final class VmPrerequisites {
+    static final Path DEFAULT_KERNEL_DIR = Path.of("/var/cache/kavach/guest-kernel");
+
+    /** A guest kernel and its module tree. */
+    record GuestKernel(Path kernel, Path modules) {
+    }
+
+    private VmPrerequisites() {
+    }
+
+    static void require(boolean present, String whatIsMissingAndHowToGetIt) {
+        if (present) {
+            return;
+        }
+        String ci = System.getenv("CI");
+        if (ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false")) {
+            fail("CI requires this prerequisite: " + whatIsMissingAndHowToGetIt);
+        }
+        Assumptions.assumeTrue(false, "skipped: " + whatIsMissingAndHowToGetIt);
+    }
+
+    static Path qemu() {
+        Optional<Path> qemu = QemuBinary.locate("qemu-system-x86_64");
+        require(qemu.isPresent(), "qemu-system-x86_64 (apt-get install -t bookworm-backports qemu-system-x86)");
+        return qemu.get();
+    }
+
+    static Path busybox() {
+        Path busybox = Path.of("/bin/busybox");
+        require(Files.isRegularFile(busybox), "/bin/busybox (apt-get install busybox-static)");
+        return busybox;
+    }
+
+    static GuestKernel kernel() {
+        String env = System.getenv("KAVACH_GUEST_KERNEL_DIR");
+        Path dir = env == null || env.isBlank() ? DEFAULT_KERNEL_DIR : Path.of(env);
+        Path file = dir.resolve("kernel.env");
+        require(Files.isRegularFile(file), "a guest kernel in " + dir + " (run .ci/guest-kernel.sh " + dir + ")");
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            props.load(in);
+        } catch (IOException e) {
+            fail("cannot read " + file + ": " + e.getMessage());
+        }
+        Path kernel = Path.of(props.getProperty("KAVACH_GUEST_KERNEL", ""));
+        Path modules = Path.of(props.getProperty("KAVACH_GUEST_MODULES", ""));
+        require(Files.isRegularFile(kernel) && Files.isDirectory(modules), "kernel and modules listed in " + file + " (rerun .ci/guest-kernel.sh)");
+        return new GuestKernel(kernel, modules);
+    }
+
+    /** A state directory kept across test runs, so the vmlinux and the agent image are built once. */
+    static Path stateDir() {
+        return Path.of("target", "kavach-test-state").toAbsolutePath();
+    }
+}
