@@ -179,7 +179,7 @@ class AttestCommandTest {
         Path report = write("report.bin", chain.report(new byte[64], 0x30000));
         Run text = synthetic("show", "--report", report.toString());
         assertEquals(0, text.exit(), text.err());
-        for (String expected : List.of("version: 3", "tcb_layout: Milan (report CPUID)", "reported_tcb:\n  raw: 0x7300000000000003\n  boot_loader: 3\n  tee: 0\n  snp: 8\n  microcode: 115",
+        for (String expected : List.of("version: 3", "tcb_layout: Milan (report CPUID)", "reported_tcb:\n  raw: 0x7308000000000003\n  boot_loader: 3\n  tee: 0\n  snp: 8\n  microcode: 115",
                 "debug_allowed: false", "signing_key: VCEK", "cpuid_fam_id: 0x19", "current_version: 1.55 build 3", "report_id_ma:", "signature:\n  r: ")) {
             assertTrue(text.out().contains(expected), expected + " in\n" + text.out());
         }
