@@ -8,6 +8,9 @@ module dev.kavach.backend.sev {
     requires java.net.http;
 
     exports dev.kavach.backend.sev.attestation;
+    exports dev.kavach.backend.sev;
 
-    provides dev.kavach.api.CommandExtension with dev.kavach.backend.sev.attestation.cli.AttestCommand;
+    provides dev.kavach.api.BackendProvider with dev.kavach.backend.sev.SevBackendProvider, dev.kavach.backend.sev.VmBackendProvider;
+
+    provides dev.kavach.api.CommandExtension with dev.kavach.backend.sev.attestation.cli.AttestCommand, dev.kavach.backend.sev.SevCommand;
 }
