@@ -87,9 +87,12 @@ public final class ConfigStack {
         try {
             // ${user.home} and ${HOME} resolve against system properties and the given environment, never
             // against the real process environment, so that KavachOptions.environment is the whole truth.
-            return merged.resolveWith(merged.withFallback(substitutionSource), ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            // They are merged in below everything and cut off again after resolving.
+            Config resolved = merged.withFallback(substitutionSource).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            return resolved.hasPathOrNull("kavach") ? resolved.withOnlyPath("kavach") : ConfigFactory.empty();
         } catch (ConfigException e) {
-            throw new ConfigurationException("cannot resolve the configuration: " + e.getMessage(),
+            String message = String.valueOf(e.getMessage());
+            throw new ConfigurationException("cannot resolve the configuration: " + (message.length() > 400 ? message.substring(0, 400) + "..." : message),
                     "define the referenced setting or environment variable, or remove the ${...} reference", e);
         }
     }
