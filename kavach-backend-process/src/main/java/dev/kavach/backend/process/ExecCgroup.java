@@ -36,6 +36,11 @@ final class ExecCgroup {
 
     /** SIGKILLs every process in the group and waits until the group is empty (bounded). */
     void kill() {
+        Path procs = v2Dir != null ? v2Dir.resolve("cgroup.procs")
+                : v1Dirs.values().stream().findFirst().map(d -> d.resolve("cgroup.procs")).orElse(null);
+        if (procs == null || members(procs).isEmpty()) {
+            return; // the usual case after a normal exit: nothing was left behind
+        }
         if (v2Dir != null && Files.exists(v2Dir.resolve("cgroup.kill"))) {
             try {
                 KavachCgroups.write(v2Dir.resolve("cgroup.kill"), "1");
@@ -43,20 +48,19 @@ final class ExecCgroup {
                 // fall through to killing members one by one
             }
         }
-        Path procs = v2Dir != null ? v2Dir.resolve("cgroup.procs") : v1Dirs.values().stream().findFirst().map(d -> d.resolve("cgroup.procs")).orElse(null);
-        if (procs == null) {
-            return;
-        }
         long deadline = System.nanoTime() + 5_000_000_000L;
+        long pause = 50_000;
         while (System.nanoTime() < deadline) {
             List<Long> members = members(procs);
             if (members.isEmpty()) {
                 return;
             }
+            // Without cgroup.kill (v1, older v2) a forking tree is killed member by member until none is left.
             for (long pid : members) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
-            LockSupport.parkNanos(1_000_000);
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 5_000_000);
         }
     }
 
