@@ -85,6 +85,20 @@ class PluginDiscoveryTest {
     }
 
     @Test
+    void pluginCommandExtensionIsDiscoveredAndRunsWithItsBackendsSettings() throws IOException {
+        Path jar = TestPlugins.plugin("acme-plugin", "acme").withCommand().writeTo(plugins().resolve("acme-plugin.jar"));
+        try (Kavach kavach = load(null)) {
+            ExtensionEntry entry = kavach.extensions().stream().filter(e -> e.extension().name().equals("hello-acme")).findFirst().orElseThrow();
+            assertEquals(BackendOrigin.plugin(jar, "acme-plugin"), entry.origin());
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int status = entry.extension().run(List.of("world"), kavach.contextFor(entry.extension().backendId()),
+                    new java.io.PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertEquals(5, status);
+            assertEquals("hello world from reference.conf", out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void pluginReferenceConfSuppliesDefaultsWithItsOrigin() throws IOException {
         TestPlugins.plugin("acme-plugin", "acme").writeTo(plugins().resolve("acme-plugin.jar"));
         try (Kavach kavach = load(null)) {

@@ -98,6 +98,48 @@ final class TestPlugins {
             }
             """;
 
+    /** A {@code kavach hello-<id>} subcommand shipped by every compiled backend plugin. */
+    static final String COMMAND_SOURCE = """
+            package com.acme.backend;
+
+            import dev.kavach.api.*;
+            import java.io.InputStream;
+            import java.io.PrintStream;
+            import java.util.List;
+            import java.util.Properties;
+
+            public final class AcmeCommand implements CommandExtension {
+                private final Properties p = new Properties();
+
+                public AcmeCommand() throws Exception {
+                    try (InputStream in = AcmeCommand.class.getResourceAsStream("/acme.properties")) {
+                        p.load(in);
+                    }
+                }
+
+                @Override
+                public String name() {
+                    return "hello-" + p.getProperty("id");
+                }
+
+                @Override
+                public String summary() {
+                    return "Greets from the acme plugin.";
+                }
+
+                @Override
+                public String backendId() {
+                    return p.getProperty("id");
+                }
+
+                @Override
+                public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+                    out.print("hello " + String.join(" ", args) + " " + context.settings().string("greeting", "none"));
+                    return 5;
+                }
+            }
+            """;
+
     static final String LIB_SOURCE = """
             package com.acme.lib;
 
@@ -115,6 +157,7 @@ final class TestPlugins {
     private static Path backendClasses;
     private static Path libJar;
     private static Path libUserClasses;
+    private static Path commandClasses;
 
     private TestPlugins() {
     }
@@ -140,6 +183,18 @@ final class TestPlugins {
                     "com/acme/backend/AcmeBackendProvider.java", BACKEND_SOURCE.replace("%EXTRA%", "\"\"")), List.of(apiJar()));
         }
         return backendClasses;
+    }
+
+    /** The api-only backend plus a {@code kavach hello-<id>} command extension, compiled once. */
+    static synchronized Path commandClasses() {
+        if (commandClasses == null) {
+            commandClasses = compile("command", Map.of(
+                    "module-info.java", "module com.acme.backend { requires dev.kavach.api; provides dev.kavach.api.BackendProvider with com.acme.backend.AcmeBackendProvider; "
+                            + "provides dev.kavach.api.CommandExtension with com.acme.backend.AcmeCommand; }",
+                    "com/acme/backend/AcmeBackendProvider.java", BACKEND_SOURCE.replace("%EXTRA%", "\"\""),
+                    "com/acme/backend/AcmeCommand.java", COMMAND_SOURCE), List.of(apiJar()));
+        }
+        return commandClasses;
     }
 
     /** A library JAR (module com.acme.lib) that a folder plugin ships beside itself. */
@@ -213,6 +268,12 @@ final class TestPlugins {
             return this;
         }
 
+        /** Adds the command extension {@code kavach hello-<id>}. */
+        Builder withCommand() {
+            classes = commandClasses();
+            return this;
+        }
+
         Builder usingLib() {
             classes = libUserClasses();
             return this;
@@ -237,6 +298,9 @@ final class TestPlugins {
             entries.put("META-INF/services/dev.kavach.api.BackendProvider", "com.acme.backend.AcmeBackendProvider\n".getBytes(StandardCharsets.UTF_8));
             StringBuilder props = new StringBuilder();
             properties.forEach((key, value) -> props.append(key).append('=').append(value).append('\n'));
+            if (classes.equals(commandClasses)) {
+                entries.put("META-INF/services/dev.kavach.api.CommandExtension", "com.acme.backend.AcmeCommand\n".getBytes(StandardCharsets.UTF_8));
+            }
             entries.put("acme.properties", props.toString().getBytes(StandardCharsets.UTF_8));
             if (reference != null) {
                 entries.put("reference.conf", reference.getBytes(StandardCharsets.UTF_8));
