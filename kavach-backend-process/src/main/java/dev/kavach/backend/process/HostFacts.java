@@ -17,6 +17,7 @@ import static java.util.Objects.requireNonNull;
  * @param bwrapWorks     whether a trial {@code bwrap --unshare-all ... true} succeeded
  * @param bwrapError     why the trial failed, if it did
  * @param unshare        the util-linux unshare binary, if found
+ * @param setpriv        the util-linux setpriv binary, if found (drops privileges under unshare)
  * @param root           whether Kavach runs as root
  * @param userNamespaces whether this user may create user namespaces, with the evidence
  * @param cgroups        the cgroup hierarchies
@@ -30,6 +31,7 @@ record HostFacts(
         boolean bwrapWorks,
         String bwrapError,
         Optional<Path> unshare,
+        Optional<Path> setpriv,
         boolean root,
         Check userNamespaces,
         CgroupHost cgroups,
@@ -46,6 +48,7 @@ record HostFacts(
         requireNonNull(bwrapVersion, "bwrapVersion is null");
         requireNonNull(bwrapError, "bwrapError is null");
         requireNonNull(unshare, "unshare is null");
+        requireNonNull(setpriv, "setpriv is null");
         requireNonNull(userNamespaces, "userNamespaces is null");
         requireNonNull(cgroups, "cgroups is null");
     }
@@ -63,11 +66,13 @@ record HostFacts(
             error = trial.orElse("");
         }
         Optional<Path> unshare = HostTools.find(settings.unshare(), path);
+        Optional<Path> setpriv = unshare.flatMap(u -> HostTools.find(u.resolveSibling("setpriv").toString(), path))
+                .or(() -> HostTools.find("setpriv", path));
         boolean root = HostTools.isRoot();
         boolean seccomp = HostTools.read(Path.of("/proc/self/status"))
                 .map(status -> status.lines().anyMatch(line -> line.startsWith("Seccomp:"))).orElse(false);
         String arch = System.getProperty("os.arch", "");
-        return new HostFacts(shell, bwrap, version, works, error, unshare, root, userNamespaces(root),
+        return new HostFacts(shell, bwrap, version, works, error, unshare, setpriv, root, userNamespaces(root),
                 CgroupHost.detect(settings.cgroupRoot()), seccomp, arch.equals("amd64") || arch.equals("x86_64"));
     }
 

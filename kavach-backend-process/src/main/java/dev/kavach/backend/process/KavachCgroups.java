@@ -74,8 +74,34 @@ final class KavachCgroups {
                 // Not usable by this user after all.
             }
         }
+        List<Path> parents = new ArrayList<>(v1Parents.values());
+        v2Parent.ifPresent(parents::add);
+        removeOrphans(parents);
         return new KavachCgroups(host, v2Parent, v2Usable, v1Parents);
     }
+
+    /**
+     * Kills and removes exec groups left by a Kavach process that died without cleaning up (exec ids
+     * start with {@code k<pid>-}): their commands must not outlive the process that ran them.
+     */
+    private static void removeOrphans(List<Path> parents) {
+        for (Path parent : parents) {
+            try (var children = Files.list(parent)) {
+                for (Path child : children.filter(Files::isDirectory).toList()) {
+                    java.util.regex.Matcher m = EXEC_ID.matcher(child.getFileName().toString());
+                    if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) {
+                        ExecCgroup orphan = new ExecCgroup(null, Map.of("orphan", child));
+                        orphan.kill();
+                        orphan.remove();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // Cleanup is best effort; a leftover empty group costs nothing.
+            }
+        }
+    }
+
+    private static final java.util.regex.Pattern EXEC_ID = java.util.regex.Pattern.compile("k(\\d+)-\\d+");
 
     CgroupHost host() {
         return host;

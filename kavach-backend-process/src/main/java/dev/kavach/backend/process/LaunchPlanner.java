@@ -104,7 +104,9 @@ final class LaunchPlanner {
                         + (facts.root() ? "" : ", user") + " namespaces; killed with its parent (--kill-child)"));
                 enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
                         : "empty network namespace with its loopback down"));
-                enforcement.add(new Enforcement("hygiene", "only fds 0-2 inherited; environment replaced by the request's"));
+                enforcement.add(new Enforcement("hygiene", (facts.setpriv().isPresent()
+                        ? "setpriv --no-new-privs with an empty capability bounding set; " : "capabilities NOT dropped (setpriv missing); ")
+                        + "killed with unshare (--kill-child); only fds 0-2 inherited; environment replaced by the request's"));
             }
         } else {
             inner = command;
@@ -252,6 +254,8 @@ final class LaunchPlanner {
             argv.add("--net");
         }
         argv.add("--");
+        facts.setpriv().ifPresent(setpriv -> argv.addAll(List.of(setpriv.toString(), "--no-new-privs", "--bounding-set=-all",
+                "--inh-caps=-all", "--")));
         argv.addAll(command);
         return argv;
     }

@@ -266,12 +266,16 @@ class IsolationTest {
             SandboxPolicy noNetwork = SandboxPolicy.minimal().withNetwork(false);
             Sandboxes.requireTool("perl");
             ExecResult result = host.exec(Sandboxes.sh("echo $$; ls /proc | grep -c '^[0-9]'; grep -c ':' /proc/net/dev; "
-                    + "perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => q(127.0.0.1), PeerPort => 9) or print $!+0'", noNetwork));
+                    + "perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => q(127.0.0.1), PeerPort => 9) or print $!+0'; echo; "
+                    + "grep -E '^(NoNewPrivs|CapEff):' /proc/$$/status", noNetwork));
             List<String> lines = result.stdoutText().lines().toList();
             assertEquals("1", lines.get(0), "the command is PID 1 of its own PID namespace: " + lines);
             assertTrue(Integer.parseInt(lines.get(1).strip()) <= 4, lines.toString());
             assertEquals("1", lines.get(2).strip(), "one interface: the namespace's own loopback");
             assertEquals("101", lines.get(3), "ENETUNREACH: the loopback is down");
+            Sandboxes.requireTool("setpriv");
+            List<String> status = lines.subList(4, lines.size()).stream().map(l -> l.replaceAll("\\s+", " ")).toList();
+            assertTrue(status.containsAll(List.of("NoNewPrivs: 1", "CapEff: 0000000000000000")), status.toString());
             assertThrows(PolicyNotEnforceableException.class, () -> host.exec(Sandboxes.argv(SandboxPolicy.basic(), "true")));
             assertThrows(PolicyNotEnforceableException.class, () -> host.exec(Sandboxes.argv(noNetwork.withReadOnlyRoot(true), "true")));
         }

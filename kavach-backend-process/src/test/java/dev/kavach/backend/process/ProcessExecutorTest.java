@@ -160,6 +160,22 @@ class ProcessExecutorTest {
     }
 
     @Test
+    void commandsOfAKavachProcessThatDiedAreKilledWhenTheNextBackendStarts() throws Exception {
+        Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        CgroupHost host = Sandboxes.FACTS.cgroups();
+        Path parent = host.v2().map(p -> p.resolve(Sandboxes.DEFAULTS.cgroupParent()))
+                .orElseGet(() -> host.v1().values().iterator().next().resolve(Sandboxes.DEFAULTS.cgroupParent()));
+        Path orphanGroup = Files.createDirectories(parent.resolve("k" + gone.pid() + "-1"));
+        Process orphan = new ProcessBuilder("sleep", "1000").start();
+        Files.writeString(orphanGroup.resolve("cgroup.procs"), Long.toString(orphan.pid()));
+        ProcessSandboxBackend.create(Sandboxes.DEFAULTS).close();
+        assertTrue(orphan.waitFor(10, TimeUnit.SECONDS), "the orphaned command was killed");
+        assertFalse(Files.exists(orphanGroup), "and its group removed");
+    }
+
+    @Test
     void boundsOutputButKeepsDrainingAndCountsWhatWasDropped() {
         long total = 50L * 1024 * 1024;
         long limit = 64 * 1024;
