@@ -51,6 +51,18 @@ public record AppraisalPolicy(Set<String> expectedMeasurements, Optional<byte[]>
         }
     }
 
+    /** This policy, requiring exactly {@code value} (64 bytes) as REPORT_DATA. */
+    public AppraisalPolicy withReportData(byte[] value) {
+        return new AppraisalPolicy(expectedMeasurements, Optional.of(value.clone()), hostData, minimumTcb, minimumGuestSvn, maxVmpl,
+                allowDebug, allowMigrationAgent, allowSmt, idKeyDigests, authorKeyDigests);
+    }
+
+    /** This policy, requiring exactly {@code value} (32 bytes) as HOST_DATA. */
+    public AppraisalPolicy withHostData(byte[] value) {
+        return new AppraisalPolicy(expectedMeasurements, reportData, Optional.of(value.clone()), minimumTcb, minimumGuestSvn, maxVmpl,
+                allowDebug, allowMigrationAgent, allowSmt, idKeyDigests, authorKeyDigests);
+    }
+
     /** The default: signature and chain must verify, no debug, no migration agent, anything else goes. */
     public static AppraisalPolicy defaults() {
         return builder().build();
