@@ -125,7 +125,7 @@ class VmEndToEndTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> broken.exec(ExecRequest.of("true")))
                     .isInstanceOf(SandboxException.class)
                     .hasMessageContaining("never booted")
-                    .hasMessageContaining("invalid kernel header")
+                    .hasMessageContaining("qemu: linux kernel too old")
                     .satisfies(e -> assertThat(((SandboxException) e).fix()).contains("build-image"));
         }
     }
