@@ -247,7 +247,7 @@ class ConfigurationTest {
             String rendered = kavach.renderConfig();
             assertTrue(rendered.contains("my.conf: 1"), rendered);
             assertTrue(rendered.contains("timeout=\"45s\"") || rendered.contains("timeout = \"45s\"") || rendered.contains("timeout=45s"), rendered);
-            assertTrue(rendered.contains("reference.conf"), rendered);
+            assertTrue(rendered.contains("# reference.conf in kavach-core"), rendered);
         }
     }
 }

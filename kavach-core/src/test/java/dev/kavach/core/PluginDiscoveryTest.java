@@ -358,6 +358,15 @@ class PluginDiscoveryTest {
     }
 
     @Test
+    void unknownBackendInConfigNamesThePluginsThatFailed() throws IOException {
+        TestPlugins.plugin("future-plugin", "future").manifest("Plugin-Requires", ">=9.0.0").writeTo(plugins().resolve("future.jar"));
+        dev.kavach.api.ConfigurationException e = assertThrows(dev.kavach.api.ConfigurationException.class, () -> load("kavach.backend = future\n"));
+        assertTrue(e.getMessage().startsWith("unknown backend 'future' in kavach.backend (set at " + dir.resolve("kavach.conf") + ": 1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("plugins that failed to load: plugins/future.jar [future-plugin]: plugin 'future-plugin' 1.0.0 requires Kavach >=9.0.0"),
+                e.getMessage());
+    }
+
+    @Test
     void pluginsLoadInSeparateLayers() throws IOException {
         TestPlugins.plugin("one", "one").writeTo(plugins().resolve("one.jar"));
         TestPlugins.plugin("two", "two").writeTo(plugins().resolve("two.jar"));

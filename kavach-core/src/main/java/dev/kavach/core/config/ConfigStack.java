@@ -9,8 +9,11 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.core.KavachOptions;
 
+import java.io.IOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,13 +124,41 @@ public final class ConfigStack {
         }
     }
 
+    /**
+     * Every {@code reference.conf} the host's loader sees (core and built-in backends), first found wins as
+     * with Typesafe's own loading, each with a short origin such as {@code reference.conf in kavach-core-0.1.0.jar}.
+     */
     private static Config parseHostReference(ClassLoader hostLoader) {
+        Config merged = ConfigFactory.empty();
+        URL current = null;
         try {
-            return ConfigFactory.parseResources(hostLoader, "reference.conf");
-        } catch (ConfigException e) {
-            throw new ConfigurationException("cannot parse a built-in reference.conf: " + e.getMessage(),
+            for (URL url : Collections.list(hostLoader.getResources("reference.conf"))) {
+                current = url;
+                merged = merged.withFallback(ConfigFactory.parseURL(url,
+                        ConfigParseOptions.defaults().setAllowMissing(false).setOriginDescription("reference.conf in " + containerName(url))));
+            }
+            return merged;
+        } catch (IOException | ConfigException e) {
+            throw new ConfigurationException("cannot read the built-in " + (current == null ? "reference.conf" : current) + ": " + e.getMessage(),
                     "this is a packaging bug; reinstall Kavach", e);
         }
+    }
+
+    /** The JAR or directory a resource URL points into, by its last name, e.g. {@code kavach-core-0.1.0.jar}. */
+    private static String containerName(URL url) {
+        String text = url.toString();
+        int bang = text.lastIndexOf("!/");
+        String container = bang >= 0 ? text.substring(0, bang) : text.substring(0, Math.max(0, text.lastIndexOf('/')));
+        if (container.endsWith("/")) {
+            container = container.substring(0, container.length() - 1);
+        }
+        String name = container.substring(container.lastIndexOf('/') + 1);
+        // target/classes of a module: name the module directory rather than "classes"
+        if (name.equals("classes") && container.contains("/target/classes")) {
+            String module = container.substring(0, container.lastIndexOf("/target/classes"));
+            return module.substring(module.lastIndexOf('/') + 1) + "/target/classes";
+        }
+        return name;
     }
 
     private static Config substitutionSource(Map<String, String> environment) {

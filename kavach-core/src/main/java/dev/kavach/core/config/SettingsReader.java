@@ -136,7 +136,7 @@ public final class SettingsReader {
         }
         Set<String> accepted = new TreeSet<>(SCHEMA.keySet());
         accepted.add("kavach.backends.<id>.*");
-        for (String relative : new TreeSet<>(config.getConfig("kavach").root().keySet().isEmpty() ? Set.of() : leafPaths())) {
+        for (String relative : leafPaths()) {
             String path = "kavach." + relative;
             List<String> elements = ConfigUtil.splitPath(path);
             if (elements.size() >= 2 && elements.get(1).equals("backends")) {
