@@ -367,6 +367,35 @@ class PluginDiscoveryTest {
     }
 
     @Test
+    void providerWhoseInfoThrowsIsReported() throws IOException {
+        good();
+        TestPlugins.plugin("mute-plugin", "mute").failIn("info").writeTo(plugins().resolve("mute.jar"));
+        try (Kavach kavach = load(null)) {
+            PluginReport report = report(kavach, "mute.jar");
+            assertEquals(PluginState.FAILED, report.state());
+            assertEquals("backend provider com.acme.backend.AcmeBackendProvider failed in info(): java.lang.IllegalStateException: acme info exploded",
+                    onlyDiagnostic(report).reason());
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
+    void brokenReferenceConfIsReportedAndItsDefaultsIgnored() throws IOException {
+        good();
+        TestPlugins.plugin("sloppy-plugin", "sloppy").reference("kavach.backends.sloppy { greeting = \n").writeTo(plugins().resolve("sloppy.jar"));
+        try (Kavach kavach = load(null)) {
+            PluginReport report = report(kavach, "sloppy.jar");
+            assertEquals(PluginState.LOADED, report.state());
+            assertTrue(onlyDiagnostic(report).reason().startsWith("the plugin's reference.conf cannot be parsed, its defaults are ignored: reference.conf in sloppy.jar"),
+                    onlyDiagnostic(report).reason());
+            try (Sandbox sandbox = kavach.open("sloppy")) {
+                assertEquals("sloppy|none|x", sandbox.exec(ExecRequest.of("x")).stdoutText());
+            }
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
     void pluginsLoadInSeparateLayers() throws IOException {
         TestPlugins.plugin("one", "one").writeTo(plugins().resolve("one.jar"));
         TestPlugins.plugin("two", "two").writeTo(plugins().resolve("two.jar"));
