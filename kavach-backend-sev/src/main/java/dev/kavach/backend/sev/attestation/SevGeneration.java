@@ -39,16 +39,6 @@ public enum SevGeneration {
         return this == TURIN;
     }
 
-    /** The generation whose ARK has this SHA-256 fingerprint. */
-    public static Optional<SevGeneration> byArkFingerprint(byte[] sha256) {
-        for (SevGeneration g : values()) {
-            if (java.util.Arrays.equals(g.arkSha256, sha256)) {
-                return Optional.of(g);
-            }
-        }
-        return Optional.empty();
-    }
-
     /** From a VCEK/VLEK product-name extension such as {@code "Milan-B0"} or {@code "Turin"}. */
     public static Optional<SevGeneration> byProductName(String productName) {
         String lower = productName.toLowerCase(Locale.ROOT);
