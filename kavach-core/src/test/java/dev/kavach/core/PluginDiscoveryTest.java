@@ -396,6 +396,34 @@ class PluginDiscoveryTest {
     }
 
     @Test
+    void pluginFolderMissingADependencyJarIsReported() throws IOException {
+        good();
+        Path folder = Files.createDirectories(plugins().resolve("acme"));
+        TestPlugins.plugin("acme-plugin", "acme").usingLib().writeTo(folder.resolve("acme-backend.jar"));
+        try (Kavach kavach = load(null)) {
+            PluginDiagnostic diagnostic = onlyDiagnostic(report(kavach, "acme"));
+            assertTrue(diagnostic.reason().startsWith("plugin 'acme-plugin' cannot be loaded as modules: Module com.acme.lib not found, required by com.acme.backend"),
+                    diagnostic.reason());
+            assertTrue(diagnostic.fix().contains("put missing dependency JARs in a plugins/<name>/ folder"), diagnostic.fix());
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
+    void malformedPluginFoldersAreReported() throws IOException {
+        good();
+        Files.createDirectories(plugins().resolve("empty"));
+        Path twins = Files.createDirectories(plugins().resolve("twins"));
+        TestPlugins.plugin("one", "one").writeTo(twins.resolve("one.jar"));
+        TestPlugins.plugin("two", "two").writeTo(twins.resolve("two.jar"));
+        try (Kavach kavach = load(null)) {
+            assertEquals("plugin folder empty/ contains no JAR", onlyDiagnostic(report(kavach, "empty")).reason());
+            assertEquals("several JARs in twins/ declare a plugin: one.jar, two.jar", onlyDiagnostic(report(kavach, "twins")).reason());
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
     void pluginsLoadInSeparateLayers() throws IOException {
         TestPlugins.plugin("one", "one").writeTo(plugins().resolve("one.jar"));
         TestPlugins.plugin("two", "two").writeTo(plugins().resolve("two.jar"));
