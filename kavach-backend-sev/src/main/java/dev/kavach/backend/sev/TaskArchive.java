@@ -28,6 +28,13 @@ public final class TaskArchive {
     /** The working directory when the request names none. */
     public static final String DEFAULT_WORKDIR = "/work";
 
+    /**
+     * Runs the task's argv after env -i. A program that cannot be found is recorded in /task/notfound so
+     * that the host reports FAILED_TO_START rather than a command that exited 127 by itself.
+     */
+    static final String EXEC_WRAPPER = "command -v -- \"$1\" >/dev/null 2>&1 || { printf '%s' \"$1\" >/task/notfound; "
+            + "echo \"kavach: $1: not found\" >&2; exit 127; }; exec \"$@\"";
+
     private TaskArchive() {
     }
 
@@ -38,7 +45,7 @@ public final class TaskArchive {
             args.add(e.getKey() + "=" + e.getValue());
         }
         // A first argv element containing '=' would otherwise be taken by env as a variable.
-        args.addAll(List.of("/bin/sh", "-c", "exec \"$@\"", "kavach-task"));
+        args.addAll(List.of("/bin/sh", "-c", EXEC_WRAPPER, "kavach-task"));
         args.addAll(request.command().argv());
         return List.copyOf(args);
     }

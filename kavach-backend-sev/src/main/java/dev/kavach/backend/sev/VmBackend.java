@@ -153,6 +153,10 @@ public final class VmBackend implements SandboxBackend {
         if (snp.isPresent()) {
             attestation = attest(run, reportData, hostData);
         }
+        if (run.status().contains("notfound")) {
+            return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+                    "program not found in the guest: " + request.command().argv().get(0), enforcement, attestation);
+        }
         return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED, "", enforcement, attestation);
     }
 

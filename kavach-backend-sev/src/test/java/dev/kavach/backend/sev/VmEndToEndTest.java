@@ -116,6 +116,16 @@ class VmEndToEndTest {
     }
 
     @Test
+    void aProgramMissingInTheGuestFailsToStartWithoutShellInterpretation() {
+        ExecResult result = backend.exec(ExecRequest.of("no-such-program;reboot", "arg"));
+
+        assertThat(result.outcome()).isEqualTo(Outcome.FAILED_TO_START);
+        assertThat(result.exitCode()).isEqualTo(127);
+        assertThat(result.detail()).contains("no-such-program;reboot");
+        assertThat(result.stderrText()).contains("no-such-program;reboot: not found");
+    }
+
+    @Test
     void aKernelThatCannotBootIsASandboxExceptionQuotingTheConsole(@TempDir Path dir) throws IOException {
         Path junk = Files.writeString(dir.resolve("not-a-kernel"), "junk");
         VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();

@@ -47,10 +47,35 @@ public final class KdsClient {
         this.sleeper = requireNonNull(sleeper, "sleeper is null");
     }
 
+    /**
+     * A client from settings.
+     *
+     * @throws CertificateUnavailableException when the host did not load the {@code java.net.http} module
+     */
     public static KdsClient from(AttestationSettings settings) {
+        requireHttpModule();
         HttpClient http = HttpClient.newBuilder().connectTimeout(settings.kdsTimeout()).followRedirects(HttpClient.Redirect.NORMAL).build();
         return new KdsClient(settings.kdsBaseUrl(), http, settings.kdsMaxRetries(), settings.kdsMaxRetryWait(), settings.kdsTimeout(),
                 d -> Thread.sleep(d.toMillis()));
+    }
+
+    /**
+     * The plugin only optionally requires {@code java.net.http}: a plugin layer cannot define JDK modules,
+     * so the host must have it in its boot layer. Fail with the fix rather than a NoClassDefFoundError.
+     */
+    private static void requireHttpModule() {
+        Module self = KdsClient.class.getModule();
+        if (!self.isNamed()) {
+            return; // class path: every JDK module is readable
+        }
+        ModuleLayer layer = self.getLayer() != null ? self.getLayer() : ModuleLayer.boot();
+        Optional<Module> http = layer.findModule("java.net.http");
+        if (http.isEmpty()) {
+            throw new CertificateUnavailableException("fetching from AMD KDS needs the JDK module java.net.http, which this Kavach host did not load",
+                    "run Kavach with KAVACH_JAVA_OPTS='--add-modules java.net.http', or put the certificates in the cert directory"
+                            + " (attestation.cert-dir) or pass --vcek/--chain and stay offline");
+        }
+        self.addReads(http.get());
     }
 
     /** The hwID KDS expects for a chip: all 64 bytes of CHIP_ID, except on Turin, where only the first 8. */
