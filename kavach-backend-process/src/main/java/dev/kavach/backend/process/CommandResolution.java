@@ -12,9 +12,16 @@ import java.util.Map;
  *
  * @param status  127 not found, 126 not executable, 0 found
  * @param message why, for stderr and the result's detail
+ * @param path    the program found, when found
  */
-record CommandResolution(int status, String message) {
-    static final CommandResolution FOUND = new CommandResolution(0, "");
+record CommandResolution(int status, String message, Path path) {
+    CommandResolution(int status, String message) {
+        this(status, message, null);
+    }
+
+    static CommandResolution found(Path path) {
+        return new CommandResolution(0, "", path);
+    }
 
     static CommandResolution resolve(String program, Map<String, String> env, Path workdir, boolean privateTmp) {
         if (program.isEmpty()) {
@@ -25,7 +32,7 @@ record CommandResolution(int status, String message) {
             if (privateTmp && hiddenByPrivateTmp(path, workdir)) {
                 return new CommandResolution(127, program + ": not found inside the sandbox (its /tmp is private)");
             }
-            return check(program, path).orElse(FOUND);
+            return check(program, path).orElse(found(path));
         }
         String searchPath = env.getOrDefault("PATH", "");
         CommandResolution firstProblem = null;
@@ -36,7 +43,7 @@ record CommandResolution(int status, String message) {
             }
             java.util.Optional<CommandResolution> problem = check(program, candidate);
             if (problem.isEmpty()) {
-                return FOUND;
+                return found(candidate);
             }
             if (problem.get().status() == 126 && firstProblem == null) {
                 firstProblem = problem.get();

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
+import static java.util.Objects.requireNonNull;
+
 /**
  * The cgroups of one exec: every process the command starts is a member, whatever it does to its
  * session or parent, which makes killing the whole tree sound.
@@ -64,6 +66,28 @@ final class ExecCgroup {
         }
     }
 
+    /**
+     * Moves the calling thread (only it: cgroup v1 is per thread) into the pids group, so that a process
+     * it spawns is born inside; closing moves it back. Never used with a limiting group, so the JVM's own
+     * work is never charged against a command's limits.
+     */
+    AutoCloseable joinCallingThread() throws IOException {
+        Path dir = requireNonNull(v1Dirs.get("pids"), "no pids group to join");
+        String tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+        Path mount = dir.getParent().getParent();
+        String original = Files.readAllLines(Path.of("/proc/thread-self/cgroup")).stream()
+                .map(line -> line.split(":", 3))
+                .filter(fields -> fields.length == 3 && java.util.Arrays.asList(fields[1].split(",")).contains("pids"))
+                .map(fields -> fields[2]).findFirst()
+                .orElseThrow(() -> new IOException("this thread is in no cgroup v1 pids group"));
+        Path home = mount.resolve(original.substring(1)).resolve("tasks");
+        if (!Files.isWritable(home)) {
+            throw new IOException("cannot return the spawning thread to " + home);
+        }
+        KavachCgroups.write(dir.resolve("tasks"), tid);
+        return () -> KavachCgroups.write(home, tid);
+    }
+
     /** Whether the kernel's OOM killer killed a member: memory.events (v2) or memory.oom_control (v1). */
     boolean oomKilled() {
         Optional<String> events = Optional.empty();
@@ -102,7 +126,11 @@ final class ExecCgroup {
         }
     }
 
+    private static final long SELF = ProcessHandle.current().pid();
+
+    /** Member processes, never this JVM (whose spawning thread may be passing through a group). */
     private static List<Long> members(Path procs) {
-        return HostTools.read(procs).map(text -> text.lines().filter(l -> !l.isBlank()).map(l -> Long.parseLong(l.trim())).toList()).orElse(List.of());
+        return HostTools.read(procs).map(text -> text.lines().filter(l -> !l.isBlank()).map(l -> Long.parseLong(l.trim()))
+                .filter(pid -> pid != SELF).toList()).orElse(List.of());
     }
 }

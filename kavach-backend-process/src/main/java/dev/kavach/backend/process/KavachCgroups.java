@@ -113,6 +113,21 @@ final class KavachCgroups {
     }
 
     /**
+     * Whether a tree can be tracked without a launcher step: cgroup v1 lets a single thread change group,
+     * and a child is born in its forking thread's group. Only the pids hierarchy is used for this, with no
+     * limit set, so the Java thread's own work is never charged against a command's limits.
+     */
+    boolean canTrackByThread() {
+        return v1Parents.containsKey("pids");
+    }
+
+    /** A tracking-only group in the v1 pids hierarchy that the spawning thread joins (see {@link #canTrackByThread}). */
+    CgroupPlan planThreadTracking(String id) {
+        Path dir = v1Parents.get("pids").resolve(id);
+        return new CgroupPlan(host.root(), null, Map.of("pids", dir), List.of(), List.of(), true);
+    }
+
+    /**
      * Checks that every cgroup limit of {@code policy} can be enforced here; throws before anything starts.
      */
     void checkEnforceable(SandboxPolicy policy) {
@@ -198,7 +213,7 @@ final class KavachCgroups {
             // Only for tracking the tree: any v1 hierarchy lists every member process.
             v1Dir(v1Parents.containsKey("pids") ? "pids" : v1Parents.keySet().iterator().next(), id, v1Dirs);
         }
-        return new CgroupPlan(host.root(), v2Dir, v1Dirs, writes, enforcement);
+        return new CgroupPlan(host.root(), v2Dir, v1Dirs, writes, enforcement, false);
     }
 
     private Path v1Dir(String controller, String id, Map<String, Path> v1Dirs) {

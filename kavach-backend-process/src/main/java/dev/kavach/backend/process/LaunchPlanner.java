@@ -116,9 +116,15 @@ final class LaunchPlanner {
         CgroupPlan cgroup = null;
         boolean limits = policy.memoryMiB() > 0 || policy.maxPids() > 0 || policy.cpus() > 0;
         // With a PID namespace, killing its init kills the tree; a cgroup is then only needed for limits.
-        if (limits || !pidNamespace && cgroups.canTrackTree()) {
+        if (limits) {
             cgroup = cgroups.plan(execId, policy);
             enforcement.addAll(cgroup.enforcement());
+        } else if (!pidNamespace && cgroups.canTrackByThread() && !Thread.currentThread().isVirtual()) {
+            // The fast path for minimal: no launcher process at all. A virtual thread may change carrier
+            // threads, so it cannot stand in a cgroup while spawning.
+            cgroup = cgroups.planThreadTracking(execId);
+        } else if (!pidNamespace && cgroups.canTrackTree()) {
+            cgroup = cgroups.plan(execId, policy);
         }
         if (pidNamespace) {
             enforcement.add(new Enforcement("timeout", "SIGKILL of the PID namespace's init, which takes every process in it along"
@@ -147,13 +153,28 @@ final class LaunchPlanner {
 
         List<String> procs = cgroup == null ? List.of() : cgroup.procsFiles();
         List<String> argv;
-        if (procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null && pidNamespace) {
-            argv = inner; // bwrap or unshare straight away: nothing for the launcher step to do
+        if (procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null) {
+            // Nothing for the launcher step to do: bwrap or unshare straight away, or the command itself.
+            argv = pidNamespace ? inner : direct(command, environment(request, workdir), workdir);
         } else {
             argv = LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()),
                     openFiles, fileSizeBlocks, seccompFile, procs, inner);
         }
         return new LaunchPlan(argv, environment(request, workdir), workdir, cgroup, pidNamespace, enforcement);
+    }
+
+    /**
+     * The command for a direct spawn. Java looks a bare program name up on the JVM's own PATH, so it is
+     * resolved here on the command's PATH instead (argv[0] becomes that path; its base name is unchanged).
+     */
+    private static List<String> direct(List<String> command, Map<String, String> env, Path workdir) {
+        CommandResolution found = CommandResolution.resolve(command.get(0), env, workdir, false);
+        if (found.path() == null || command.get(0).contains("/")) {
+            return command;
+        }
+        List<String> argv = new ArrayList<>(command);
+        argv.set(0, found.path().toString());
+        return argv;
     }
 
     private enum Launcher { BWRAP, UNSHARE }

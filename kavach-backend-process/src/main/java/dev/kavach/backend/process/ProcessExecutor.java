@@ -32,6 +32,14 @@ final class ProcessExecutor {
         void kill(Process process);
     }
 
+    /** Wraps the spawn, e.g. to move the spawning thread into the exec's cgroup and back. */
+    @FunctionalInterface
+    interface SpawnScope {
+        SpawnScope NONE = () -> () -> { };
+
+        AutoCloseable enter() throws IOException;
+    }
+
     /**
      * @param argv        the host command line, passed to execve as is
      * @param env         the complete environment
@@ -40,12 +48,13 @@ final class ProcessExecutor {
      * @param timeout     the wall-clock limit
      * @param outputLimit bytes kept per stream, 0 for no limit
      * @param listener    receives the kept bytes as they arrive
+     * @param spawnScope  entered around the spawn
      * @param started     told the process as soon as it exists (so that a closing backend can kill it)
      * @param treeKill    how to kill the whole tree
      * @param drainGrace  how long to wait for the pipes to close once the tree is dead
      */
     record Spec(List<String> argv, Map<String, String> env, Path directory, byte[] stdin, Duration timeout, long outputLimit,
-                OutputListener listener, Consumer<Process> started, TreeKill treeKill, Duration drainGrace) {
+                OutputListener listener, SpawnScope spawnScope, Consumer<Process> started, TreeKill treeKill, Duration drainGrace) {
         Spec {
             argv = List.copyOf(requireNonNull(argv, "argv is null"));
             env = Map.copyOf(requireNonNull(env, "env is null"));
@@ -53,6 +62,7 @@ final class ProcessExecutor {
             requireNonNull(stdin, "stdin is null");
             requireNonNull(timeout, "timeout is null");
             requireNonNull(listener, "listener is null");
+            requireNonNull(spawnScope, "spawnScope is null");
             requireNonNull(started, "started is null");
             requireNonNull(treeKill, "treeKill is null");
             requireNonNull(drainGrace, "drainGrace is null");
@@ -92,7 +102,13 @@ final class ProcessExecutor {
         BoundedCapture out = new BoundedCapture(spec.outputLimit(), keep);
         BoundedCapture err = new BoundedCapture(spec.outputLimit(), keep);
         long start = System.nanoTime();
-        Process process = builder.start();
+        Process process;
+        AutoCloseable scope = spec.spawnScope().enter();
+        try {
+            process = builder.start();
+        } finally {
+            leave(scope);
+        }
         spec.started().accept(process);
         StreamPump outPump = new StreamPump(StdStream.STDOUT, process.getInputStream(), out, spec.listener());
         StreamPump errPump = new StreamPump(StdStream.STDERR, process.getErrorStream(), err, spec.listener());
@@ -123,6 +139,16 @@ final class ProcessExecutor {
         int exitCode = process.isAlive() ? 137 : process.exitValue();
         RuntimeException listenerFailure = outPump.listenerFailure() != null ? outPump.listenerFailure() : errPump.listenerFailure();
         return new Result(exitCode, output(out, keep), output(err, keep), Duration.ofNanos(end - start), timedOut, !drained, listenerFailure);
+    }
+
+    private static void leave(AutoCloseable scope) throws IOException {
+        try {
+            scope.close();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
     }
 
     private static StreamOutput output(BoundedCapture capture, boolean keep) {

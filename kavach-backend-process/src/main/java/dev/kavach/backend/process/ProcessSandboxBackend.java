@@ -102,11 +102,14 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                         Outcome.FAILED_TO_START, resolution.message(), plan.enforcement(), null);
             }
             cgroup = plan.cgroup() == null ? null : plan.cgroup().apply();
+            ExecCgroup group = cgroup;
+            ProcessExecutor.SpawnScope spawnScope = group != null && plan.cgroup().joinByThread() ? group::joinCallingThread
+                    : ProcessExecutor.SpawnScope.NONE;
             ProcessExecutor.TreeKill treeKill = treeKill(cgroup);
             ProcessExecutor.Result result;
             try {
                 result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), plan.directory(), request.stdin(),
-                        request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, running::add, treeKill,
+                        request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, spawnScope, running::add, treeKill,
                         settings.drainGrace()));
             } catch (IOException e) {
                 throw new SandboxException("cannot start the launcher " + plan.argv().get(0) + ": " + e.getMessage(),

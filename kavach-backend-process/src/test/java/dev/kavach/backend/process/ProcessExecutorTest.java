@@ -160,6 +160,22 @@ class ProcessExecutorTest {
     }
 
     @Test
+    void findsBareProgramNamesOnTheCommandsOwnPath(@TempDir Path bin) throws Exception {
+        Path tool = Files.writeString(bin.resolve("kavach-test-tool"), "#!/bin/sh\necho \"tool $0 $*\"\n");
+        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        ExecResult result = backend.exec(minimal("kavach-test-tool", "x").withEnv("PATH", bin + ":/usr/bin:/bin"));
+        assertEquals("tool " + tool + " x\n", result.stdoutText());
+        assertEquals(127, backend.exec(minimal("kavach-test-tool")).exitCode(), "not on the default PATH");
+    }
+
+    @Test
+    void theSpawningThreadLeavesTheExecsCgroupAgain() throws Exception {
+        String before = Files.readString(Path.of("/proc/thread-self/cgroup"));
+        backend.exec(minimal("true"));
+        assertEquals(before, Files.readString(Path.of("/proc/thread-self/cgroup")));
+    }
+
+    @Test
     void commandsOfAKavachProcessThatDiedAreKilledWhenTheNextBackendStarts() throws Exception {
         Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
         Process gone = new ProcessBuilder("true").start();
@@ -218,8 +234,11 @@ class ProcessExecutorTest {
 
     @Test
     void dryRunShowsTheExactArgvEndingInTheCommandAsGiven() {
-        List<String> argv = backend.commandLine(minimal("printf", "%s", "a b")).orElseThrow();
-        assertEquals(List.of("printf", "%s", "a b"), argv.subList(argv.size() - 3, argv.size()));
+        List<String> argv = backend.commandLine(Sandboxes.argv(SandboxPolicy.basic(), "printf", "%s", "a b")).orElseThrow();
+        assertEquals(List.of("--", "printf", "%s", "a b"), argv.subList(argv.size() - 4, argv.size()));
+        List<String> direct = backend.commandLine(minimal("printf", "%s", "a b")).orElseThrow();
+        assertEquals(List.of("%s", "a b"), direct.subList(direct.size() - 2, direct.size()));
+        assertTrue(direct.get(direct.size() - 3).endsWith("/printf"), "resolved on the command's PATH: " + direct);
         List<String> script = backend.commandLine(new ExecRequest(new Command.ShellScript("echo $HOME"), null, Map.of(), null,
                 SandboxPolicy.minimal(), null)).orElseThrow();
         assertEquals(List.of("/bin/sh", "-c", "echo $HOME"), script.subList(script.size() - 3, script.size()));
