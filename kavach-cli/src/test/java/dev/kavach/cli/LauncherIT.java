@@ -1,0 +1,167 @@
+package dev.kavach.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real {@code ./kavach} launcher and the packaged distribution, run as a user runs them: a new JVM on
+ * the module path, with plugins from {@code plugins/}. Runs after {@code package} (failsafe), which built both.
+ */
+class LauncherIT {
+    private static Path repo;
+    private static Path dist;
+    private static Path archive;
+
+    @TempDir
+    Path dir;
+
+    record Run(int exitCode, String stdout, String stderr) {
+        Config json() {
+            return ConfigFactory.parseString(stdout, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    @BeforeAll
+    static void locate() {
+        repo = Path.of(System.getProperty("launcher.repo.root", "..")).toAbsolutePath().normalize();
+        dist = Path.of(System.getProperty("launcher.dist.dir", "target/kavach-0.1.0")).toAbsolutePath();
+        archive = Path.of(System.getProperty("launcher.dist.archive", "target/kavach-0.1.0.tar.gz")).toAbsolutePath();
+        Prerequisites.require(Files.isDirectory(repo.resolve("kavach-cli/target/lib")) && Files.isDirectory(dist),
+                "the CLI built by `./mvnw package` (kavach-cli/target/lib and the distribution); run the tests with `./mvnw verify`");
+    }
+
+    private Run run(Path launcher, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(launcher.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
+        builder.environment().putAll(env);
+        builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
+        Process process = builder.start();
+        process.getOutputStream().close();
+        CompletableFuture<String> out = read(process.getInputStream());
+        CompletableFuture<String> err = read(process.getErrorStream());
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the launcher finished");
+        return new Run(process.exitValue(), out.join(), err.join());
+    }
+
+    private static CompletableFuture<String> read(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void runsACommandThroughTheLauncherWithItsExitCodeAndStreams() throws Exception {
+        Run result = run(repo.resolve("kavach"), Map.of(), "run", "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3");
+        assertEquals(3, result.exitCode(), result::toString);
+        assertEquals("out\n", result.stdout(), result::toString);
+        assertEquals("err\n", result.stderr(), result::toString);
+    }
+
+    @Test
+    void secondRunUsesTheClassDataSharingArchiveItWrote() throws Exception {
+        Run first = run(repo.resolve("kavach"), Map.of(), "--version");
+        Run second = run(repo.resolve("kavach"), Map.of(), "--version");
+        assertEquals(0, second.exitCode(), second::toString);
+        assertEquals(first.stdout(), second.stdout());
+        assertEquals("", second.stderr(), "no CDS warnings on a normal run");
+        try (var files = Files.list(dir.resolve("cache/kavach/cds"))) {
+            assertTrue(files.anyMatch(f -> f.toString().endsWith(".jsa")), "an archive was written to the cache");
+        }
+    }
+
+    @Test
+    void listsTheBuiltInBackendsAndThePluginFromPluginsDir() throws Exception {
+        Run result = run(repo.resolve("kavach"), Map.of(), "backends", "--json");
+        assertEquals(0, result.exitCode(), result::toString);
+        Map<String, Config> byId = result.json().getConfigList("backends").stream().collect(Collectors.toMap(b -> b.getString("id"), b -> b));
+        assertTrue(byId.containsKey("process") && byId.containsKey("noop"), result::toString);
+        assertEquals("built-in", byId.get("process").getString("source"));
+        Path sevPlugin = repo.resolve("plugins/kavach-backend-sev.jar");
+        Prerequisites.require(Files.exists(sevPlugin), "the SEV plugin in plugins/ (the reactor build copies it there: ./mvnw package)");
+        assertTrue(byId.containsKey("sev"), () -> "sev from plugins/: " + result);
+        assertEquals("PLUGIN", byId.get("sev").getString("origin.kind"));
+        assertTrue(byId.get("sev").getString("source").contains("kavach-backend-sev.jar"), result::toString);
+    }
+
+    @Test
+    void saysWhatToDoWhenThereIsNoJava21() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", dir.resolve("no-java-here") + ":/nonexistent");
+        env.put("JAVA_HOME", dir.toString());
+        env.put("KAVACH_JVM_DIRS", dir.toString());
+        // Without java on PATH the launcher must still need nothing but bash and coreutils' readlink and mkdir.
+        Path tools = Files.createDirectories(dir.resolve("no-java-here"));
+        for (String tool : List.of("readlink", "mkdir", "bash")) {
+            Path real = Files.exists(Path.of("/usr/bin", tool)) ? Path.of("/usr/bin", tool) : Path.of("/bin", tool);
+            Path wrapper = Files.writeString(tools.resolve(tool), "#!/bin/sh\nexec " + real + " \"$@\"\n");
+            assertTrue(wrapper.toFile().setExecutable(true));
+        }
+        Run result = run(repo.resolve("kavach"), env, "--version");
+        assertEquals(125, result.exitCode(), result::toString);
+        assertTrue(result.stderr().contains("Kavach needs Java 21 or newer"), result::toString);
+        assertTrue(result.stderr().contains("fix: install a JDK 21+"), result::toString);
+        assertEquals("", result.stdout());
+    }
+
+    @Test
+    void theDistributionRunsFromAnywhereWithItsOwnPluginsAndConfig() throws Exception {
+        Path launcher = dist.resolve("bin/kavach");
+        assertTrue(Files.getPosixFilePermissions(launcher).contains(PosixFilePermission.OWNER_EXECUTE));
+        assertTrue(Files.exists(dist.resolve("conf/kavach.conf")));
+        assertTrue(Files.isDirectory(dist.resolve("plugins")));
+        Run result = run(launcher, Map.of(), "run", "--", "/bin/echo", "from the distribution");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("from the distribution\n", result.stdout());
+        Run config = run(launcher, Map.of(), "config");
+        assertTrue(config.stdout().contains(dist.resolve("plugins").toString()), () -> "plugins dir is the distribution's: " + config);
+    }
+
+    @Test
+    void theArchiveHoldsTheDistributionWithAnExecutableLauncher() throws Exception {
+        Process tar = new ProcessBuilder("tar", "-tvzf", archive.toString()).redirectErrorStream(true).start();
+        String listing = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, tar.waitFor(), listing);
+        assertTrue(listing.lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith("kavach-0.1.0/bin/kavach")), listing);
+        for (String entry : List.of("kavach-0.1.0/lib/kavach-cli-0.1.0.jar", "kavach-0.1.0/lib/kavach-core-0.1.0.jar",
+                "kavach-0.1.0/lib/kavach-backend-process-0.1.0.jar", "kavach-0.1.0/conf/kavach.conf", "kavach-0.1.0/plugins/")) {
+            assertTrue(listing.lines().anyMatch(l -> l.endsWith(entry)), () -> entry + " in\n" + listing);
+        }
+        Set<String> jars = listing.lines().filter(l -> l.contains("/lib/")).map(l -> l.substring(l.lastIndexOf('/') + 1)).collect(Collectors.toSet());
+        assertTrue(jars.stream().noneMatch(j -> j.startsWith("kavach-backend-sev") || j.startsWith("archunit") || j.startsWith("junit")),
+                () -> "only runtime JARs in lib/: " + jars);
+    }
+}
