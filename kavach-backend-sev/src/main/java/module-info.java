@@ -5,7 +5,9 @@
 module dev.kavach.backend.sev {
     requires dev.kavach.api;
     requires static org.slf4j;
-    requires java.net.http;
+    // Optional: the host's boot layer may lack it, and a plugin layer cannot load a JDK module itself;
+    // KdsClient says how to add it when a KDS fetch is asked for.
+    requires static java.net.http;
 
     exports dev.kavach.backend.sev.attestation;
     exports dev.kavach.backend.sev;

@@ -54,7 +54,6 @@ public final class CertificateStore {
         }
         List<SevGeneration> candidates = candidates(report, vek);
         List<String> tried = new ArrayList<>();
-        CertificateUnavailableException last = null;
         for (SevGeneration generation : candidates) {
             try {
                 X509Certificate vekCert = vek.orElseGet(() -> findVek(report, generation, tried));
@@ -78,12 +77,11 @@ public final class CertificateStore {
                 }
                 return new VekChain(vekCert, ask, ark);
             } catch (CertificateUnavailableException e) {
-                last = e;
+                if (!e.notFound() || candidates.size() == 1) {
+                    throw e; // unreachable, rate-limited, unreadable: asking for another generation will not help
+                }
                 tried.add(e.getMessage());
             }
-        }
-        if (last != null && candidates.size() == 1) {
-            throw last;
         }
         throw new CertificateUnavailableException("no certificates for this report: " + (tried.isEmpty() ? "none found" : String.join("; ", tried)),
                 kds == null ? "pass --vcek and --chain, put them in " + dir + ", or enable KDS (attestation.kds.enabled=true)"

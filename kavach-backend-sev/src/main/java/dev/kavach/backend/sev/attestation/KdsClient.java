@@ -160,7 +160,7 @@ public final class KdsClient {
                 continue;
             }
             if (status == 404) {
-                throw new CertificateUnavailableException("AMD KDS has no " + what + " (HTTP 404 for " + uri + ")", vcek
+                throw CertificateUnavailableException.notFound("AMD KDS has no " + what + " (HTTP 404 for " + uri + ")", vcek
                         ? "likely causes: the CHIP_ID is masked or wrong; the chip is another generation than the one asked"
                         + " (version 2 reports carry no CPUID: pass the generation explicitly); or no VCEK was issued for this TCB"
                         + " (a host running pre-release or rolled-back firmware)"

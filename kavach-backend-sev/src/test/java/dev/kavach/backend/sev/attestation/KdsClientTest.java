@@ -163,6 +163,34 @@ class KdsClientTest {
     }
 
     @Test
+    void aVersion2ReportTriesEachGenerationOnlyWhileKdsSaysNotFound(@TempDir Path dir) throws Exception {
+        // A version 2 report names no CPU: KDS is asked for Milan, Genoa and Turin in turn, each a 404.
+        try (LoopbackHttpServer server = new LoopbackHttpServer(t -> LoopbackHttpServer.Response.status(404, Map.of()))) {
+            byte[] v2 = AttestationReportTest.minimal(2);
+            System.arraycopy(milan.chipId, 0, v2, 0x1A0, 64);
+            CertificateUnavailableException e = assertThrows(CertificateUnavailableException.class,
+                    () -> new CertificateStore(dir, client(server, 0)).chainFor(AttestationReport.parse(v2), Optional.empty(), List.of()));
+            assertEquals(3, server.requests().size(), server.requests().toString());
+            assertTrue(server.requests().get(0).startsWith("/vcek/v1/Milan/") && server.requests().get(1).startsWith("/vcek/v1/Genoa/")
+                    && server.requests().get(2).startsWith("/vcek/v1/Turin/"), server.requests().toString());
+            assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
+        }
+        // An unreachable KDS stops at the first attempt: other generations would not help.
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        KdsClient unreachable = new KdsClient(java.net.URI.create("http://127.0.0.1:" + port), HttpClient.newHttpClient(), 0,
+                Duration.ofSeconds(1), Duration.ofSeconds(10), slept::add);
+        byte[] v2 = AttestationReportTest.minimal(2);
+        System.arraycopy(milan.chipId, 0, v2, 0x1A0, 64);
+        CertificateUnavailableException e = assertThrows(CertificateUnavailableException.class,
+                () -> new CertificateStore(dir, unreachable).chainFor(AttestationReport.parse(v2), Optional.empty(), List.of()));
+        assertTrue(e.getMessage().startsWith("cannot reach AMD KDS") && e.getMessage().contains("/Milan/") && !e.getMessage().contains("/Genoa/"),
+                e.getMessage());
+    }
+
+    @Test
     void settingsAreReadWithDefaultsAndValidated(@TempDir Path state) {
         AttestationSettings defaults = AttestationSettings.from(BackendSettings.empty("kavach.backends.sev"), state);
         assertEquals(state.resolve("attestation-certs"), defaults.certDir());
