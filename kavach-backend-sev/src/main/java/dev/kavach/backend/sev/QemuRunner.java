@@ -41,6 +41,7 @@ public final class QemuRunner {
     public record Run(
             Optional<String> bootFailure,
             boolean timedOut,
+            String stoppedBy,
             List<String> status,
             StreamOutput stdout,
             StreamOutput stderr,
@@ -163,14 +164,12 @@ public final class QemuRunner {
             }
             long readyAt = System.nanoTime();
             boolean finished = qemu.waitFor(limits.execTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            if (!finished) {
-                stop(qemu, qmp);
-            }
+            String stoppedBy = finished ? "" : stop(qemu, qmp);
             long ended = System.nanoTime();
             for (Thread reader : List.of(outReader, errReader, statusReader)) {
                 reader.join(DRAIN_GRACE.toMillis());
             }
-            return new Run(Optional.empty(), !finished, List.copyOf(status), out.toOutput(), err.toOutput(), console, qemu.pid(),
+            return new Run(Optional.empty(), !finished, stoppedBy, List.copyOf(status), out.toOutput(), err.toOutput(), console, qemu.pid(),
                     Optional.of(qemu.exitValue()), Duration.ofNanos(readyAt - started), Duration.ofNanos(ended - readyAt));
         } catch (InterruptedException | IOException | RuntimeException e) {
             if (qemu != null) {
@@ -200,14 +199,19 @@ public final class QemuRunner {
      * Stops a VM: QMP {@code quit} when the monitor is connected, then, if QEMU is still alive after a
      * short grace, SIGKILL for QEMU and every process it started.
      */
-    static void stop(Process qemu, SocketChannel qmp) {
+    static String stop(Process qemu, SocketChannel qmp) {
         List<ProcessHandle> tree = qemu.descendants().toList();
+        String how = "SIGKILL of QEMU pid " + qemu.pid();
         if (qmp != null && qemu.isAlive()) {
             try {
                 writeFully(qmp, "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n".getBytes(StandardCharsets.US_ASCII));
-                qemu.waitFor(QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                if (qemu.waitFor(QUIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    how = "QMP quit (QEMU pid " + qemu.pid() + " exited)";
+                } else {
+                    how = "QMP quit unanswered, then SIGKILL of QEMU pid " + qemu.pid();
+                }
             } catch (IOException e) {
-                // the monitor is gone: fall through to SIGKILL
+                how = "QMP unreachable, SIGKILL of QEMU pid " + qemu.pid();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -221,6 +225,7 @@ public final class QemuRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return how;
     }
 
     private static Run bootFailure(String reason, ConsoleTail console, Process qemu, long started, List<Thread> threads) throws InterruptedException {
@@ -228,7 +233,7 @@ public final class QemuRunner {
             stop(qemu, null);
         }
         threads.get(0).join(DRAIN_GRACE.toMillis()); // the console reader: its last lines explain the failure
-        return new Run(Optional.of(reason), false, List.of(), StreamOutput.EMPTY, StreamOutput.EMPTY, console, qemu.pid(),
+        return new Run(Optional.of(reason), false, "", List.of(), StreamOutput.EMPTY, StreamOutput.EMPTY, console, qemu.pid(),
                 qemu.isAlive() ? Optional.empty() : Optional.of(qemu.exitValue()), Duration.ofNanos(System.nanoTime() - started), Duration.ZERO);
     }
 

@@ -26,6 +26,10 @@ public final class SevCommand implements CommandExtension {
                   --modules defaults to the kernel's lib/modules/<release>, --busybox to /bin/busybox
                   (apt-get install busybox-static); --snp adds the SEV guest driver modules.
                   Then set kavach.backends.vm.initrd (or .sev.initrd) to the printed path.
+              dry-run [--memory MIB] [--cpus N] [--] COMMAND [ARG...]
+                  Prints the QEMU command line the sev backend would run for COMMAND, one argument per line,
+                  from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
+                  without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos).
               policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
@@ -56,6 +60,7 @@ public final class SevCommand implements CommandExtension {
         return switch (args.get(0)) {
             case "build-image" -> buildImage(args.subList(1, args.size()), context, out, err);
             case "policy" -> policy(args.subList(1, args.size()), out, err);
+            case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);
@@ -106,6 +111,42 @@ public final class SevCommand implements CommandExtension {
             return 0;
         } catch (IOException e) {
             err.println("kavach sev build-image: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int dryRun(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+        dev.kavach.api.SandboxPolicy policy = dev.kavach.api.SandboxPolicy.basic();
+        int i = 0;
+        try {
+            for (; i < args.size(); i++) {
+                String arg = args.get(i);
+                if (arg.equals("--memory") && i + 1 < args.size()) {
+                    policy = policy.withMemoryMiB(Long.parseLong(args.get(++i)));
+                } else if (arg.equals("--cpus") && i + 1 < args.size()) {
+                    policy = policy.withCpus(Double.parseDouble(args.get(++i)));
+                } else if (arg.equals("--")) {
+                    i++;
+                    break;
+                } else {
+                    break;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("kavach sev dry-run: " + e.getMessage());
+            return 2;
+        }
+        if (i >= args.size()) {
+            err.println("kavach sev dry-run: give the command to run, e.g. kavach sev dry-run -- /bin/true");
+            return 2;
+        }
+        try (VmBackend backend = VmBackends.assemble(context, true)) {
+            for (String arg : backend.commandLine(dev.kavach.api.ExecRequest.of(args.subList(i, args.size())).withPolicy(policy)).orElseThrow()) {
+                out.println(arg);
+            }
+            return 0;
+        } catch (dev.kavach.api.KavachException e) {
+            err.println("kavach sev dry-run: " + e.oneLine());
             return 1;
         }
     }

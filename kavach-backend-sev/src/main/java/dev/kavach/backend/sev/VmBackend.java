@@ -134,8 +134,7 @@ public final class VmBackend implements SandboxBackend {
         List<Enforcement> enforcement = enforcement(request, run, args);
         if (run.timedOut()) {
             return new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.TIMED_OUT,
-                    "timed out after " + seconds(request.effectiveTimeout()) + "; the VM was stopped (QMP quit, then SIGKILL of QEMU pid "
-                            + run.qemuPid() + ")", enforcement, null);
+                    "timed out after " + seconds(request.effectiveTimeout()) + "; the VM was stopped: " + run.stoppedBy(), enforcement, null);
         }
         Optional<Integer> exit;
         try {

@@ -21,11 +21,19 @@ final class VmBackends {
     }
 
     static VmBackend create(BackendContext context, boolean snp) {
-        VmSettings settings = VmSettings.from(context.settings(), snp);
         Availability availability = VmProbe.probe(context, snp);
         if (!availability.available()) {
             throw new BackendUnavailableException(context.backendId(), availability, List.of());
         }
+        return assemble(context, snp);
+    }
+
+    /**
+     * Builds the backend from the settings without probing the host, e.g. to print the command line a
+     * host with SEV-SNP would run ({@code kavach sev dry-run}); settings problems still fail.
+     */
+    static VmBackend assemble(BackendContext context, boolean snp) {
+        VmSettings settings = VmSettings.from(context.settings(), snp);
         String prefix = context.settings().prefix() + ".";
         Accel accel = VmProbe.accel(settings, snp);
         Path kernel = GuestSetup.kernel(settings, prefix);

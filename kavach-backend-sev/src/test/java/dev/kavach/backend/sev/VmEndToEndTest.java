@@ -94,7 +94,7 @@ class VmEndToEndTest {
         ExecResult result = backend.exec(request);
 
         assertThat(result.outcome()).isEqualTo(Outcome.TIMED_OUT);
-        assertThat(result.detail()).contains("timed out after 4 s");
+        assertThat(result.detail()).contains("timed out after 4 s", "QMP quit");
         assertThat(result.stdoutText()).isEqualTo("started\n");
         long pid = qemuPid(result);
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("QEMU pid " + pid + " after the timeout").isNotEqualTo(java.util.Optional.of(true));
