@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Kavach's benchmark suite: builds what it needs, runs every figure and prints one line per figure
+# (name, Kavach's median, the baseline's median from the same run, the ratio, the goal, PASS/FAIL/INFO/
+# SKIP/ERROR). Writes the same as JSON to bench/results/latest.json (plus a timestamped copy) and the
+# full progress log (JMH output, figure programs' errors) to bench/results/latest.log.
+#
+# usage: bench/run.sh [--full] [--no-build] [--only exec,noop,plugins,output,concurrency,cli,vm,attestation]
+#   --full      longer runs (more iterations, two JMH forks); the default short mode takes under 10 minutes on 2 cores
+#   --no-build  use what is already built (kavach-benchmarks/target, kavach-cli/target)
+#
+# Environment: KAVACH_JAVA_HOME / JAVA_HOME (a JDK 21+; else the newest under /usr/lib/jvm),
+# KAVACH_GUEST_KERNEL_DIR (guest kernel for the vm figure, default /var/cache/kavach/guest-kernel),
+# KAVACH_TESTDATA (folder holding sev-snp/ for the attestation figure, default ../shared/testdata).
+# Exit status: 0 when every figure was measured or skipped with a reason (goals may still FAIL);
+# 1 when an assertion failed (leaked processes, descriptors, temp directories) or a measurement broke.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=1
+suite_args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --full) suite_args+=(--full) ;;
+    --no-build) build=0 ;;
+    --only) [ $# -ge 2 ] || { echo "bench/run.sh: --only needs a list, e.g. --only exec,cli" >&2; exit 2; }
+            suite_args+=(--only "$2"); shift ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# A JDK 21+: the one Kavach runs on; Maven itself needs it too.
+jdk=""
+for candidate in "${KAVACH_JAVA_HOME:-}" "${JAVA_HOME:-}"; do
+  if [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] && \
+     [ "$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$candidate/release" 2>/dev/null || echo 0)" -ge 21 ] 2>/dev/null; then
+    jdk=$candidate; break
+  fi
+done
+if [ -z "$jdk" ]; then
+  best=0
+  for candidate in /usr/lib/jvm/*; do
+    major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$candidate/release" 2>/dev/null || true)
+    if [ -x "$candidate/bin/javac" ] && [ -n "$major" ] && [ "$major" -ge 21 ] && [ "$major" -gt "$best" ]; then
+      jdk=$candidate; best=$major
+    fi
+  done
+fi
+[ -n "$jdk" ] || { echo "bench/run.sh: needs a JDK 21+ (set KAVACH_JAVA_HOME or JAVA_HOME)" >&2; exit 2; }
+
+results="$root/bench/results"
+mkdir -p "$results"
+log="$results/latest.log"
+: > "$log"
+
+if [ "$build" = 1 ]; then
+  echo "building Kavach, the CLI, the sev plugin and the benchmarks (log: $log) ..." >&2
+  # The CLI and the plugin for the cli/vm figures, the benchmark module (profile bench) with its dependencies.
+  (cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -Pbench -DskipTests -pl kavach-cli,kavach-backend-sev,kavach-benchmarks -am install) >>"$log" 2>&1 \
+    || { echo "bench/run.sh: the build failed; see $log" >&2; tail -n 30 "$log" >&2; exit 2; }
+fi
+
+target="$root/kavach-benchmarks/target"
+jar=$(ls "$target"/kavach-benchmarks-*.jar 2>/dev/null | head -n 1 || true)
+[ -n "$jar" ] && [ -d "$target/lib" ] || { echo "bench/run.sh: $target has no benchmark JAR; run without --no-build" >&2; exit 2; }
+classpath="$jar"
+for dep in "$target"/lib/*.jar; do classpath="$classpath:$dep"; done
+
+export KAVACH_TESTDATA="${KAVACH_TESTDATA:-$(cd "$root/.." && pwd)/shared/testdata}"
+cd "$root"
+# JMH on the classpath: its forked benchmark JVMs are started with this JVM's java.class.path.
+set +e
+"$jdk/bin/java" -cp "$classpath" -Dkavach.bench.work="$results/work" \
+  dev.kavach.benchmarks.Suite --root "$root" --out "$results" "${suite_args[@]}" 2> >(tee -a "$log" | grep --line-buffered -E '^(==|kavach benchmarks|[0-9]+ figures)' >&2)
+status=$?
+set -e
+wait
+exit "$status"

@@ -1,0 +1,63 @@
+package dev.kavach.benchmarks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The baselines: a command started with {@link ProcessBuilder} directly, and the bubblewrap part of the
+ * process backend's own command line, so that a baseline runs exactly the flags Kavach uses.
+ */
+final class DirectCommands {
+    private DirectCommands() {
+    }
+
+    /**
+     * Starts {@code argv}, drains both streams to their end and waits, as a careful direct caller must.
+     *
+     * @return the exit status
+     */
+    static int run(List<String> argv) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(argv).start();
+        process.getOutputStream().close();
+        try (InputStream out = process.getInputStream(); InputStream err = process.getErrorStream()) {
+            out.transferTo(OutputStream.nullOutputStream());
+            err.transferTo(OutputStream.nullOutputStream());
+        }
+        return process.waitFor();
+    }
+
+    /**
+     * The {@code bwrap ...} part of a process-backend command line (from {@code Sandbox.commandLine}): what
+     * follows Kavach's launcher step, with the placeholder scratch directory replaced by {@code scratch}.
+     * {@code --seccomp 3} is dropped: a direct {@link ProcessBuilder} cannot hand bubblewrap descriptor 3
+     * (that is why the backend has a launcher step); loading the filter itself costs microseconds.
+     */
+    static List<String> bwrapPart(List<String> commandLine, Path scratch) {
+        int start = -1;
+        for (int i = 0; i < commandLine.size(); i++) {
+            String arg = commandLine.get(i);
+            if (arg.equals("bwrap") || arg.endsWith("/bwrap")) {
+                start = i;
+                break;
+            }
+        }
+        if (start < 0) {
+            throw new IllegalStateException("the process backend's command line runs no bwrap (is bubblewrap installed?): " + commandLine);
+        }
+        List<String> argv = new ArrayList<>();
+        List<String> rest = commandLine.subList(start, commandLine.size());
+        for (int i = 0; i < rest.size(); i++) {
+            String arg = rest.get(i);
+            if (arg.equals("--seccomp") && i + 1 < rest.size()) {
+                i++;
+                continue;
+            }
+            argv.add(arg.endsWith("<scratch>") ? scratch.toString() : arg);
+        }
+        return argv;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kavach.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * What this JVM holds on the host that an exec could leak: child processes, open file descriptors,
+ * entries in its temporary directory, and Kavach's per-exec cgroups.
+ */
+record HostResources(List<String> children, int fds, Set<String> tempEntries, Set<String> cgroups) {
+    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+
+    static HostResources snapshot() throws IOException {
+        List<String> children = ProcessHandle.current().children()
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+        int fds;
+        try (Stream<Path> list = Files.list(Path.of("/proc/self/fd"))) {
+            fds = (int) list.count() - 1; // the listing's own descriptor
+        }
+        Set<String> temp = new TreeSet<>();
+        try (Stream<Path> list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            list.forEach(p -> temp.add(p.getFileName().toString()));
+        }
+        return new HostResources(children, fds, temp, kavachCgroups());
+    }
+
+    /** Directories below each hierarchy's {@code kavach} parent (v1 controllers and the v2 tree). */
+    private static Set<String> kavachCgroups() throws IOException {
+        Set<String> found = new TreeSet<>();
+        List<Path> parents = new ArrayList<>(List.of(CGROUP_ROOT.resolve("kavach")));
+        if (Files.isDirectory(CGROUP_ROOT)) {
+            try (DirectoryStream<Path> hierarchies = Files.newDirectoryStream(CGROUP_ROOT)) {
+                for (Path hierarchy : hierarchies) {
+                    parents.add(hierarchy.resolve("kavach"));
+                }
+            }
+        }
+        for (Path parent : parents) {
+            if (Files.isDirectory(parent)) {
+                try (DirectoryStream<Path> groups = Files.newDirectoryStream(parent, Files::isDirectory)) {
+                    groups.forEach(g -> found.add(g.toString()));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** What {@code after} holds that this snapshot did not: empty when nothing leaked. */
+    List<String> leakedIn(HostResources after) {
+        List<String> leaks = new ArrayList<>();
+        if (!after.children.isEmpty()) {
+            leaks.add(after.children.size() + " child process(es) still alive: " + after.children);
+        }
+        if (after.fds > fds) {
+            leaks.add((after.fds - fds) + " more open file descriptor(s): " + fds + " before, " + after.fds + " after");
+        }
+        Set<String> temp = new TreeSet<>(after.tempEntries);
+        temp.removeAll(tempEntries);
+        if (!temp.isEmpty()) {
+            leaks.add("temporary entries left in " + System.getProperty("java.io.tmpdir") + ": " + temp);
+        }
+        Set<String> groups = new TreeSet<>(after.cgroups);
+        groups.removeAll(cgroups);
+        if (!groups.isEmpty()) {
+            leaks.add(groups.size() + " cgroup(s) left: " + groups.stream().limit(5).toList());
+        }
+        return leaks;
+    }
+}

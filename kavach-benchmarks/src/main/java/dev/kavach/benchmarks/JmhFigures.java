@@ -1,0 +1,124 @@
+package dev.kavach.benchmarks;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The in-JVM figures, measured with JMH (one fork per benchmark, so JIT state and heap do not carry over):
+ * exec latency of {@code true} through each preset and its two baselines (figures 1 and 2), the noop
+ * framework path, and attestation reports verified per second (figure 8). Short mode shortens every
+ * warm-up and measurement; {@code --full} runs longer and with two forks.
+ */
+final class JmhFigures {
+    private final boolean full;
+    private final List<String> forkArgs;
+
+    JmhFigures(boolean full, List<String> forkArgs) {
+        this.full = full;
+        this.forkArgs = List.copyOf(forkArgs);
+    }
+
+    List<Figure> execLatency(boolean bwrap) {
+        List<String> targets = new ArrayList<>(List.of("processbuilder", "minimal"));
+        if (bwrap) {
+            targets.addAll(List.of("bwrap", "basic", "strict"));
+        }
+        Map<String, Double> medians = new HashMap<>();
+        Collection<RunResult> results;
+        try {
+            results = run(options(ExecLatencyBenchmark.class, full ? 4 : 2).param("target", targets.toArray(String[]::new)));
+        } catch (RunnerException e) {
+            return List.of(Figure.failed("exec", "JMH failed: " + e.getMessage()));
+        }
+        for (RunResult result : results) {
+            medians.put(result.getParams().getParam("target"), result.getPrimaryResult().getStatistics().getPercentile(50) / 1000.0);
+        }
+        List<Figure> figures = new ArrayList<>();
+        String how = "JMH sample mode, median latency of true run to its end";
+        figures.add(compare(medians, "minimal", "processbuilder", Goal.ratioAtMost(1.3), how));
+        String noBwrap = "bubblewrap is not installed (apt-get install bubblewrap): basic and strict cannot run";
+        for (String preset : List.of("basic", "strict")) {
+            figures.add(bwrap ? compare(medians, preset, "processbuilder", Goal.NONE, how) : Figure.skipped("exec." + preset + "-vs-processbuilder", noBwrap));
+        }
+        for (String preset : List.of("minimal", "basic", "strict")) {
+            Goal goal = preset.equals("strict") ? Goal.ratioAtMost(1.3) : Goal.NONE;
+            figures.add(bwrap ? compare(medians, preset, "bwrap", goal, "baseline: the backend's strict bwrap argv (Sandbox.commandLine) "
+                    + "started directly, without --seccomp") : Figure.skipped("exec." + preset + "-vs-bwrap", noBwrap));
+        }
+        return figures;
+    }
+
+    private static Figure compare(Map<String, Double> medians, String kavach, String baseline, Goal goal, String how) {
+        String name = "exec." + kavach + "-vs-" + baseline;
+        Double k = medians.get(kavach);
+        Double b = medians.get(baseline);
+        if (k == null || b == null) {
+            return Figure.failed(name, "JMH produced no result for " + (k == null ? kavach : baseline) + " (see the JMH errors above)");
+        }
+        return Figure.compared(name, "ms", k, b, goal, String.format(Locale.ROOT, "%s; Kavach adds %.2f ms", how, k - b));
+    }
+
+    List<Figure> noop() {
+        try {
+            Collection<RunResult> results = run(options(NoopExecBenchmark.class, full ? 3 : 1));
+            RunResult result = results.iterator().next();
+            return List.of(Figure.absolute("exec.noop", "us", result.getPrimaryResult().getStatistics().getPercentile(50), Goal.NONE,
+                    "Sandbox.exec on the noop backend (starts nothing): the pure framework path, JMH sample mode median"));
+        } catch (RunnerException | RuntimeException e) {
+            return List.of(Figure.failed("exec.noop", "JMH failed: " + e.getMessage()));
+        }
+    }
+
+    List<Figure> attestation() {
+        String data = System.getenv("KAVACH_TESTDATA");
+        Path vectors = (data != null && !data.isBlank() ? Path.of(data) : Path.of("..", "shared", "testdata")).resolve("sev-snp");
+        if (!Files.isDirectory(vectors)) {
+            return List.of(Figure.skipped("attestation.verify", "SEV-SNP test vectors not found at " + vectors.toAbsolutePath()
+                    + " (set KAVACH_TESTDATA to the folder holding sev-snp/)"));
+        }
+        try {
+            Collection<RunResult> results = run(options(AttestationVerifyBenchmark.class, full ? 5 : 2));
+            List<Figure> figures = new ArrayList<>();
+            for (RunResult result : results) {
+                String method = result.getParams().getBenchmark();
+                method = method.substring(method.lastIndexOf('.') + 1);
+                figures.add(Figure.absolute("attestation." + method, "reports/s", result.getPrimaryResult().getStatistics().getPercentile(50),
+                        Goal.NONE, "AMD Milan vector, one thread, JMH throughput (median of iterations)"));
+            }
+            return figures;
+        } catch (RunnerException | RuntimeException e) {
+            return List.of(Figure.failed("attestation.verify", "JMH failed: " + e.getMessage()));
+        }
+    }
+
+    private ChainedOptionsBuilder options(Class<?> benchmark, int seconds) {
+        return new OptionsBuilder()
+                .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
+                .forks(full ? 2 : 1)
+                .warmupIterations(full ? 3 : 2)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(full ? 5 : 3)
+                .measurementTime(TimeValue.seconds(seconds))
+                .jvmArgsAppend(forkArgs.toArray(String[]::new))
+                .shouldFailOnError(true);
+    }
+
+    private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
+        return new Runner(options.build(), OutputFormatFactory.createFormatInstance(System.err, VerboseMode.NORMAL)).run();
+    }
+}

@@ -1,0 +1,197 @@
+package dev.kavach.benchmarks;
+
+import dev.kavach.api.Enforcement;
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.ExecResult;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.backend.sev.TaskArchive;
+import dev.kavach.core.BackendEntry;
+import dev.kavach.core.Kavach;
+import dev.kavach.core.Sandbox;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Figure 7 (issue 4): {@code true} through the {@code vm} backend (a real Debian kernel and Kavach's
+ * initramfs, TCG here) vs the very QEMU command line the backend shows for it
+ * ({@code Sandbox.commandLine}), started from {@code bench/qemu-direct.sh} with the same kernel, initramfs
+ * and task. Alternating runs, medians. Also the absolute boot-to-result time and how it splits between
+ * booting (QEMU start until the guest agent reports ready) and the booted guest (ready until the VM is off),
+ * as the backend reports them in the result's enforcement notes.
+ */
+public final class VmFigure {
+    private static final Pattern SPLIT = Pattern.compile("boot (\\d+) ms, exec (\\d+) ms");
+
+    private VmFigure() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path resultFile = Path.of(args[0]);
+        boolean full = args.length > 1 && args[1].equals("full");
+        int rounds = full ? 7 : 3;
+        List<Figure> figures = new ArrayList<>();
+        String name = "vm.true.kavach-vs-direct-qemu";
+        Optional<String> missing = missingPrerequisite();
+        if (missing.isPresent()) {
+            figures.add(Figure.skipped(name, missing.get()));
+            FigureFile.write(resultFile, figures);
+            return;
+        }
+        Properties kernel = kernelEnv();
+        Map<String, String> overrides = Map.of(
+                "kavach.backends.vm.kernel", kernel.getProperty("KAVACH_GUEST_KERNEL"),
+                "kavach.backends.vm.modules", kernel.getProperty("KAVACH_GUEST_MODULES"),
+                "kavach.backends.vm.boot-timeout", "300s");
+        Path script = Path.of(System.getProperty("kavach.bench.root", "."), "bench", "qemu-direct.sh").toAbsolutePath();
+        try (Kavach kavach = BenchKavach.load(overrides)) {
+            BackendEntry vm = kavach.backends().stream().filter(e -> e.id().equals("vm")).findFirst().orElse(null);
+            if (vm == null || !vm.availability().available()) {
+                figures.add(Figure.skipped(name, vm == null ? "no vm backend on the module path"
+                        : "vm backend unavailable: " + vm.availability().problems()));
+                FigureFile.write(resultFile, figures);
+                return;
+            }
+            try (Sandbox sandbox = kavach.open("vm")) {
+                ExecRequest request = ExecRequest.of("true").withPolicy(SandboxPolicy.basic().withTimeout(java.time.Duration.ofMinutes(5)));
+                List<String> line = sandbox.commandLine(request).orElseThrow();
+                byte[] task = TaskArchive.encode(request, null);
+                Path work = Files.createDirectories(BenchKavach.workDir().resolve("vm"));
+                Path taskFile = work.resolve("task.cpio");
+                Files.write(taskFile, task);
+
+                Samples kavachMs = new Samples();
+                Samples directMs = new Samples();
+                Samples bootMs = new Samples();
+                Samples guestMs = new Samples();
+                ExecResult warm = sandbox.exec(request); // builds and caches the initramfs and the vmlinux
+                require(warm);
+                direct(script, work, taskFile, line); // pages the same files in for the baseline
+                for (int round = 0; round < rounds; round++) {
+                    long start = System.nanoTime();
+                    ExecResult result = sandbox.exec(request);
+                    kavachMs.add((System.nanoTime() - start) / 1e6);
+                    require(result);
+                    Matcher split = split(result);
+                    bootMs.add(Double.parseDouble(split.group(1)));
+                    guestMs.add(Double.parseDouble(split.group(2)));
+                    directMs.add(direct(script, work, taskFile, line));
+                }
+                String accel = result(warm);
+                figures.add(Figure.compared(name, "ms", kavachMs.median(), directMs.median(), Goal.ratioAtMost(1.05),
+                        String.format(Locale.ROOT, "%s; median of %d alternating runs; baseline bench/qemu-direct.sh runs Sandbox.commandLine's "
+                                + "QEMU argv with socat serving the channels", accel, rounds)));
+                double total = bootMs.median() + guestMs.median();
+                figures.add(Figure.absolute("vm.true.boot-to-result", "ms", kavachMs.median(), Goal.NONE,
+                        String.format(Locale.ROOT, "QEMU start to agent ready %.0f ms, agent ready to VM off %.0f ms (medians)",
+                                bootMs.median(), guestMs.median())));
+                figures.add(Figure.absolute("vm.true.share-after-agent-ready", "%", 100 * guestMs.median() / total, Goal.NONE,
+                        "share of the VM's life spent after the guest agent reported ready (task, result, power-off); the rest is QEMU "
+                                + "start, kernel boot and module loading, which the backend does not split further"));
+            }
+        }
+        FigureFile.write(resultFile, figures);
+    }
+
+    private static Optional<String> missingPrerequisite() {
+        Path dir = kernelDir();
+        if (!Files.isRegularFile(dir.resolve("kernel.env"))) {
+            return Optional.of("no guest kernel in " + dir + " (run .ci/guest-kernel.sh, or set KAVACH_GUEST_KERNEL_DIR)");
+        }
+        if (!onPath("qemu-system-x86_64")) {
+            return Optional.of("qemu-system-x86_64 not installed (apt-get install -t bookworm-backports qemu-system-x86)");
+        }
+        if (!onPath("socat")) {
+            return Optional.of("socat not installed, the direct-QEMU baseline needs it (apt-get install socat)");
+        }
+        if (!Files.isRegularFile(Path.of("/bin/busybox"))) {
+            return Optional.of("/bin/busybox missing (apt-get install busybox-static)");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Path kernelDir() {
+        String env = System.getenv("KAVACH_GUEST_KERNEL_DIR");
+        return env == null || env.isBlank() ? Path.of("/var/cache/kavach/guest-kernel") : Path.of(env);
+    }
+
+    private static Properties kernelEnv() throws IOException {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(kernelDir().resolve("kernel.env"), StandardCharsets.UTF_8)) {
+            properties.load(in);
+        }
+        return properties;
+    }
+
+    /** Runs the backend's QEMU command line from the script, with fresh channel sockets; returns milliseconds. */
+    private static double direct(Path script, Path work, Path taskFile, List<String> line) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(work, "direct-");
+        try {
+            List<String> argv = new ArrayList<>(List.of("/bin/sh", script.toString(), dir.toString(), taskFile.toString()));
+            for (String arg : line) {
+                argv.add(arg.replaceAll("path=[^,]*kavach-vm-<exec>", Matcher.quoteReplacement("path=" + dir)));
+            }
+            ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+            builder.environment().clear(); // as the backend starts QEMU: nothing from the host's environment
+            builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
+            long start = System.nanoTime();
+            Process process = builder.start();
+            process.getOutputStream().close();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the direct QEMU run did not finish");
+            }
+            double ms = (System.nanoTime() - start) / 1e6;
+            if (process.exitValue() != 0 || !output.strip().equals("exit 0")) {
+                throw new IllegalStateException("the direct QEMU run failed (status " + process.exitValue() + "): " + output);
+            }
+            return ms;
+        } finally {
+            PluginDiscoveryFigure.deleteTree(dir);
+        }
+    }
+
+    private static void require(ExecResult result) {
+        if (!result.succeeded()) {
+            throw new IllegalStateException("true failed in the vm: exit " + result.exitCode() + ", " + result.outcome() + " "
+                    + result.detail() + " " + result.stderrText());
+        }
+    }
+
+    private static Matcher split(ExecResult result) {
+        for (Enforcement e : result.enforcement()) {
+            Matcher m = SPLIT.matcher(e.toString());
+            if (m.find()) {
+                return m;
+            }
+        }
+        throw new IllegalStateException("the vm result reports no boot/exec split: " + result.enforcement());
+    }
+
+    private static String result(ExecResult result) {
+        return result.enforcement().stream().map(Enforcement::toString).filter(s -> s.contains("QEMU pid")).findFirst()
+                .map(s -> s.contains("TCG") ? "TCG" : s.contains("KVM") ? "KVM" : "accel unknown").orElse("accel unknown");
+    }
+}
