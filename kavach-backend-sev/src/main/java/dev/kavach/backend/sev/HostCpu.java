@@ -33,7 +33,7 @@ public final class HostCpu {
 
     public EncryptionLeaf encryptionLeaf() {
         if (!Files.exists(cpuidDevice)) {
-            return unknown(cpuidDevice + " does not exist (load the cpuid module: modprobe cpuid)");
+            return fromCpuidTool().orElseGet(() -> unknown(cpuidDevice + " does not exist (load the cpuid module: modprobe cpuid)"));
         }
         try (RandomAccessFile file = new RandomAccessFile(cpuidDevice.toFile(), "r")) {
             int[] max = leaf(file, 0x80000000L);
@@ -54,6 +54,32 @@ public final class HostCpu {
         } catch (IOException e) {
             return unknown("cannot read " + cpuidDevice + ": " + e.getMessage() + " (reading CPUID needs root)");
         }
+    }
+
+    /**
+     * Falls back to the {@code cpuid} tool (package cpuid), whose raw output for one CPU reads
+     * {@code 0x8000001f 0x00: eax=0x0101fd3f ebx=0x00004173 ecx=... edx=...}.
+     */
+    static Optional<EncryptionLeaf> fromCpuidTool() {
+        Optional<Path> tool = QemuBinary.locate("cpuid");
+        if (tool.isEmpty()) {
+            return Optional.empty();
+        }
+        return QemuBinary.output(java.util.List.of(tool.get().toString(), "-1", "-r", "-l", "0x8000001f")).flatMap(HostCpu::parseCpuidTool);
+    }
+
+    static Optional<EncryptionLeaf> parseCpuidTool(String output) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("0x8000001f 0x00: eax=0x([0-9a-f]{8}) ebx=0x([0-9a-f]{8})").matcher(output);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        int eax = Integer.parseUnsignedInt(m.group(1), 16);
+        int ebx = Integer.parseUnsignedInt(m.group(2), 16);
+        if ((eax & 0b10) == 0) {
+            return Optional.of(unknown("cpuid tool: leaf 0x8000001F EAX=0x" + m.group(1) + " reports no SEV support"));
+        }
+        return Optional.of(new EncryptionLeaf(Optional.of(ebx & 0x3F), Optional.of((ebx >>> 6) & 0x3F), (eax & (1 << 4)) != 0,
+                "cpuid tool: leaf 0x8000001F EAX=0x" + m.group(1) + " EBX=0x" + m.group(2)));
     }
 
     /** Whether simultaneous multithreading is active, from {@code /sys/devices/system/cpu/smt/active}. */

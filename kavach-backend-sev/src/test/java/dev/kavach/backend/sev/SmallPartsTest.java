@@ -58,6 +58,18 @@ class SmallPartsTest {
     }
 
     @Test
+    void cpuidToolOutputIsParsed() {
+        HostCpu.EncryptionLeaf genoa = HostCpu.parseCpuidTool("CPU:\n   0x8000001f 0x00: eax=0x0101fd3f ebx=0x00004173 ecx=0x000003ef edx=0x00000064\n")
+                .orElseThrow();
+        assertThat(genoa.cbitpos()).contains(51);
+        assertThat(genoa.reducedPhysBits()).contains(5);
+        assertThat(genoa.sevSnp()).isTrue();
+        assertThat(HostCpu.parseCpuidTool("   0x8000001f 0x00: eax=0x00000000 ebx=0x00000000 ecx=0x00000000 edx=0x00000000").orElseThrow().cbitpos())
+                .isEmpty();
+        assertThat(HostCpu.parseCpuidTool("garbage")).isEmpty();
+    }
+
+    @Test
     void sevPolicyCommandDecodesEveryBit(@TempDir Path state) {
         Result ok = run(List.of("policy", "0xb0000"), state);
         assertThat(ok.code).isZero();

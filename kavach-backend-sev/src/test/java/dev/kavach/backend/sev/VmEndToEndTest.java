@@ -105,10 +105,16 @@ class VmEndToEndTest {
         ExecRequest request = ExecRequest.shell("head -c 3000000 /dev/zero; echo done >&2")
                 .withPolicy(SandboxPolicy.basic().withOutputLimitBytes(65536));
 
-        ExecResult result = backend.exec(request);
+        java.util.concurrent.atomic.AtomicLong streamed = new java.util.concurrent.atomic.AtomicLong();
+        ExecResult result = backend.exec(request, (stream, data, offset, length) -> {
+            if (stream == dev.kavach.api.StdStream.STDOUT) {
+                streamed.addAndGet(length);
+            }
+        });
 
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(result.exitCode()).isZero();
+        assertThat(streamed.get()).as("bytes streamed to the listener: those within the limit").isEqualTo(65536);
         assertThat(result.stdout().size()).isEqualTo(65536);
         assertThat(result.stdout().droppedBytes()).isEqualTo(3000000 - 65536);
         assertThat(result.stdout().truncated()).isTrue();
