@@ -167,8 +167,13 @@ final class KavachCgroups {
      * and which mechanism enforces each limit. Pure: nothing is touched until {@link CgroupPlan#apply()}.
      * The caller must have called {@link #checkEnforceable}.
      */
-    CgroupPlan plan(String id, SandboxPolicy policy) {
-        Path v2Dir = v2Parent.map(parent -> parent.resolve(id)).orElse(null);
+    CgroupPlan plan(String id, SandboxPolicy policy, boolean trackTree) {
+        boolean v2Needed = trackTree
+                || policy.memoryMiB() > 0 && v2Usable.contains("memory")
+                || policy.maxPids() > 0 && v2Usable.contains("pids")
+                || policy.cpus() > 0 && v2Usable.contains("cpu");
+        // Under a PID namespace the tree dies with its init: a v2 group only for tracking would be wasted work.
+        Path v2Dir = v2Needed ? v2Parent.map(parent -> parent.resolve(id)).orElse(null) : null;
         Map<String, Path> v1Dirs = new LinkedHashMap<>();
         List<CgroupPlan.Write> writes = new ArrayList<>();
         List<Enforcement> enforcement = new ArrayList<>();
@@ -209,7 +214,7 @@ final class KavachCgroups {
                 enforcement.add(new Enforcement("cpu", "cgroup v1 cpu.cfs_quota_us=" + quota + " per cpu.cfs_period_us=" + period));
             }
         }
-        if (v2Dir == null && v1Dirs.isEmpty() && !v1Parents.isEmpty()) {
+        if (trackTree && v2Dir == null && v1Dirs.isEmpty() && !v1Parents.isEmpty()) {
             // Only for tracking the tree: any v1 hierarchy lists every member process.
             v1Dir(v1Parents.containsKey("pids") ? "pids" : v1Parents.keySet().iterator().next(), id, v1Dirs);
         }

@@ -117,14 +117,14 @@ final class LaunchPlanner {
         boolean limits = policy.memoryMiB() > 0 || policy.maxPids() > 0 || policy.cpus() > 0;
         // With a PID namespace, killing its init kills the tree; a cgroup is then only needed for limits.
         if (limits) {
-            cgroup = cgroups.plan(execId, policy);
+            cgroup = cgroups.plan(execId, policy, !pidNamespace);
             enforcement.addAll(cgroup.enforcement());
         } else if (!pidNamespace && cgroups.canTrackByThread() && !Thread.currentThread().isVirtual()) {
             // The fast path for minimal: no launcher process at all. A virtual thread may change carrier
             // threads, so it cannot stand in a cgroup while spawning.
             cgroup = cgroups.planThreadTracking(execId);
         } else if (!pidNamespace && cgroups.canTrackTree()) {
-            cgroup = cgroups.plan(execId, policy);
+            cgroup = cgroups.plan(execId, policy, true);
         }
         if (pidNamespace) {
             enforcement.add(new Enforcement("timeout", "SIGKILL of the PID namespace's init, which takes every process in it along"
