@@ -233,6 +233,41 @@ class ProcessExecutorTest {
     }
 
     @Test
+    void concurrentExecsStayIndependent() throws Exception {
+        List<CompletableFuture<ExecResult>> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String name = "run-" + i;
+            SandboxPolicy policy = i % 2 == 0 ? SandboxPolicy.minimal() : SandboxPolicy.basic();
+            runs.add(CompletableFuture.supplyAsync(() -> backend.exec(Sandboxes.argv(policy, "sh", "-c", "cat; echo \" $0\"", name)
+                    .withStdin(name.getBytes(StandardCharsets.UTF_8)))));
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            assertEquals("run-" + i + " run-" + i + "\n", runs.get(i).get(60, TimeUnit.SECONDS).stdoutText());
+        }
+    }
+
+    @Test
+    void aListenerThatKeepsNothingInTheResultGetsEverything() {
+        long total = 5L * 1024 * 1024;
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        dev.kavach.api.OutputListener counting = new dev.kavach.api.OutputListener() {
+            @Override
+            public void onOutput(StdStream stream, byte[] data, int offset, int length) {
+                received.addAndGet(length);
+            }
+
+            @Override
+            public boolean keepInResult() {
+                return false;
+            }
+        };
+        ExecResult result = backend.exec(Sandboxes.argv(SandboxPolicy.minimal().withOutputLimitBytes(0), "head", "-c", Long.toString(total), "/dev/zero"), counting);
+        assertEquals(total, received.get());
+        assertEquals(0, result.stdout().size(), "the result keeps nothing: memory stays bounded");
+        assertFalse(result.stdout().truncated());
+    }
+
+    @Test
     void dryRunShowsTheExactArgvEndingInTheCommandAsGiven() {
         List<String> argv = backend.commandLine(Sandboxes.argv(SandboxPolicy.basic(), "printf", "%s", "a b")).orElseThrow();
         assertEquals(List.of("--", "printf", "%s", "a b"), argv.subList(argv.size() - 4, argv.size()));
