@@ -23,7 +23,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class GuestImageBuilder {
     /** Modules a plain VM guest needs: virtio-pci transport and virtio-serial ports (dependencies follow). */
-    public static final List<String> VM_MODULES = List.of("virtio_pci", "virtio_console", "virtio_rng");
+    public static final List<String> VM_MODULES = List.of("virtio_pci", "virtio_console");
     /** Modules an SNP guest needs in addition: the SEV guest driver and the configfs-tsm report interface (named tsm or tsm_report by kernel version). */
     public static final List<String> SNP_MODULES = List.of("sev-guest", "tsm", "tsm_report");
     private static final String FORMAT = "kavach-guest-image-1";

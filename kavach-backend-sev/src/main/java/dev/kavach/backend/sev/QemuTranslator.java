@@ -85,7 +85,6 @@ public final class QemuTranslator {
         port(argv, "stdout", VmChannels.STDOUT_PORT, channels.stdout().toString(), prefix);
         port(argv, "stderr", VmChannels.STDERR_PORT, channels.stderr().toString(), prefix);
         port(argv, "status", VmChannels.STATUS_PORT, channels.status().toString(), prefix);
-        argv.addAll(List.of("-device", "virtio-rng-pci," + VIRTIO_HARDENING));
         return new QemuArgs(argv);
     }
 
