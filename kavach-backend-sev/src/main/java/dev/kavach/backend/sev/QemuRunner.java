@@ -36,6 +36,7 @@ import static java.util.Objects.requireNonNull;
 public final class QemuRunner {
     private static final Duration QUIT_GRACE = Duration.ofSeconds(3);
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
+    private static final Duration POWEROFF_GRACE = Duration.ofSeconds(10);
 
     /** What one run produced. {@code bootFailure} is set when the guest never reported ready. */
     public record Run(
@@ -163,8 +164,26 @@ public final class QemuRunner {
                 }
             }
             long readyAt = System.nanoTime();
-            boolean finished = qemu.waitFor(limits.execTimeout().toNanos(), TimeUnit.NANOSECONDS);
-            String stoppedBy = finished ? "" : stop(qemu, qmp);
+            long execDeadline = readyAt + limits.execTimeout().toNanos();
+            long exitSeenAt = 0;
+            boolean finished = false;
+            String stoppedBy = "";
+            while (!(finished = qemu.waitFor(20, TimeUnit.MILLISECONDS))) {
+                long now = System.nanoTime();
+                if (exitSeenAt == 0 && status.stream().anyMatch(l -> l.startsWith("exit "))) {
+                    exitSeenAt = now;
+                }
+                if (exitSeenAt != 0 && now - exitSeenAt > POWEROFF_GRACE.toNanos()) {
+                    // The agent reported the exit code but the VM did not power off: the result stands, the VM goes.
+                    stop(qemu, qmp);
+                    finished = true;
+                    break;
+                }
+                if (exitSeenAt == 0 && now > execDeadline) {
+                    stoppedBy = stop(qemu, qmp);
+                    break;
+                }
+            }
             long ended = System.nanoTime();
             for (Thread reader : List.of(outReader, errReader, statusReader)) {
                 reader.join(DRAIN_GRACE.toMillis());

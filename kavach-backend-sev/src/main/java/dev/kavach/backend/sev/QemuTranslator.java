@@ -60,6 +60,8 @@ public final class QemuTranslator {
         }
         if (!settings.cpuModel().isEmpty()) {
             argv.addAll(List.of("-cpu", QemuOptionValue.escape(prefix + "cpu", settings.cpuModel())));
+        } else if (accel == Accel.KVM) {
+            argv.addAll(List.of("-cpu", "host")); // QEMU's default model would hide most of the host CPU from the guest
         }
         argv.addAll(List.of("-smp", String.valueOf(vcpus), "-m", memoryMiB + "M"));
         snp.ifPresent(launch -> {

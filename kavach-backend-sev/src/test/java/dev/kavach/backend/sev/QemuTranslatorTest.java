@@ -84,6 +84,9 @@ class QemuTranslatorTest {
         assertThat(args.value("-cpu")).isEmpty();
         assertThat(args.value("-kernel")).contains("/k/vmlinuz");
         assertThat(args.values("-device")).contains("virtserialport,bus=vser0.0,chardev=status,name=kavach.status");
+        QemuArgs kvm = QemuTranslator.translate(SandboxPolicy.basic(), settings(false, Map.of()), Accel.KVM, boot(), channels(), Optional.empty());
+        assertThat(kvm.value("-accel")).contains("kvm");
+        assertThat(kvm.value("-cpu")).as("a KVM guest sees the host CPU unless a model is set").contains("host");
     }
 
     @ParameterizedTest(name = "policy cpus {0} -> {1} vCPUs")
