@@ -89,7 +89,9 @@ final class LaunchPlanner {
                 enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
                         : "empty network namespace: no interface but its own loopback, so no host or outside address is reachable"));
                 enforcement.add(new Enforcement("filesystem", (policy.readOnlyRoot() ? "read-only bind of / " : "writable bind of / ")
-                        + "with a private tmpfs /tmp, fresh /proc and /dev, and a writable bind of the work directory " + workdir));
+                        + "with a private tmpfs /tmp, fresh /proc and /dev, read-only /sys and /proc/sys, "
+                        + (policy.network() ? "" : "an empty /run (host service sockets hidden), ") + "and a writable bind of the work directory "
+                        + workdir));
                 enforcement.add(new Enforcement("hygiene", "bwrap --cap-drop ALL --new-session --die-with-parent; no_new_privs; "
                         + "only fds 0-2 inherited; environment replaced by the request's"));
                 if (seccompFile != null) {
@@ -254,7 +256,20 @@ final class LaunchPlanner {
         }
         argv.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "kavach"));
         argv.addAll(List.of(policy.readOnlyRoot() ? "--ro-bind" : "--bind", "/", "/"));
-        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+        // Inside its user namespace the command is uid 0 mapped to the caller's uid: when Kavach runs as root,
+        // file permissions alone would let it write cgroup files (leaving its limits) and host-wide sysctls.
+        // Those stay read-only even when the rest of the root is writable.
+        argv.addAll(List.of("--ro-bind", "/sys", "/sys"));
+        argv.addAll(List.of("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
+                "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger", "--ro-bind-try", "/proc/irq", "/proc/irq",
+                "--ro-bind-try", "/proc/bus", "/proc/bus"));
+        argv.addAll(List.of("--dev", "/dev", "--tmpfs", "/tmp"));
+        if (!policy.network()) {
+            // /run holds the host's service sockets (docker, containerd, dbus): a file-system path reaches
+            // them whatever the network namespace, so without network they are hidden too. (With network
+            // allowed, name resolution may need /run, e.g. systemd-resolved's resolv.conf.)
+            argv.addAll(List.of("--tmpfs", "/run"));
+        }
         argv.addAll(List.of("--bind", dir, dir, "--chdir", dir));
         if (seccomp) {
             argv.addAll(List.of("--seccomp", "3"));

@@ -121,6 +121,39 @@ class IsolationTest {
     }
 
     @Test
+    void aWritableRootStillKeepsCgroupsAndSysctlsOutOfReach() {
+        Sandboxes.requireBwrap();
+        Sandboxes.requireRootCgroups("pids");
+        // As root, uid 0 in the sandbox is uid 0 on the host for file permissions: without read-only /sys and
+        // /proc/sys the command could move itself out of its limited cgroup or change host-wide settings.
+        String script = String.join("\n",
+                "for f in /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs; do",
+                "  [ -e $f ] && { echo $$ 2>/dev/null >$f && echo escaped=$f || echo kept; }",
+                "done",
+                "echo 1 2>/dev/null >/proc/sys/vm/drop_caches && echo sysctl=written || echo sysctl=denied");
+        ExecResult result = backend.exec(Sandboxes.sh(script, SandboxPolicy.basic().withMaxPids(16)));
+        assertFalse(result.stdoutText().contains("escaped"), result.stdoutText());
+        assertTrue(result.stdoutText().contains("kept"), result.stdoutText());
+        assertTrue(result.stdoutText().contains("sysctl=denied"), result.stdoutText());
+    }
+
+    @Test
+    void hostServiceSocketsUnderRunAreHiddenWithoutNetwork() throws IOException {
+        Sandboxes.requireBwrap();
+        Sandboxes.requireTool("perl");
+        Path socketPath = Path.of("/run", "kavach-test-" + UUID.randomUUID() + ".sock");
+        Prerequisites.require(Files.isWritable(Path.of("/run")), "a writable /run (run as root, as CI does)");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socketPath));
+            String connect = "use IO::Socket::UNIX; print IO::Socket::UNIX->new(Peer => '" + socketPath + "') ? 'connected' : 'failed';";
+            assertEquals("connected", perl(SandboxPolicy.minimal(), connect).stdoutText(), "control on the host");
+            assertEquals("failed", perl(SandboxPolicy.basic(), connect).stdoutText(), "a docker-like socket must be out of reach");
+        } finally {
+            Files.deleteIfExists(socketPath);
+        }
+    }
+
+    @Test
     void basicSeccompDeniesKeyctlWithEperm() {
         Sandboxes.requireBwrap();
         // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1): harmless, needs no capability, so only the filter can refuse it.
