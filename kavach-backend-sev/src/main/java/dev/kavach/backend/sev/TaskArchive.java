@@ -70,7 +70,7 @@ public final class TaskArchive {
                     "pass large data through stdin instead of arguments or environment");
         }
         SandboxPolicy policy = request.policy();
-        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + "\n";
+        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0) + "\n";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (CpioWriter cpio = new CpioWriter(out)) {
             cpio.file("cmd", 0600, cmd.toByteArray());

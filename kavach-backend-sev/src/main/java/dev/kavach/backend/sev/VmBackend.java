@@ -190,7 +190,9 @@ public final class VmBackend implements SandboxBackend {
         list.add(new Enforcement("cpus", smp + " vCPU(s) (policy " + request.policy().cpus() + ", rounded up)"));
         list.add(new Enforcement("memory", "guest RAM " + memory));
         list.add(new Enforcement("network", "no network device in the VM"));
-        list.add(new Enforcement("readOnlyRoot", "the host file system is not visible; the guest root is a throwaway initramfs"));
+        list.add(new Enforcement("readOnlyRoot", request.policy().readOnlyRoot()
+                ? "guest root remounted read-only (private tmpfs /tmp and work directory); the host file system is not visible"
+                : "the host file system is not visible; the guest root is a throwaway initramfs"));
         list.add(new Enforcement("seccomp", "advisory: the command runs on its own guest kernel"));
         if (request.policy().maxPids() > 0) {
             list.add(new Enforcement("maxPids", "guest cgroup v2 pids.max=" + request.policy().maxPids()));

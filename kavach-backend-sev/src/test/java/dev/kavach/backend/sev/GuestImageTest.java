@@ -83,7 +83,7 @@ class GuestImageTest {
         run(List.of(busybox.toString(), "cpio", "-i", "-d"), archive, dir);
         assertThat(Files.readString(dir.resolve("workdir"))).isEqualTo("/w,x");
         assertThat(Files.readString(dir.resolve("stdin"))).isEqualTo("in");
-        assertThat(Files.readString(dir.resolve("limits"))).isEqualTo("1024 67108864 64\n");
+        assertThat(Files.readString(dir.resolve("limits"))).isEqualTo("1024 67108864 64 1\n");
         assertThat(Files.exists(dir.resolve("reportdata"))).isFalse();
         // The guest runs: xargs -0 -x -a cmd RUNNER...; here the runner prints each argument it receives.
         byte[] decoded = run(List.of(busybox.toString(), "xargs", "-0", "-x", "-s", "1048576", "-a", dir.resolve("cmd").toString(),

@@ -88,14 +88,22 @@ class VmEndToEndTest {
     }
 
     @Test
-    void aTaskSleepingPastItsTimeoutIsTimedOutAndNoQemuSurvives() {
-        ExecRequest request = ExecRequest.shell("echo started; sleep 600").withTimeout(Duration.ofSeconds(4));
+    void aStrictTaskSleepingPastItsTimeoutIsTimedOutAndNoQemuSurvives() {
+        // The strict preset also shows its limits inside the guest before the task sleeps.
+        ExecRequest request = ExecRequest.shell("""
+                touch /bin/evil 2>/dev/null && echo root-writable || echo root-read-only
+                touch /tmp/ok && echo tmp-writable
+                touch ./ok && echo workdir-writable
+                ulimit -n
+                cat /sys/fs/cgroup/task/pids.max
+                echo started; sleep 600
+                """).withPolicy(SandboxPolicy.strict()).withTimeout(Duration.ofSeconds(4));
 
         ExecResult result = backend.exec(request);
 
         assertThat(result.outcome()).isEqualTo(Outcome.TIMED_OUT);
         assertThat(result.detail()).contains("timed out after 4 s", "QMP quit");
-        assertThat(result.stdoutText()).isEqualTo("started\n");
+        assertThat(result.stdoutText()).isEqualTo("root-read-only\ntmp-writable\nworkdir-writable\n1024\n64\nstarted\n");
         long pid = qemuPid(result);
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("QEMU pid " + pid + " after the timeout").isNotEqualTo(java.util.Optional.of(true));
     }
