@@ -3,7 +3,9 @@
 # Sandbox.commandLine), with the same kernel and initramfs, from a shell instead of through Kavach. The
 # five channel sockets that command line connects to are served by socat, as the backend serves them:
 # the task archive goes in on task.sock (kept open, as the backend does), stdout, stderr and status come
-# out into files, the QMP monitor is read and dropped. Prints the agent's "exit N" status line.
+# out into files, the QMP monitor is read and dropped. Prints the agent's "exit N" status line and
+# "qemu-ns N", QEMU's own wall time (the strict baseline: without socat's start-up, which serves the
+# channels here but is not QEMU's work).
 #
 # usage: qemu-direct.sh CHANNEL_DIR TASK_ARCHIVE QEMU [ARGS...]
 set -eu
@@ -20,7 +22,9 @@ for s in qmp task stdout stderr status; do
   while [ ! -S "$dir/$s.sock" ]; do sleep 0.002; done
 done
 status=0
+start=$(date +%s%N)
 "$@" </dev/null >"$dir/console" 2>&1 || status=$?
+end=$(date +%s%N)
 kill "$feed" "$qmp" 2>/dev/null || true
 wait
 if [ "$status" -ne 0 ]; then
@@ -29,3 +33,4 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 grep '^exit ' "$dir/status"
+echo "qemu-ns $((end - start))"

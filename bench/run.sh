@@ -58,23 +58,32 @@ log="$results/latest.log"
 if [ "$build" = 1 ]; then
   echo "building Kavach, the CLI, the sev plugin and the benchmarks (log: $log) ..." >&2
   # The CLI and the plugin for the cli/vm figures, the benchmark module (profile bench) with its dependencies.
-  (cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -Pbench -DskipTests -pl kavach-cli,kavach-backend-sev,kavach-benchmarks -am install) >>"$log" 2>&1 \
+  (cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -Pbench -DskipTests -pl kavach-cli,kavach-backend-sev,kavach-benchmarks -am package) >>"$log" 2>&1 \
     || { echo "bench/run.sh: the build failed; see $log" >&2; tail -n 30 "$log" >&2; exit 2; }
 fi
 
 target="$root/kavach-benchmarks/target"
 jar=$(ls "$target"/kavach-benchmarks-*.jar 2>/dev/null | head -n 1 || true)
 [ -n "$jar" ] && [ -d "$target/lib" ] || { echo "bench/run.sh: $target has no benchmark JAR; run without --no-build" >&2; exit 2; }
-classpath="$jar"
-for dep in "$target"/lib/*.jar; do classpath="$classpath:$dep"; done
+# A snapshot of the JARs: a rebuild during the run must not change classes under the running JVMs.
+snapshot="$results/work/classpath"
+rm -rf "$snapshot"
+mkdir -p "$snapshot/lib"
+cp "$jar" "$snapshot/"
+cp "$target"/lib/*.jar "$snapshot/lib/"
+classpath="$snapshot/$(basename "$jar")"
+for dep in "$snapshot"/lib/*.jar; do classpath="$classpath:$dep"; done
 
 export KAVACH_TESTDATA="${KAVACH_TESTDATA:-$(cd "$root/.." && pwd)/shared/testdata}"
 cd "$root"
 # JMH on the classpath: its forked benchmark JVMs are started with this JVM's java.class.path.
+# Figure lines go to stdout; progress, JMH's output and the figure programs' errors go to the log.
+echo "running the suite; progress: tail -f $log" >&2
 set +e
-"$jdk/bin/java" -cp "$classpath" -Dkavach.bench.work="$results/work" \
-  dev.kavach.benchmarks.Suite --root "$root" --out "$results" "${suite_args[@]}" 2> >(tee -a "$log" | grep --line-buffered -E '^(==|kavach benchmarks|[0-9]+ figures)' >&2)
+"$jdk/bin/java" -cp "$classpath" -Dkbench.work="$results/work" \
+  dev.kavach.benchmarks.Suite --root "$root" --out "$results" "${suite_args[@]}" 2>>"$log"
 status=$?
 set -e
-wait
+grep -E '^[0-9]+ figures: ' "$log" | tail -n 1 >&2 || true
+[ "$status" = 0 ] || echo "bench/run.sh: the suite failed (status $status): an assertion failed or a measurement broke; see $log" >&2
 exit "$status"

@@ -28,9 +28,12 @@ final class BenchKavach {
         return Kavach.load(new KavachOptions(null, all, environment, workDir()));
     }
 
-    /** Where the suite keeps generated files: {@code kavach.bench.work}, else a directory under the temp dir. */
+    /**
+     * Where the suite keeps generated files: system property {@code kbench.work} (not {@code kavach.*}: Kavach
+     * reads every {@code kavach.*} system property as configuration), else a directory under the temp dir.
+     */
     static Path workDir() {
-        String configured = System.getProperty("kavach.bench.work");
+        String configured = System.getProperty("kbench.work");
         Path dir = configured != null ? Path.of(configured) : Path.of(System.getProperty("java.io.tmpdir"), "kavach-bench-work");
         try {
             return Files.createDirectories(dir).toAbsolutePath();

@@ -4,7 +4,6 @@ import dev.kavach.core.Kavach;
 import dev.kavach.core.PluginReport;
 import dev.kavach.core.PluginState;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ public final class PluginDiscoveryFigure {
         boolean full = args.length > 1 && args[1].equals("full");
         int rounds = full ? 40 : 12;
         Path work = BenchKavach.workDir().resolve("plugin-discovery");
-        deleteTree(work);
+        DirectoryTree.delete(work);
         Path all = work.resolve("jars");
         List<Path> jars = GeneratedPlugins.create(work, all, SIZES[SIZES.length - 1]);
         List<Path> dirs = new ArrayList<>();
@@ -105,17 +104,6 @@ public final class PluginDiscoveryFigure {
             long loaded = reports.stream().filter(r -> r.state() == PluginState.LOADED && r.backendIds().size() == 1).count();
             if (reports.size() != size || loaded != size) {
                 throw new IllegalStateException("expected " + size + " generated plugins loaded from " + dir + ", got " + reports);
-            }
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
             }
         }
     }

@@ -69,9 +69,9 @@ public final class Suite {
         if (out == null) {
             out = root.resolve("bench/results");
         }
-        Path work = Path.of(System.getProperty("kavach.bench.work", out.resolve("work").toString())).toAbsolutePath();
+        Path work = Path.of(System.getProperty("kbench.work", out.resolve("work").toString())).toAbsolutePath();
         Files.createDirectories(work);
-        System.setProperty("kavach.bench.work", work.toString());
+        System.setProperty("kbench.work", work.toString());
         System.exit(new Suite(full, root, Files.createDirectories(out), work).run(only));
     }
 
@@ -79,13 +79,13 @@ public final class Suite {
         String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         Map<String, String> machine = Machine.describe();
         System.err.println("kavach benchmarks (" + (full ? "full" : "short") + ") on " + machine);
-        JmhFigures jmh = new JmhFigures(full, List.of("-Dkavach.bench.work=" + work, "-Dkavach.bench.root=" + root));
+        JmhFigures jmh = new JmhFigures(full, List.of("-Dkbench.work=" + work, "-Dkbench.root=" + root));
         for (String group : only) {
             System.err.println("== " + group + " (load " + Machine.loadAverage() + ")");
             List<Figure> measured;
             try {
                 measured = switch (group) {
-                    case "exec" -> jmh.execLatency(onPath("bwrap"));
+                    case "exec" -> jmh.execLatency(Executables.onPath("bwrap"));
                     case "noop" -> jmh.noop();
                     case "plugins" -> figureProgram("PluginDiscoveryFigure", List.of());
                     case "output" -> figureProgram("OutputFigure", List.of("-Xmx1g"));
@@ -127,8 +127,8 @@ public final class Suite {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
-        command.add("-Dkavach.bench.work=" + work);
-        command.add("-Dkavach.bench.root=" + root);
+        command.add("-Dkbench.work=" + work);
+        command.add("-Dkbench.root=" + root);
         command.addAll(List.of("-p", System.getProperty("java.class.path"), "-m", "dev.kavach.benchmarks/dev.kavach.benchmarks." + program,
                 result.toString(), full ? "full" : "short"));
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.to(work.resolve(program + ".out").toFile()))
@@ -142,16 +142,7 @@ public final class Suite {
 
     private Path freshDir(String name) throws IOException {
         Path dir = work.resolve(name);
-        PluginDiscoveryFigure.deleteTree(dir);
+        DirectoryTree.delete(dir);
         return Files.createDirectories(dir);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
