@@ -23,9 +23,10 @@ import static java.util.Objects.requireNonNull;
  * @param enforcement which mechanism enforces each limit
  * @param joinByThread the spawning Java thread joins the (v1, non-limiting) group itself, so the child is
  *                     born inside it and no launcher step is needed; otherwise the launcher joins
+ * @param pool         where a thread-joined tracking group comes from and returns to, or {@code null}
  */
 record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> writes, List<Enforcement> enforcement,
-                  boolean joinByThread) {
+                  boolean joinByThread, TrackingGroupPool pool) {
     /** One limit file and its value; {@code required} false for files some kernels lack (swap accounting). */
     record Write(Path file, String value, boolean required) {
     }
@@ -43,7 +44,7 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
 
     /** The {@code cgroup.procs} files the launcher joins before it executes anything. */
     List<String> procsFiles() {
-        return joinByThread ? List.of() : new ExecCgroup(v2Dir, v1Dirs).procsFiles();
+        return joinByThread ? List.of() : new ExecCgroup(v2Dir, v1Dirs, null).procsFiles();
     }
 
     /** Which mechanism kills the tree, for the result's enforcement list. */
@@ -61,6 +62,9 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
     ExecCgroup apply() {
         List<Path> created = new ArrayList<>();
         try {
+            if (pool != null) {
+                return new ExecCgroup(null, Map.of("pids", pool.take()), pool);
+            }
             if (v2Dir != null) {
                 Files.createDirectory(v2Dir);
                 created.add(v2Dir);
@@ -74,7 +78,7 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
                     KavachCgroups.write(write.file(), write.value());
                 }
             }
-            return new ExecCgroup(v2Dir, v1Dirs);
+            return new ExecCgroup(v2Dir, v1Dirs, null);
         } catch (IOException | RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) {
                 try {

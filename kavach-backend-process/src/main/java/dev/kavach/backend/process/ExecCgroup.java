@@ -18,10 +18,13 @@ import static java.util.Objects.requireNonNull;
 final class ExecCgroup {
     private final Path v2Dir;
     private final Map<String, Path> v1Dirs;
+    private final TrackingGroupPool pool;
 
-    ExecCgroup(Path v2Dir, Map<String, Path> v1Dirs) {
+    /** @param pool where an empty tracking group goes back to instead of being removed, or {@code null} */
+    ExecCgroup(Path v2Dir, Map<String, Path> v1Dirs, TrackingGroupPool pool) {
         this.v2Dir = v2Dir;
         this.v1Dirs = Map.copyOf(v1Dirs);
+        this.pool = pool;
     }
 
     /** The {@code cgroup.procs} files the launcher writes its own PID to before it executes anything. */
@@ -103,6 +106,14 @@ final class ExecCgroup {
 
     /** Kills what is left and removes the groups; retries briefly while exiting members leave. */
     void remove() {
+        if (pool != null) {
+            Path dir = v1Dirs.values().iterator().next();
+            kill();
+            if (members(dir.resolve("cgroup.procs")).isEmpty()) {
+                pool.give(dir);
+                return;
+            }
+        }
         List<Path> dirs = new ArrayList<>(v1Dirs.values());
         if (v2Dir != null) {
             dirs.add(v2Dir);

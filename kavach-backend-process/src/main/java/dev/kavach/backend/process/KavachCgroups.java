@@ -90,7 +90,7 @@ final class KavachCgroups {
                 for (Path child : children.filter(Files::isDirectory).toList()) {
                     java.util.regex.Matcher m = EXEC_ID.matcher(child.getFileName().toString());
                     if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) {
-                        ExecCgroup orphan = new ExecCgroup(null, Map.of("orphan", child));
+                        ExecCgroup orphan = new ExecCgroup(null, Map.of("orphan", child), null);
                         orphan.kill();
                         orphan.remove();
                     }
@@ -101,7 +101,7 @@ final class KavachCgroups {
         }
     }
 
-    private static final java.util.regex.Pattern EXEC_ID = java.util.regex.Pattern.compile("k(\\d+)-\\d+");
+    private static final java.util.regex.Pattern EXEC_ID = java.util.regex.Pattern.compile("k(\\d+)-.+");
 
     CgroupHost host() {
         return host;
@@ -121,10 +121,18 @@ final class KavachCgroups {
         return v1Parents.containsKey("pids");
     }
 
-    /** A tracking-only group in the v1 pids hierarchy that the spawning thread joins (see {@link #canTrackByThread}). */
-    CgroupPlan planThreadTracking(String id) {
-        Path dir = v1Parents.get("pids").resolve(id);
-        return new CgroupPlan(host.root(), null, Map.of("pids", dir), List.of(), List.of(), true);
+    /**
+     * A tracking-only group in the v1 pids hierarchy that the spawning thread joins (see {@link
+     * #canTrackByThread}); the group itself comes from {@code pool} when the plan is applied.
+     */
+    CgroupPlan planThreadTracking(TrackingGroupPool pool) {
+        Path dir = v1Parents.get("pids").resolve("<pooled>");
+        return new CgroupPlan(host.root(), null, Map.of("pids", dir), List.of(), List.of(), true, requireNonNull(pool, "pool is null"));
+    }
+
+    /** A pool of tracking groups below the pids parent, named for this process; call only if {@link #canTrackByThread}. */
+    TrackingGroupPool trackingPool() {
+        return new TrackingGroupPool(v1Parents.get("pids"), "k" + ProcessHandle.current().pid() + "-t");
     }
 
     /**
@@ -218,7 +226,7 @@ final class KavachCgroups {
             // Only for tracking the tree: any v1 hierarchy lists every member process.
             v1Dir(v1Parents.containsKey("pids") ? "pids" : v1Parents.keySet().iterator().next(), id, v1Dirs);
         }
-        return new CgroupPlan(host.root(), v2Dir, v1Dirs, writes, enforcement, false);
+        return new CgroupPlan(host.root(), v2Dir, v1Dirs, writes, enforcement, false, null);
     }
 
     private Path v1Dir(String controller, String id, Map<String, Path> v1Dirs) {

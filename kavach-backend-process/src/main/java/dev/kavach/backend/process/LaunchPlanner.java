@@ -28,6 +28,7 @@ final class LaunchPlanner {
     private final KavachCgroups cgroups;
     private final Map<SeccompProfile, Path> seccompFiles;
     private final Map<String, String> inheritedEnv;
+    private final TrackingGroupPool trackingPool;
 
     LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles) {
         this.settings = requireNonNull(settings, "settings is null");
@@ -42,6 +43,14 @@ final class LaunchPlanner {
             }
         }
         this.inheritedEnv = Map.copyOf(inherited);
+        this.trackingPool = cgroups.canTrackByThread() ? cgroups.trackingPool() : null;
+    }
+
+    /** Removes pooled cgroups; called when the backend closes. */
+    void close() {
+        if (trackingPool != null) {
+            trackingPool.close();
+        }
     }
 
     /** Whether the policy asks for anything only namespaces (and bubblewrap or unshare) can give. */
@@ -121,10 +130,10 @@ final class LaunchPlanner {
         if (limits) {
             cgroup = cgroups.plan(execId, policy, !pidNamespace);
             enforcement.addAll(cgroup.enforcement());
-        } else if (!pidNamespace && cgroups.canTrackByThread() && !Thread.currentThread().isVirtual()) {
+        } else if (!pidNamespace && trackingPool != null && !Thread.currentThread().isVirtual()) {
             // The fast path for minimal: no launcher process at all. A virtual thread may change carrier
             // threads, so it cannot stand in a cgroup while spawning.
-            cgroup = cgroups.planThreadTracking(execId);
+            cgroup = cgroups.planThreadTracking(trackingPool);
         } else if (!pidNamespace && cgroups.canTrackTree()) {
             cgroup = cgroups.plan(execId, policy, true);
         }

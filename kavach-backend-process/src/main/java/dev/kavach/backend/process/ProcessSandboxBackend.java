@@ -200,6 +200,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
+        planner.close();
         deleteTree(baseDir);
     }
 
