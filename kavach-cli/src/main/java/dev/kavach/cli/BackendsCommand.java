@@ -18,10 +18,13 @@ import picocli.CommandLine.Option;
 import static java.util.Objects.requireNonNull;
 
 /** {@code kavach backends}: every backend found, where from, and whether this host can run it and why not. */
-@Command(name = "backends", mixinStandardHelpOptions = true,
+@Command(name = "backends", usageHelpAutoWidth = true,
         description = "Lists every discovered backend with its source, strength, isolation and every probe check.")
 final class BackendsCommand implements Callable<Integer> {
     private final KavachCommand top;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
+    boolean help;
 
     @Mixin
     LoadOptions load = new LoadOptions();

@@ -6,14 +6,18 @@ import java.util.concurrent.Callable;
 import dev.kavach.core.Kavach;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import static java.util.Objects.requireNonNull;
 
 /** {@code kavach config}: the effective configuration, each value with where it came from. */
-@Command(name = "config", mixinStandardHelpOptions = true,
+@Command(name = "config", usageHelpAutoWidth = true,
         description = "Prints the effective configuration (HOCON), each value with its origin as a comment.")
 final class ConfigCommand implements Callable<Integer> {
     private final KavachCommand top;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
+    boolean help;
 
     @Mixin
     LoadOptions load = new LoadOptions();

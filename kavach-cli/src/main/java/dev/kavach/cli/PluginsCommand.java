@@ -17,10 +17,13 @@ import picocli.CommandLine.Option;
 import static java.util.Objects.requireNonNull;
 
 /** {@code kavach plugins}: every file in the plugins directory, loaded or not, with every diagnostic and its fix. */
-@Command(name = "plugins", mixinStandardHelpOptions = true,
+@Command(name = "plugins", usageHelpAutoWidth = true,
         description = "Lists every plugin file with its id, version, state, backends and diagnostics.")
 final class PluginsCommand implements Callable<Integer> {
     private final KavachCommand top;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
+    boolean help;
 
     @Mixin
     LoadOptions load = new LoadOptions();

@@ -30,7 +30,6 @@ import static java.util.Objects.requireNonNull;
 
 /** {@code kavach run}: runs one command in a sandbox, streams its output, exits with its exit code. */
 @picocli.CommandLine.Command(name = "run",
-        mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         description = {
             "Runs a command in a sandbox and exits with its exit code.",
@@ -47,6 +46,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
+    boolean help;
 
     @Mixin
     LoadOptions load = new LoadOptions();

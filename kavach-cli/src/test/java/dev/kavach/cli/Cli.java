@@ -43,6 +43,14 @@ final class Cli {
     private final Path workingDirectory;
     private final Map<String, String> environment = new HashMap<>();
     private byte[] stdin = new byte[0];
+    private String trigger;
+    private Callback onTrigger;
+
+    /** Something to do when a run's stdout first contains a text. */
+    @FunctionalInterface
+    interface Callback {
+        void run() throws Exception;
+    }
 
     Cli(Path workingDirectory) {
         this.workingDirectory = workingDirectory;
@@ -52,6 +60,13 @@ final class Cli {
 
     Cli stdin(String text) {
         stdin = text.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
+
+    /** Calls {@code callback} (once) as soon as stdout contains {@code text}, while the command still runs. */
+    Cli onOutput(String text, Callback callback) {
+        trigger = text;
+        onTrigger = callback;
         return this;
     }
 
@@ -69,11 +84,36 @@ final class Cli {
             all.add(1, "-D");
             all.add(2, "kavach.plugins.dir=" + workingDirectory.resolve("no-plugins"));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = trigger == null ? new ByteArrayOutputStream() : new WatchedOutput(trigger, onTrigger);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Invocation invocation = new Invocation(environment, workingDirectory, new ByteArrayInputStream(stdin),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         int code = Main.run(all.toArray(String[]::new), invocation);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Captured stdout that acts the first time it contains a given text. */
+    private static final class WatchedOutput extends ByteArrayOutputStream {
+        private final String trigger;
+        private final Callback callback;
+        private boolean fired;
+
+        WatchedOutput(String trigger, Callback callback) {
+            this.trigger = trigger;
+            this.callback = callback;
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, len);
+            if (!fired && toString(StandardCharsets.UTF_8).contains(trigger)) {
+                fired = true;
+                try {
+                    callback.run();
+                } catch (Exception e) {
+                    throw new IllegalStateException("output callback failed", e);
+                }
+            }
+        }
     }
 }

@@ -55,6 +55,18 @@ class RunCommandTest {
     }
 
     @Test
+    void streamsOutputWhileTheCommandStillRuns() throws Exception {
+        // The command waits for a file that only the arrival of its first line creates: were output held
+        // back until the command ended, it would wait until its timeout (124).
+        Path marker = dir.resolve("first-line-seen");
+        Cli.Result result = cli().onOutput("first", () -> Files.createFile(marker))
+                .run("run", "--backend", "process", "--timeout", "60s", "--workdir", dir.toString(),
+                        "--shell", "echo first; while [ ! -e first-line-seen ]; do sleep 0.05; done; echo second");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("first\nsecond\n", result.stdout());
+    }
+
+    @Test
     void exits124WhenTheCommandTimesOut() {
         Cli.Result result = cli().run("run", "--backend", "process", "--timeout", "1s", "--", "/bin/sleep", "60");
         assertEquals(124, result.exitCode(), result::toString);
