@@ -13,7 +13,8 @@ import java.util.Set;
 
 /**
  * {@code kavach sev ...}: tools for the VM backends. {@code build-image} builds the guest agent initramfs
- * (busybox, agent, kernel modules in load order); {@code policy} decodes an SNP guest policy value.
+ * (busybox, agent, kernel modules in load order); {@code dry-run} prints the QEMU command line the
+ * {@code sev} backend would run, also on hosts without SEV-SNP; {@code policy} decodes an SNP guest policy.
  */
 public final class SevCommand implements CommandExtension {
     private static final String USAGE = """
@@ -43,7 +44,7 @@ public final class SevCommand implements CommandExtension {
 
     @Override
     public String summary() {
-        return "VM backend tools: build the guest agent image, decode SNP guest policies";
+        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, decode SNP guest policies";
     }
 
     @Override

@@ -75,6 +75,13 @@ public final class VmBackend implements SandboxBackend {
         return QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(channelDir), launch);
     }
 
+    /**
+     * The exact QEMU argv an exec of {@code request} runs, except that each exec creates its own socket
+     * directory, shown here as {@code <socketRoot>/kavach-<id>-<exec>}. The task itself (argv, env,
+     * workdir, stdin) is not on the command line: it travels to the guest on the {@code kavach.task} port
+     * as {@link TaskArchive#encode}. A benchmark can launch this argv directly by listening on the five
+     * sockets first (QEMU connects to them), e.g. with {@code src/test/scripts/qemu-direct.py}.
+     */
     @Override
     public Optional<List<String>> commandLine(ExecRequest request) {
         return Optional.of(qemuArgs(request, socketRoot.resolve("kavach-" + id + "-<exec>")).argv());
