@@ -151,6 +151,30 @@ class ProcessExecutorTest {
     }
 
     @Test
+    void fromAVirtualThreadTheLauncherJoinsTheGroupAndTheTreeStillDies() throws Exception {
+        Sandboxes.requireTool("setsid");
+        Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
+        // A virtual thread cannot stand in a cgroup while spawning, so this takes the launcher-script path.
+        String script = "setsid sh -c 'echo $$; sleep 1000; :' & (setsid sh -c 'echo $$; exec sleep 1000' &); sleep 1000";
+        ExecRequest request = Sandboxes.sh(script, SandboxPolicy.minimal()).withTimeout(Duration.ofSeconds(3));
+        CompletableFuture<ExecResult> result = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                result.complete(backend.exec(request));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        ExecResult done = result.get(60, TimeUnit.SECONDS);
+        assertEquals(Outcome.TIMED_OUT, done.outcome());
+        List<Long> pids = done.stdoutText().lines().map(String::strip).map(Long::parseLong).toList();
+        assertEquals(2, pids.size(), pids.toString());
+        for (long pid : pids) {
+            assertFalse(Sandboxes.isRunning(pid), "descendant " + pid + " survived the timeout");
+        }
+    }
+
+    @Test
     void whatACommandLeavesRunningDiesWhenItExits() {
         Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
         ExecResult result = backend.exec(Sandboxes.sh("setsid sleep 1000 >/dev/null 2>&1 & echo $!", SandboxPolicy.minimal()));
