@@ -74,7 +74,7 @@ public final class GuestImageBuilder {
         update(sha, busyboxBytes);
         List<byte[]> moduleBytes = new java.util.ArrayList<>();
         for (String name : order) {
-            byte[] data = Files.readAllBytes(modules.file(name));
+            byte[] data = modules.bytes(name);
             moduleBytes.add(data);
             update(sha, name.getBytes(StandardCharsets.UTF_8));
             update(sha, data);

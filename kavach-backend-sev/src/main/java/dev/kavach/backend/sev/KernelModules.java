@@ -18,8 +18,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The loadable modules of one kernel ({@code /lib/modules/<release>}), read without {@code depmod} or
- * {@code modinfo}: each {@code .ko} is an ELF file whose {@code .modinfo} section lists
- * {@code depends=a,b}. {@link #loadOrder} returns modules with every dependency before its dependents,
+ * {@code modinfo}: each {@code .ko} (plain or compressed) is an ELF file whose {@code .modinfo} section
+ * lists {@code depends=a,b}. {@link #loadOrder} returns modules with every dependency before its dependents,
  * the order {@code insmod} needs.
  */
 public final class KernelModules {
@@ -85,7 +85,7 @@ public final class KernelModules {
         if (!path.add(name)) {
             throw new IOException("module dependency cycle: " + String.join(" -> ", path) + " -> " + name);
         }
-        for (String dependency : dependencies(file(name))) {
+        for (String dependency : dependencies(bytes(name), file(name))) {
             if (has(dependency)) {
                 visit(normalize(dependency), ordered, path);
             }
@@ -94,14 +94,48 @@ public final class KernelModules {
         ordered.add(name);
     }
 
-    /** The {@code depends=} entry of a module's {@code .modinfo} section. */
-    static List<String> dependencies(Path module) throws IOException {
-        String name = module.getFileName().toString();
-        if (!name.endsWith(".ko")) {
-            throw new IOException("module " + module + " is compressed; Kavach reads uncompressed .ko files "
-                    + "(decompress them, e.g. xz -d, or use a kernel package with uncompressed modules)");
+    /**
+     * The module's ELF bytes, decompressed when the distribution ships it compressed ({@code .ko.gz} in
+     * Java, {@code .ko.xz} and {@code .ko.zst} with the host's {@code xz} and {@code zstd}): the guest's
+     * busybox insmod loads plain ELF only.
+     */
+    public byte[] bytes(String name) throws IOException {
+        Path file = file(name);
+        String fileName = file.getFileName().toString();
+        if (fileName.endsWith(".ko")) {
+            return Files.readAllBytes(file);
         }
-        for (String entry : modinfo(Files.readAllBytes(module), module)) {
+        if (fileName.endsWith(".gz")) {
+            try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(file))) {
+                return in.readAllBytes();
+            }
+        }
+        List<String> argv = fileName.endsWith(".xz") ? List.of("xz", "--decompress", "--stdout", file.toString())
+                : List.of("zstd", "--decompress", "--stdout", "--quiet", file.toString());
+        String packageName = fileName.endsWith(".xz") ? "xz-utils" : "zstd";
+        try {
+            Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            process.getOutputStream().close();
+            byte[] data = process.getInputStream().readAllBytes();
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new IOException(argv.get(0) + " could not decompress " + file);
+            }
+            return data;
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("Cannot run program")) {
+                throw new IOException("module " + file + " is compressed and " + argv.get(0) + " is not installed (apt-get install " + packageName + ")", e);
+            }
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while decompressing " + file, e);
+        }
+    }
+
+    /** The {@code depends=} entry of a module's {@code .modinfo} section. */
+    static List<String> dependencies(byte[] elf, Path module) throws IOException {
+        for (String entry : modinfo(elf, module)) {
             if (entry.startsWith("depends=")) {
                 String list = entry.substring("depends=".length()).trim();
                 return list.isEmpty() ? List.of() : List.of(list.split(","));

@@ -31,11 +31,33 @@ class GuestImageTest {
         List<String> order = modules.loadOrder(List.of("virtio_console", "virtio_pci"));
         assertThat(order).contains("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci", "virtio_console");
         for (String name : order) {
-            for (String dependency : KernelModules.dependencies(modules.file(name))) {
+            for (String dependency : KernelModules.dependencies(modules.bytes(name), modules.file(name))) {
                 assertThat(order.indexOf(KernelModules.normalize(dependency))).as(dependency + " before " + name).isBetween(0, order.indexOf(name) - 1);
             }
         }
         assertThat(modules.loadOrder(List.of("no_such_module_builtin"))).isEmpty();
+    }
+
+    @Test
+    void compressedModulesAreReadLikePlainOnes(@TempDir Path dir) throws Exception {
+        VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
+        KernelModules plain = KernelModules.scan(kernel.modules());
+        Path tree = Files.createDirectories(dir.resolve("kernel/drivers"));
+        for (String name : List.of("virtio", "virtio_ring", "virtio_console")) {
+            Files.write(tree.resolve(name + ".ko"), plain.bytes(name));
+        }
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(tree.resolve("virtio.ko.gz")))) {
+            out.write(plain.bytes("virtio"));
+        }
+        Files.delete(tree.resolve("virtio.ko"));
+        Process xz = new ProcessBuilder("xz", tree.resolve("virtio_console.ko").toString()).start();
+        VmPrerequisites.require(xz.waitFor() == 0, "xz (apt-get install xz-utils)");
+
+        KernelModules compressed = KernelModules.scan(dir);
+        assertThat(compressed.file("virtio_console").getFileName().toString()).isEqualTo("virtio_console.ko.xz");
+        assertThat(compressed.bytes("virtio_console")).isEqualTo(plain.bytes("virtio_console"));
+        assertThat(compressed.bytes("virtio")).isEqualTo(plain.bytes("virtio"));
+        assertThat(compressed.loadOrder(List.of("virtio_console"))).isEqualTo(plain.loadOrder(List.of("virtio_console")));
     }
 
     @Test
