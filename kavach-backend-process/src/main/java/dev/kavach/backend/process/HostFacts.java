@@ -1,6 +1,5 @@
 package dev.kavach.backend.process;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -117,9 +116,5 @@ record HostFacts(
 
     boolean seccompUsable() {
         return seccomp && x86_64 && bwrapUsable();
-    }
-
-    static boolean isExecutable(Path file) {
-        return Files.isRegularFile(file) && Files.isExecutable(file);
     }
 }
