@@ -120,7 +120,7 @@ final class LaunchPlanner {
                         + "killed with unshare (--kill-child); only fds 0-2 inherited; environment replaced by the request's"));
             }
         } else {
-            inner = command;
+            inner = direct(command, environment(request, workdir), workdir);
         }
 
         cgroups.checkEnforceable(policy);
@@ -166,7 +166,7 @@ final class LaunchPlanner {
         List<String> argv;
         if (procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null) {
             // Nothing for the launcher step to do: bwrap or unshare straight away, or the command itself.
-            argv = pidNamespace ? inner : direct(command, environment(request, workdir), workdir);
+            argv = inner;
         } else {
             argv = LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()),
                     openFiles, fileSizeBlocks, seccompFile, procs, inner);
@@ -175,13 +175,15 @@ final class LaunchPlanner {
     }
 
     /**
-     * The command for a direct spawn. Java looks a bare program name up on the JVM's own PATH, so it is
-     * resolved here on the command's PATH instead (argv[0] becomes that path; its base name is unchanged).
+     * The command for a spawn without namespaces. Java looks a bare program name up on the JVM's own PATH,
+     * so it is resolved here on the command's PATH instead; argv[0] becomes that absolute path (its base
+     * name is unchanged), which also keeps a name like {@code -c} from being read as an option by a shell's
+     * {@code exec}.
      */
     private static List<String> direct(List<String> command, Map<String, String> env, Path workdir) {
         CommandResolution found = CommandResolution.resolve(command.get(0), env, workdir, false);
-        if (found.path() == null || command.get(0).contains("/")) {
-            return command;
+        if (found.path() == null) {
+            return command; // reported as 127/126 before anything starts
         }
         List<String> argv = new ArrayList<>(command);
         argv.set(0, found.path().toString());
