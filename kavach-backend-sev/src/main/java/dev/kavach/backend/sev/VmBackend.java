@@ -159,6 +159,11 @@ public final class VmBackend implements SandboxBackend {
         if (snp.isPresent()) {
             attestation = attest(run, reportData, hostData);
         }
+        if (run.status().contains("oom")) {
+            return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.KILLED,
+                    "memory limit exceeded: the guest (" + args.value("-m").orElse("?") + " of RAM) ran out of memory and its OOM killer stopped the task",
+                    enforcement, attestation);
+        }
         if (run.status().contains("notfound")) {
             return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
                     "program not found in the guest: " + request.command().argv().get(0), enforcement, attestation);

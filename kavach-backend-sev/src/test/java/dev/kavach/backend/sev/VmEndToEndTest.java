@@ -130,6 +130,18 @@ class VmEndToEndTest {
     }
 
     @Test
+    void exhaustingTheVmsMemoryIsReportedAsKilledByTheMemoryLimit() {
+        ExecRequest request = ExecRequest.of("tail", "/dev/zero")
+                .withPolicy(SandboxPolicy.basic().withMemoryMiB(160));
+
+        ExecResult result = backend.exec(request);
+
+        assertThat(result.outcome()).isEqualTo(Outcome.KILLED);
+        assertThat(result.detail()).contains("memory limit exceeded", "160M");
+        assertThat(result.exitCode()).as("SIGKILL from the guest's OOM killer").isEqualTo(137);
+    }
+
+    @Test
     void aProgramMissingInTheGuestFailsToStartWithoutShellInterpretation() {
         ExecResult result = backend.exec(ExecRequest.of("no-such-program;reboot", "arg"));
 
