@@ -160,9 +160,14 @@ public final class VmBackend implements SandboxBackend {
             attestation = attest(run, reportData, hostData);
         }
         if (run.status().contains("oom")) {
-            return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.KILLED,
-                    "memory limit exceeded: the guest (" + args.value("-m").orElse("?") + " of RAM) ran out of memory and its OOM killer stopped the task",
-                    enforcement, attestation);
+            String memory = args.value("-m").orElse("?");
+            // Only a task that died of SIGKILL was stopped by the limit; one that survived a child's OOM kill completed.
+            return exit.get() == 137
+                    ? new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.KILLED,
+                    "memory limit exceeded: the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped the task",
+                    enforcement, attestation)
+                    : new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
+                    "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped a process of the task", enforcement, attestation);
         }
         if (run.status().contains("notfound")) {
             return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
