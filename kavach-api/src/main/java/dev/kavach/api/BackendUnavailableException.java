@@ -9,6 +9,15 @@ public class BackendUnavailableException extends KavachException {
     private static final long serialVersionUID = 1L;
     private final transient Availability availability;
 
+    /** For a backend that finds at create time that the host cannot run it; it cannot know the other backends. */
+    public BackendUnavailableException(String backendId, Availability availability) {
+        this(backendId, availability, null);
+    }
+
+    /**
+     * @param availableIds the backends that are available instead, named in the message; {@code null} when
+     *                     unknown (the host adds them when it selects)
+     */
     public BackendUnavailableException(String backendId, Availability availability, List<String> availableIds) {
         super(message(backendId, availability, availableIds), fixes(availability));
         this.availability = requireNonNull(availability, "availability is null");
@@ -26,7 +35,9 @@ public class BackendUnavailableException extends KavachException {
                 text.append(" (fix: ").append(problem.fix()).append(')');
             }
         }
-        text.append("\n  available backends: ").append(availableIds.isEmpty() ? "none" : String.join(", ", availableIds));
+        if (availableIds != null) {
+            text.append("\n  available backends: ").append(availableIds.isEmpty() ? "none" : String.join(", ", availableIds));
+        }
         return text.toString();
     }
 
