@@ -1,5 +1,8 @@
 package dev.kavach.api;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * The entry point of a backend, found by {@link java.util.ServiceLoader}: declare it with
  * {@code provides dev.kavach.api.BackendProvider with ...} in {@code module-info.java} and in
@@ -32,4 +35,19 @@ public interface BackendProvider {
      * @throws ConfigurationException      if a setting is invalid
      */
     SandboxBackend create(BackendContext context);
+
+    /**
+     * The host command line a sandbox of this backend would run for {@code request}, for dry runs
+     * ({@code kavach run --dry-run}). A dry run starts nothing, so backends should answer it even where
+     * the host lacks what running needs (no KVM, no {@code /dev/sev}), failing only for what the command
+     * line itself needs (e.g. a configured kernel path). The default creates a sandbox, asks it and closes
+     * it, which works only where the backend is available.
+     *
+     * @return empty when the backend runs nothing on the host
+     */
+    default Optional<List<String>> commandLine(BackendContext context, ExecRequest request) {
+        try (SandboxBackend backend = create(context)) {
+            return backend.commandLine(request);
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.kavach.api.BackendProvider;
 import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.CommandExtension;
 import dev.kavach.api.ConfigurationException;
+import dev.kavach.api.ExecRequest;
 import dev.kavach.api.KavachException;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
@@ -31,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -241,6 +243,30 @@ public final class Kavach implements AutoCloseable {
             requireOpen();
         }
         return sandbox;
+    }
+
+    /**
+     * The host command line backend {@code backendIdOrNull} would run for {@code request}, without running
+     * anything ({@code kavach run --dry-run}). A named backend need not be available on this host: a dry
+     * run of {@code sev} on a machine without SEV-SNP still shows the exact QEMU command line. Without an id
+     * the backend is selected as for {@link #open}.
+     *
+     * @return empty when the backend runs nothing on the host
+     */
+    public Optional<List<String>> commandLine(String backendIdOrNull, ExecRequest request) {
+        requireOpen();
+        requireNonNull(request, "request is null");
+        String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
+        Registered backend = registry.backend(id).orElseThrow();
+        BackendContext context = contextFor(id);
+        try {
+            return ThreadContextLoader.call(backend.loader(), () -> backend.provider().commandLine(context, request));
+        } catch (KavachException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new SandboxException("backend '" + id + "' failed to describe its command line: " + ServiceProviders.describe(e),
+                    "this is a bug in the backend; report it to its author", e);
+        }
     }
 
     /** {@code kavach.policy.preset} with the {@code kavach.policy.*} overrides and {@code kavach.timeout} applied. */

@@ -2,6 +2,7 @@ package dev.kavach.core;
 
 import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.ConfigurationException;
+import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ProbeCheck;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,19 @@ class SelectionTest {
             assertEquals(first, kavach.backends());
             assertEquals(BackendOrigin.BUILT_IN, first.get(0).origin());
             assertEquals("built-in", first.get(0).origin().describe());
+        }
+    }
+
+    @Test
+    void dryRunDescribesANamedBackendEvenWhereItIsUnavailable() {
+        try (Kavach kavach = load("kavach.backends.strong.available = false\n")) {
+            assertThrows(BackendUnavailableException.class, () -> kavach.open("strong"));
+            assertEquals(java.util.Optional.of(List.of("acme-run", "strong", "uname", "-a")),
+                    kavach.commandLine("strong", ExecRequest.of("uname", "-a")));
+            // Without an id the dry run describes what `run` would select.
+            assertEquals(java.util.Optional.of(List.of("acme-run", "weak", "true")), kavach.commandLine(null, ExecRequest.of("true")));
+            ConfigurationException unknown = assertThrows(ConfigurationException.class, () -> kavach.commandLine("nope", ExecRequest.of("true")));
+            assertTrue(unknown.getMessage().contains("unknown backend 'nope'"), unknown.getMessage());
         }
     }
 }

@@ -91,6 +91,13 @@ final class TestPlugins {
                         }
 
                         @Override
+                        public java.util.Optional<java.util.List<String>> commandLine(ExecRequest request) {
+                            java.util.List<String> line = new java.util.ArrayList<>(java.util.List.of("acme-run", id));
+                            line.addAll(request.command().argv());
+                            return java.util.Optional.of(line);
+                        }
+
+                        @Override
                         public void close() {
                         }
                     };
