@@ -37,6 +37,9 @@ class VmBackendTest {
             assertThat(args.value("-kernel").orElseThrow()).contains("kernels/vmlinux-");
             assertThat(args.value("-initrd").orElseThrow()).contains("images/initrd-");
             assertThat(String.join(" ", argv)).doesNotContain("hunter2", "SECRET_TOKEN", "printenv", "/srv/job");
+            assertThatThrownBy(() -> backend.exec(ExecRequest.of("cat").withStdin(new byte[129 * 1024 * 1024])))
+                    .isInstanceOf(dev.kavach.api.PolicyNotEnforceableException.class)
+                    .hasMessageContaining("stages in guest memory");
             backend.close();
             assertThatThrownBy(() -> backend.exec(request)).isInstanceOf(SandboxStateException.class);
         }
