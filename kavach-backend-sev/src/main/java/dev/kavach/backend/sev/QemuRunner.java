@@ -189,7 +189,8 @@ public final class QemuRunner {
                 reader.join(DRAIN_GRACE.toMillis());
             }
             return new Run(Optional.empty(), !finished, stoppedBy, List.copyOf(status), out.toOutput(), err.toOutput(), console, qemu.pid(),
-                    Optional.of(qemu.exitValue()), Duration.ofNanos(readyAt - started), Duration.ofNanos(ended - readyAt));
+                    qemu.isAlive() ? Optional.empty() : Optional.of(qemu.exitValue()), Duration.ofNanos(readyAt - started),
+                    Duration.ofNanos(ended - readyAt));
         } catch (InterruptedException | IOException | RuntimeException e) {
             if (qemu != null) {
                 stop(qemu, null);
