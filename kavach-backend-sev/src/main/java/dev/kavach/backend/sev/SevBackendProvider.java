@@ -4,8 +4,12 @@ import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendInfo;
 import dev.kavach.api.BackendProvider;
+import dev.kavach.api.ExecRequest;
 import dev.kavach.api.IsolationKind;
 import dev.kavach.api.SandboxBackend;
+
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code sev} backend: each command in a fresh AMD SEV-SNP confidential VM whose memory the host cannot
@@ -28,5 +32,13 @@ public final class SevBackendProvider implements BackendProvider {
     @Override
     public SandboxBackend create(BackendContext context) {
         return VmBackends.create(context, true);
+    }
+
+    /** Builds the command line from the settings alone: a dry run needs no KVM, /dev/sev or SNP firmware. */
+    @Override
+    public Optional<List<String>> commandLine(BackendContext context, ExecRequest request) {
+        try (VmBackend backend = VmBackends.assemble(context, true)) {
+            return backend.commandLine(request);
+        }
     }
 }

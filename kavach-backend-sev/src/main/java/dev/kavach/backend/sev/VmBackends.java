@@ -10,7 +10,6 @@ import dev.kavach.backend.sev.attestation.KdsClient;
 import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,7 +22,7 @@ final class VmBackends {
     static VmBackend create(BackendContext context, boolean snp) {
         Availability availability = VmProbe.probe(context, snp);
         if (!availability.available()) {
-            throw new BackendUnavailableException(context.backendId(), availability, List.of());
+            throw new BackendUnavailableException(context.backendId(), availability);
         }
         return assemble(context, snp);
     }

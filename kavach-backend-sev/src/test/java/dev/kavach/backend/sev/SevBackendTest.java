@@ -100,4 +100,21 @@ class SevBackendTest {
         assertThat(args.value("-kernel")).contains(kernel.kernel().toString());
         assertThat(args.optionList("-object", "sev-snp-guest").orElseThrow()).contains("policy=0x30000", "cbitpos=51", "kernel-hashes=on", "host-data=");
     }
+
+    @Test
+    void theProviderAnswersADryRunWhereTheBackendIsUnavailable(@TempDir Path state) {
+        VmPrerequisites.busybox();
+        VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
+        VmPrerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev for this test");
+        BackendContext context = new BackendContext("sev", BackendSettings.of("kavach.backends.sev", Map.of("kernel", kernel.kernel().toString(),
+                "cbitpos", "51", "firmware", "/fw/OVMF.amdsev.fd")), state, "0.1.0");
+        SevBackendProvider provider = new SevBackendProvider();
+        assertThat(provider.probe(context).available()).isFalse();
+        ExecRequest request = ExecRequest.of("echo", "a,b").withEnv("SECRET", "s3cret");
+        QemuArgs args = new QemuArgs(provider.commandLine(context, request).orElseThrow());
+        assertThat(args.value("-bios")).contains("/fw/OVMF.amdsev.fd");
+        assertThat(args.optionList("-object", "sev-snp-guest").orElseThrow()).contains("cbitpos=51", "kernel-hashes=on");
+        // The task travels to the guest, never on QEMU's command line.
+        assertThat(String.join(" ", provider.commandLine(context, request).orElseThrow())).doesNotContain("s3cret").doesNotContain("a,b");
+    }
 }
