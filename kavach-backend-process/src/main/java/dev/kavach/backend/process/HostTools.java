@@ -78,6 +78,21 @@ final class HostTools {
         }
     }
 
+    /** The real uid and gid of this process. */
+    record Ids(int uid, int gid) {
+    }
+
+    /** This process's real uid and gid, from {@code /proc/self/status}. */
+    static Ids ids() {
+        String status = read(Path.of("/proc/self/status")).orElse("");
+        return new Ids(firstId(status, "Uid:"), firstId(status, "Gid:"));
+    }
+
+    private static int firstId(String status, String field) {
+        return status.lines().filter(line -> line.startsWith(field)).findFirst()
+                .map(line -> Integer.parseInt(line.split("\\s+")[1])).orElse(-1);
+    }
+
     static boolean isRoot() {
         return read(Path.of("/proc/self/status")).map(status -> status.lines()
                 .filter(line -> line.startsWith("Uid:")).findFirst()

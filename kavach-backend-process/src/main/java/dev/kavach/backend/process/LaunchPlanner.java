@@ -29,9 +29,12 @@ final class LaunchPlanner {
     private final Map<SeccompProfile, Path> seccompFiles;
     private final Map<String, String> inheritedEnv;
     private final TrackingGroupPool trackingPool;
+    private final RunAs runAs;
 
-    LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles) {
+    LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles,
+                  RunAs runAs) {
         this.settings = requireNonNull(settings, "settings is null");
+        this.runAs = requireNonNull(runAs, "runAs is null");
         this.facts = requireNonNull(facts, "facts is null");
         this.cgroups = requireNonNull(cgroups, "cgroups is null");
         this.seccompFiles = Map.copyOf(seccompFiles);
@@ -92,11 +95,17 @@ final class LaunchPlanner {
                 if (policy.seccomp() != SeccompProfile.NONE) {
                     seccompFile = seccompFiles.get(policy.seccomp()).toString();
                 }
-                inner = bwrapArgv(policy, workdir, seccompFile != null, command);
+                inner = dropPrivileges(bwrapArgv(policy, workdir, seccompFile != null, command));
+                if (!policy.network()) {
+                    inner = networkNamespace(inner);
+                }
                 enforcement.add(new Enforcement("namespaces", "bubblewrap " + facts.bwrapVersion().replace("bubblewrap ", "")
-                        + ": new pid, mount, ipc, uts" + (policy.network() ? "" : ", net") + " and (where needed) user namespaces"));
+                        + ": new pid, mount, ipc, uts and (where needed) user namespaces" + (policy.network() ? ""
+                        : "; a new net namespace made by unshare just before")));
                 enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
-                        : "empty network namespace: no interface but its own loopback, so no host or outside address is reachable"));
+                        : "network namespace made by unshare before bubblewrap, which joins it (--share-net) instead of making its own "
+                        + "and bringing its loopback up: the only interface is a loopback that stays down, so every connect, even to "
+                        + "127.0.0.1 inside, fails (ENETUNREACH)"));
                 enforcement.add(new Enforcement("filesystem", (policy.readOnlyRoot() ? "read-only bind of / " : "writable bind of / ")
                         + "with a private tmpfs /tmp, fresh /proc and /dev, read-only /sys and /proc/sys, "
                         + (policy.network() ? "" : "an empty /run (host service sockets hidden), ") + "and a writable bind of the work directory "
@@ -111,6 +120,9 @@ final class LaunchPlanner {
                 }
             } else {
                 inner = unshareArgv(policy, command);
+                if (runAs.dropFromRoot()) {
+                    requireSetpriv();
+                }
                 enforcement.add(new Enforcement("namespaces", "unshare: new pid, mount, ipc, uts" + (policy.network() ? "" : ", net")
                         + (facts.root() ? "" : ", user") + " namespaces; killed with its parent (--kill-child)"));
                 enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
@@ -120,8 +132,9 @@ final class LaunchPlanner {
                         + "killed with unshare (--kill-child); only fds 0-2 inherited; environment replaced by the request's"));
             }
         } else {
-            inner = direct(command, environment(request, workdir), workdir);
+            inner = dropPrivileges(direct(command, environment(request, workdir), workdir));
         }
+        enforcement.add(new Enforcement("user", runAs.describe()));
 
         cgroups.checkEnforceable(policy);
         CgroupPlan cgroup = null;
@@ -188,6 +201,48 @@ final class LaunchPlanner {
         List<String> argv = new ArrayList<>(command);
         argv.set(0, found.path().toString());
         return argv;
+    }
+
+    /** Prefixes {@code setpriv} dropping to the configured user when Kavach runs as root; else unchanged. */
+    private List<String> dropPrivileges(List<String> then) {
+        if (!runAs.dropFromRoot()) {
+            return then;
+        }
+        requireSetpriv();
+        List<String> argv = new ArrayList<>(8 + then.size());
+        argv.add(facts.setpriv().orElseThrow().toString());
+        argv.addAll(runAs.setprivArgs());
+        argv.addAll(then);
+        return argv;
+    }
+
+    /**
+     * Prefixes {@code unshare} making the network namespace (as root, before privileges are dropped; otherwise
+     * inside a user namespace mapping the current user to itself). bubblewrap would bring up the loopback
+     * of a namespace it made itself; one made beforehand keeps its loopback down.
+     */
+    private List<String> networkNamespace(List<String> then) {
+        if (facts.unshare().isEmpty()) {
+            throw new PolicyNotEnforceableException("the policy turns the network off, which needs a network namespace whose loopback "
+                    + "stays down, made by unshare, but unshare ('" + settings.unshare() + "') is not installed; the command was not started",
+                    "install util-linux (it provides unshare), set kavach.backends.process.unshare to its path, or allow network");
+        }
+        List<String> argv = new ArrayList<>(6 + then.size());
+        argv.add(facts.unshare().get().toString());
+        if (!facts.root()) {
+            argv.addAll(List.of("--user", "--map-current-user"));
+        }
+        argv.addAll(List.of("--net", "--"));
+        argv.addAll(then);
+        return argv;
+    }
+
+    private void requireSetpriv() {
+        if (facts.setpriv().isEmpty()) {
+            throw new PolicyNotEnforceableException("Kavach runs as root and must run the command as " + runAs.name() + " (uid " + runAs.uid()
+                    + "), but setpriv (util-linux) is not installed to drop privileges; the command was not started",
+                    "install util-linux (Debian: apt-get install util-linux), or set " + RunAs.KEY + " = root to accept host root");
+        }
     }
 
     private enum Launcher { BWRAP, UNSHARE }
@@ -261,15 +316,12 @@ final class LaunchPlanner {
         String dir = workdir.toString();
         List<String> argv = new ArrayList<>(40 + command.size());
         argv.add(facts.bwrap().orElseThrow().toString());
-        argv.add("--unshare-all");
-        if (policy.network()) {
-            argv.add("--share-net");
-        }
+        // Always --share-net: with network off the namespace is made beforehand (see networkNamespace).
+        argv.addAll(List.of("--unshare-all", "--share-net"));
         argv.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "kavach"));
         argv.addAll(List.of(policy.readOnlyRoot() ? "--ro-bind" : "--bind", "/", "/"));
-        // Inside its user namespace the command is uid 0 mapped to the caller's uid: when Kavach runs as root,
-        // file permissions alone would let it write cgroup files (leaving its limits) and host-wide sysctls.
-        // Those stay read-only even when the rest of the root is writable.
+        // A command running as host root (run-as = root) could, by file permissions alone, write cgroup files
+        // (leaving its limits) and host-wide sysctls. Those stay read-only even when the rest of the root is writable.
         argv.addAll(List.of("--ro-bind", "/sys", "/sys"));
         argv.addAll(List.of("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
                 "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger", "--ro-bind-try", "/proc/irq", "/proc/irq",
@@ -301,8 +353,14 @@ final class LaunchPlanner {
             argv.add("--net");
         }
         argv.add("--");
-        facts.setpriv().ifPresent(setpriv -> argv.addAll(List.of(setpriv.toString(), "--no-new-privs", "--bounding-set=-all",
-                "--inh-caps=-all", "--")));
+        facts.setpriv().ifPresent(setpriv -> {
+            argv.addAll(List.of(setpriv.toString(), "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"));
+            if (runAs.dropFromRoot()) {
+                // Inside the namespaces, which only root could make here: then leave root.
+                argv.addAll(runAs.setprivArgs().subList(0, runAs.setprivArgs().size() - 2));
+            }
+            argv.add("--");
+        });
         argv.addAll(command);
         return argv;
     }

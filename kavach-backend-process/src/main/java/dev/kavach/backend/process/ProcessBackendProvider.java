@@ -5,6 +5,7 @@ import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendInfo;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.BackendUnavailableException;
+import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.IsolationKind;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
@@ -73,6 +74,11 @@ public final class ProcessBackendProvider implements BackendProvider {
         };
         checks.add(ProbeCheck.optional("namespaces", !launcher.startsWith("none"), "launcher: " + launcher
                 + "; pid, mount, ipc, uts, net namespaces", installBwrap));
+        checks.add(ProbeCheck.optional("network off", facts.unshare().isPresent(), facts.unshare().isPresent()
+                ? "unshare makes the network namespace before bubblewrap, so only a down loopback is inside and every connect fails"
+                : "no unshare to make a network namespace whose loopback stays down; policies without network fail before the command starts",
+                "apt-get install util-linux"));
+        checks.add(runAsCheck(settings, facts));
 
         CgroupHost cgroups = facts.cgroups();
         String cgroupFix = facts.root()
@@ -96,5 +102,20 @@ public final class ProcessBackendProvider implements BackendProvider {
         checks.add(ProbeCheck.optional("seccomp", seccomp, seccompDetail,
                 !facts.bwrapUsable() ? installBwrap : "use a kernel with CONFIG_SECCOMP_FILTER on x86_64"));
         return new Availability(checks);
+    }
+
+    /** Which user commands run as; required, since every exec would fail without it. */
+    private static ProbeCheck runAsCheck(ProcessBackendSettings settings, HostFacts facts) {
+        RunAs runAs;
+        try {
+            runAs = RunAs.resolve(settings.runAs());
+        } catch (ConfigurationException e) {
+            return ProbeCheck.missing("run as", e.getMessage(), e.fix());
+        }
+        if (runAs.dropFromRoot() && facts.setpriv().isEmpty()) {
+            return ProbeCheck.missing("run as", "commands must run as " + runAs.name() + " (uid " + runAs.uid()
+                    + "), but setpriv is missing to drop root", "apt-get install util-linux, or set " + RunAs.KEY + " = root");
+        }
+        return ProbeCheck.ok("run as", runAs.describe());
     }
 }

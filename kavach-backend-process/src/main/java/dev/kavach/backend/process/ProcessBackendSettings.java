@@ -24,6 +24,7 @@ import static java.util.Objects.requireNonNull;
  * @param cgroupRoot    where cgroup file systems are mounted
  * @param cgroupParent  the cgroup below each hierarchy's root that holds per-exec groups
  * @param drainGrace    how long to wait for output pipes after the tree was killed
+ * @param runAs         the host user commands run as: {@code auto}, {@code root}, {@code <uid>:<gid>} or a user name
  */
 public record ProcessBackendSettings(
         Launcher launcher,
@@ -34,7 +35,8 @@ public record ProcessBackendSettings(
         String defaultPath,
         Path cgroupRoot,
         String cgroupParent,
-        Duration drainGrace) {
+        Duration drainGrace,
+        String runAs) {
 
     /** Which tool creates the namespaces. */
     public enum Launcher {
@@ -45,7 +47,7 @@ public record ProcessBackendSettings(
     }
 
     static final Set<String> KEYS = Set.of("launcher", "bwrap", "unshare", "shell", "inherit-env", "default-path",
-            "cgroup-root", "cgroup-parent", "drain-grace");
+            "cgroup-root", "cgroup-parent", "drain-grace", "run-as");
 
     public ProcessBackendSettings {
         requireNonNull(launcher, "launcher is null");
@@ -57,6 +59,7 @@ public record ProcessBackendSettings(
         requireNonNull(cgroupRoot, "cgroupRoot is null");
         requireNonNull(cgroupParent, "cgroupParent is null");
         requireNonNull(drainGrace, "drainGrace is null");
+        requireNonNull(runAs, "runAs is null");
     }
 
     /** The defaults of {@code reference.conf}, for embedders that pass no settings. */
@@ -99,6 +102,11 @@ public record ProcessBackendSettings(
             throw settings.invalid("cgroup-root", cgroupRoot.toString(), "an absolute directory, e.g. /sys/fs/cgroup");
         }
         Duration drainGrace = settings.duration("drain-grace", Duration.ofSeconds(2));
+        String runAs = settings.string("run-as", "auto").trim();
+        // Names and numbers only: the value reaches setpriv as numbers resolved from /etc/passwd, never as text.
+        if (!runAs.matches("auto|root|[0-9]{1,9}:[0-9]{1,9}|[a-z_][a-z0-9_.-]{0,31}")) {
+            throw settings.invalid("run-as", runAs, "auto, root, a numeric \"uid:gid\" such as \"65534:65534\", or a user name such as nobody");
+        }
         return new ProcessBackendSettings(launcher,
                 nonBlank(settings, "bwrap", "bwrap"),
                 nonBlank(settings, "unshare", "unshare"),
@@ -107,7 +115,8 @@ public record ProcessBackendSettings(
                 nonBlank(settings, "default-path", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
                 cgroupRoot,
                 cgroupParent,
-                drainGrace);
+                drainGrace,
+                runAs);
     }
 
     private static String nonBlank(BackendSettings settings, String key, String defaultValue) {

@@ -42,15 +42,22 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private final HostFacts facts;
     private final Path baseDir;
     private final LaunchPlanner planner;
+    private final RunAs runAs;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts) {
         this.settings = requireNonNull(settings, "settings is null");
         this.facts = requireNonNull(facts, "facts is null");
+        this.runAs = RunAs.resolve(settings.runAs());
         try {
-            // Private (0700) home for the seccomp programs and per-exec scratch directories.
+            // Private home for the seccomp programs and per-exec scratch directories: 0700, or 0711 when commands
+            // run as another user, who must reach their own scratch directory but may list nothing here. The
+            // seccomp programs stay root's: the launcher opens them before it drops privileges.
             this.baseDir = Files.createTempDirectory("kavach-process-");
+            if (runAs.dropFromRoot()) {
+                Files.setPosixFilePermissions(baseDir, PosixFilePermissions.fromString("rwx--x--x"));
+            }
             Map<SeccompProfile, Path> programs = new EnumMap<>(SeccompProfile.class);
             for (SeccompProfile profile : List.of(SeccompProfile.BASIC, SeccompProfile.STRICT)) {
                 Path file = baseDir.resolve("seccomp-" + profile.name().toLowerCase() + ".bpf");
@@ -58,7 +65,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
                 programs.put(profile, file);
             }
-            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs);
+            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs,
+                    runAs);
         } catch (IOException e) {
             throw new SandboxException("cannot create the process backend's private directory: " + e.getMessage(),
                     "make java.io.tmpdir (" + System.getProperty("java.io.tmpdir") + ") writable", e);
@@ -89,8 +97,15 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             Path workdir;
             if (request.workdir() != null) {
                 workdir = requestedWorkdir(request.workdir());
+                if (runAs.dropFromRoot()) {
+                    requireReachable(workdir);
+                }
             } else {
                 scratch = Files.createDirectory(baseDir.resolve(execId));
+                if (runAs.dropFromRoot()) {
+                    Files.setAttribute(scratch, "unix:gid", runAs.gid());
+                    Files.setAttribute(scratch, "unix:uid", runAs.uid());
+                }
                 workdir = scratch;
             }
             LaunchPlan plan = planner.plan(request, execId, workdir);
@@ -213,6 +228,24 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             throw new SandboxException("workdir " + workdir + " does not exist or is not a directory", "create it first, or omit workdir for a private scratch directory");
         }
         return path;
+    }
+
+    /**
+     * Fails unless the run-as user may enter {@code workdir} (search permission on it and every ancestor):
+     * otherwise the command would fail inside with a bare "permission denied".
+     */
+    private void requireReachable(Path workdir) throws IOException {
+        for (Path dir = workdir; dir != null; dir = dir.getParent()) {
+            Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,gid");
+            int mode = (Integer) attributes.get("mode");
+            int bit = (Integer) attributes.get("uid") == runAs.uid() ? 0100 : (Integer) attributes.get("gid") == runAs.gid() ? 010 : 01;
+            if ((mode & bit) == 0) {
+                throw new SandboxException("workdir " + workdir + " is out of reach of uid " + runAs.uid() + " (" + runAs.name()
+                        + "), which commands run as: " + dir + " is not searchable by it",
+                        "give the directory to that user (chown " + runAs.uid() + ":" + runAs.gid() + " " + workdir + ") and make "
+                                + dir + " searchable (chmod o+x), or set " + RunAs.KEY);
+            }
+        }
     }
 
     private static String describe(Duration duration) {

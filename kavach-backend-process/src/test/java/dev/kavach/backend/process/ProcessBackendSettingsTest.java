@@ -31,16 +31,18 @@ class ProcessBackendSettingsTest {
         assertEquals(Path.of("/sys/fs/cgroup"), settings.cgroupRoot());
         assertEquals("kavach", settings.cgroupParent());
         assertEquals(Duration.ofSeconds(2), settings.drainGrace());
+        assertEquals("auto", settings.runAs());
     }
 
     @Test
     void explicitMapping() {
         ProcessBackendSettings settings = ProcessBackendSettings.from(new BackendSettings(PREFIX,
                 Map.of("launcher", "unshare", "bwrap", "/opt/bwrap", "unshare", "/opt/unshare", "shell", "/bin/dash",
-                        "default-path", "/bin", "cgroup-root", "/tmp/cg", "cgroup-parent", "ci-jobs", "drain-grace", "500ms"),
+                        "default-path", "/bin", "cgroup-root", "/tmp/cg", "cgroup-parent", "ci-jobs", "drain-grace", "500ms",
+                        "run-as", "65534:65534"),
                 Map.of("inherit-env", List.of("LANG", "TZ")), Map.of()));
         assertEquals(new ProcessBackendSettings(ProcessBackendSettings.Launcher.UNSHARE, "/opt/bwrap", "/opt/unshare", "/bin/dash",
-                List.of("LANG", "TZ"), "/bin", Path.of("/tmp/cg"), "ci-jobs", Duration.ofMillis(500)), settings);
+                List.of("LANG", "TZ"), "/bin", Path.of("/tmp/cg"), "ci-jobs", Duration.ofMillis(500), "65534:65534"), settings);
     }
 
     @Test
@@ -76,5 +78,10 @@ class ProcessBackendSettingsTest {
         assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(BackendSettings.of(PREFIX, Map.of("cgroup-root", "relative"))));
         assertThrows(ConfigurationException.class, () -> ProcessBackendSettings.from(new BackendSettings(PREFIX, Map.of(),
                 Map.of("inherit-env", List.of("OK", "NOT OK")), Map.of())));
+        for (String runAs : List.of("", "65534:", ":65534", "nobody; rm -rf /", "-1:-1", "Root")) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> ProcessBackendSettings.from(BackendSettings.of(PREFIX, Map.of("run-as", runAs))), runAs);
+            assertTrue(e.getMessage().contains("kavach.backends.process.run-as") && e.getMessage().contains("65534:65534"), e.getMessage());
+        }
     }
 }

@@ -100,7 +100,7 @@ class ProcessExecutorTest {
 
     @Test
     void runsInTheRequestedWorkdirOrAPrivateScratchDirectory(@TempDir Path workdir) {
-        ExecResult result = backend.exec(minimal("sh", "-c", "pwd; echo made > here.txt").withWorkdir(workdir.toString()));
+        ExecResult result = backend.exec(minimal("sh", "-c", "pwd; echo made > here.txt").withWorkdir(Sandboxes.giveToSandbox(workdir).toString()));
         assertEquals(workdir.toString(), result.stdoutText().strip());
         assertTrue(Files.exists(workdir.resolve("here.txt")));
 
@@ -185,8 +185,8 @@ class ProcessExecutorTest {
 
     @Test
     void findsBareProgramNamesOnTheCommandsOwnPath(@TempDir Path bin) throws Exception {
-        Path tool = Files.writeString(bin.resolve("kavach-test-tool"), "#!/bin/sh\necho \"tool $0 $*\"\n");
-        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path tool = Files.writeString(Sandboxes.giveToSandbox(bin).resolve("kavach-test-tool"), "#!/bin/sh\necho \"tool $0 $*\"\n");
+        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         ExecResult result = backend.exec(minimal("kavach-test-tool", "x").withEnv("PATH", bin + ":/usr/bin:/bin"));
         assertEquals("tool " + tool + " x\n", result.stdoutText());
         assertEquals(127, backend.exec(minimal("kavach-test-tool")).exitCode(), "not on the default PATH");
@@ -237,7 +237,7 @@ class ProcessExecutorTest {
         Path go = dir.resolve("go");
         // The command cannot finish until the test saw its first line: only real streaming passes.
         ExecRequest request = Sandboxes.sh("echo first; while [ ! -e go ]; do sleep 0.05; done; echo second", SandboxPolicy.minimal())
-                .withWorkdir(dir.toString()).withTimeout(Duration.ofSeconds(60));
+                .withWorkdir(Sandboxes.giveToSandbox(dir).toString()).withTimeout(Duration.ofSeconds(60));
         CompletableFuture<ExecResult> running = CompletableFuture.supplyAsync(() -> backend.exec(request, (stream, data, offset, length) -> {
             if (stream == StdStream.STDOUT) {
                 synchronized (streamed) {

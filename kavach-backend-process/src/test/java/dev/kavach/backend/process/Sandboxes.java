@@ -15,6 +15,11 @@ import java.util.Map;
 final class Sandboxes {
     static final ProcessBackendSettings DEFAULTS = ProcessBackendSettings.defaults();
     static final HostFacts FACTS = HostFacts.detect(DEFAULTS);
+    /** Who commands run as under the default settings (nobody when the tests run as root). */
+    static final RunAs RUN_AS = RunAs.resolve(DEFAULTS.runAs());
+    /** Settings that run commands as host root: only meaningful, and only allowed, when the tests run as root. */
+    static final ProcessBackendSettings AS_ROOT = ProcessBackendSettings.from(dev.kavach.api.BackendSettings.of("kavach.backends.process",
+            Map.of("run-as", "root")));
 
     private Sandboxes() {
     }
@@ -29,6 +34,26 @@ final class Sandboxes {
 
     static SandboxPolicy minimal(Duration timeout) {
         return SandboxPolicy.minimal().withTimeout(timeout);
+    }
+
+    /**
+     * Gives a test's directory (a fresh JUnit temporary directory, which is root's and 0700 when the tests run
+     * as root) to the user commands run as, as a caller passing a workdir must.
+     */
+    static Path giveToSandbox(Path dir) {
+        try {
+            if (RUN_AS.dropFromRoot()) {
+                Files.setAttribute(dir, "unix:gid", RUN_AS.gid());
+                Files.setAttribute(dir, "unix:uid", RUN_AS.uid());
+            }
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static void requireRoot() {
+        Prerequisites.require(FACTS.root(), "running the tests as root (as CI does)");
     }
 
     static void requireBwrap() {
@@ -46,6 +71,7 @@ final class Sandboxes {
         Prerequisites.require(HostTools.find(name, "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin").isPresent(),
                 name + " (Debian: apt-get install " + switch (name) {
                     case "perl" -> "perl-base";
+                    case "ip" -> "iproute2";
                     case "setsid", "unshare", "prlimit" -> "util-linux";
                     default -> name;
                 } + ")");
