@@ -1,7 +1,9 @@
 package dev.kavach.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.List;
 
@@ -22,6 +24,15 @@ class RunCommandTest {
 
     private Cli cli() {
         return new Cli(dir);
+    }
+
+    /**
+     * The temporary directory, opened up as a command's work directory: backends may run commands as an
+     * unprivileged user (the process backend uses nobody), who must be able to enter it.
+     */
+    private Path sharedDir() throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
     }
 
     @Test
@@ -58,7 +69,7 @@ class RunCommandTest {
     void streamsOutputWhileTheCommandStillRuns() throws Exception {
         // The command waits for a file that only the arrival of its first line creates: were output held
         // back until the command ended, it would wait until its timeout (124).
-        Path marker = dir.resolve("first-line-seen");
+        Path marker = sharedDir().resolve("first-line-seen");
         Cli.Result result = cli().onOutput("first", () -> Files.createFile(marker))
                 .run("run", "--backend", "process", "--timeout", "60s", "--workdir", dir.toString(),
                         "--shell", "echo first; while [ ! -e first-line-seen ]; do sleep 0.05; done; echo second");
@@ -83,7 +94,7 @@ class RunCommandTest {
     @Test
     void exits126ForAFileThatIsNotExecutable() throws Exception {
         // In the work directory: the sandbox sees that, not the rest of the host's /tmp.
-        Files.writeString(dir.resolve("not-executable.sh"), "#!/bin/sh\necho hi\n");
+        Files.writeString(sharedDir().resolve("not-executable.sh"), "#!/bin/sh\necho hi\n");
         Cli.Result result = cli().run("run", "--backend", "process", "--workdir", dir.toString(), "--", "./not-executable.sh");
         assertEquals(126, result.exitCode(), result::toString);
     }
@@ -134,7 +145,7 @@ class RunCommandTest {
 
     @Test
     void runsInTheGivenWorkdir() throws Exception {
-        Path work = Files.createDirectories(dir.resolve("work dir"));
+        Path work = Files.createDirectories(sharedDir().resolve("work dir"));
         Cli.Result result = cli().run("run", "--backend", "process", "--workdir", work.toString(), "--", "/bin/pwd");
         assertEquals(work.toRealPath() + "\n", result.stdout(), result::toString);
     }
