@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
+import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.KavachException;
 import dev.kavach.core.ExtensionEntry;
 import dev.kavach.core.Kavach;
@@ -161,7 +162,10 @@ final class KavachCommand implements Callable<Integer> {
     }
 
     private int onFailure(Exception ex) {
-        if (ex instanceof KavachException failure) {
+        if (ex instanceof BackendUnavailableException unavailable) {
+            // Every missing prerequisite already carries its fix in the message: one per line, not all twice on one.
+            invocation.err().println("kavach: " + unavailable.getMessage());
+        } else if (ex instanceof KavachException failure) {
             invocation.err().println("kavach: " + failure.oneLine());
         } else {
             invocation.err().println("kavach: internal error: " + ex);

@@ -109,16 +109,18 @@ final class RunCommand implements Callable<Integer> {
         PrintStream err = top.invocation().err();
         try (Kavach kavach = top.load(load, overrides)) {
             ExecRequest request = request(command, input, policy(kavach.policy()));
-            try (Sandbox sandbox = kavach.open(backend)) {
-                if (dryRun) {
-                    Optional<List<String>> line = sandbox.commandLine(request);
-                    if (line.isEmpty()) {
-                        throw new KavachException("backend '" + sandbox.backendId() + "' runs no host command, so there is none to show",
-                                "use --dry-run with a backend that runs one, e.g. --backend process");
-                    }
-                    out.println(ShellQuote.join(line.get()));
-                    return ExitCodes.OK;
+            if (dryRun) {
+                // Starts nothing, so a backend this host cannot run (sev without SEV-SNP) still shows its command line.
+                Optional<List<String>> line = kavach.commandLine(backend, request);
+                if (line.isEmpty()) {
+                    throw new KavachException("backend '" + (backend != null ? backend : kavach.select(null).id())
+                            + "' runs no host command, so there is none to show",
+                            "use --dry-run with a backend that runs one, e.g. --backend process");
                 }
+                out.println(ShellQuote.join(line.get()));
+                return ExitCodes.OK;
+            }
+            try (Sandbox sandbox = kavach.open(backend)) {
                 if (json) {
                     ExecResult result = sandbox.exec(request);
                     out.println(Json.write(ResultJson.of(sandbox.backendId(), result)));

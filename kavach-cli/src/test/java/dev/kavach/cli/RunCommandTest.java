@@ -201,6 +201,26 @@ class RunCommandTest {
     }
 
     @Test
+    void dryRunOfTheSevBackendPrintsItsQemuCommandLineOnAHostWithoutSevSnp() throws IOException {
+        Prerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev, where the sev backend is unavailable");
+        Path kernelDir = Path.of(System.getenv().getOrDefault("KAVACH_GUEST_KERNEL_DIR", "/var/cache/kavach/guest-kernel"));
+        Path kernelEnv = kernelDir.resolve("kernel.env");
+        Prerequisites.require(Files.isRegularFile(kernelEnv), "a guest kernel in " + kernelDir + " (bash .ci/guest-kernel.sh " + kernelDir + ")");
+        String kernel = Files.readAllLines(kernelEnv).stream().filter(l -> l.startsWith("KAVACH_GUEST_KERNEL="))
+                .map(l -> l.substring("KAVACH_GUEST_KERNEL=".length())).findFirst().orElseThrow();
+        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "static busybox (apt-get install busybox-static)");
+        Cli.Result result = cli().run("run", "--backend", "sev", "--dry-run", "--memory", "1G",
+                "-D", "kavach.backends.sev.kernel=" + kernel, "-D", "kavach.backends.sev.cbitpos=51",
+                "-D", "kavach.state-dir=" + dir.resolve("state"), "--env", "TOKEN=s3cret", "--", "echo", "a,b");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertContains(result.stdout(), "qemu-system-x86_64");
+        assertContains(result.stdout(), "sev-snp-guest");
+        assertContains(result.stdout(), "confidential-guest-support=sev0");
+        assertContains(result.stdout(), "size=1024M");
+        assertFalse(result.stdout().contains("s3cret"), "the task's environment reaches the guest, never QEMU's command line: " + result);
+    }
+
+    @Test
     void rejectsBadFlagValuesWith125NamingTheFlag() {
         assertRejected(cli().run("run", "--memory", "lots", "--", "/bin/true"), "--memory", "256M");
         assertRejected(cli().run("run", "--memory", "1500K", "--", "/bin/true"), "--memory", "whole number of MiB");

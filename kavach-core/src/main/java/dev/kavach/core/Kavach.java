@@ -183,14 +183,19 @@ public final class Kavach implements AutoCloseable {
         Availability why;
         String wanted;
         if (KavachSettings.AUTO.equals(configured)) {
-            List<BackendEntry> candidates = backends().stream()
-                    .filter(entry -> entry.info().strength() > 0 && entry.availability().available())
-                    .sorted(Comparator.comparingInt((BackendEntry entry) -> -entry.info().strength())
-                            .thenComparing(entry -> entry.origin().kind())
-                            .thenComparing(BackendEntry::id))
+            // Strongest first, probing only until one is available: backends ranked below the winner are
+            // never probed (each probe may start processes, e.g. QEMU's --version).
+            List<Registered> ranked = registry.backends().stream()
+                    .filter(backend -> backend.info().strength() > 0)
+                    .sorted(Comparator.comparingInt((Registered backend) -> -backend.info().strength())
+                            .thenComparing(backend -> backend.origin().kind())
+                            .thenComparing(backend -> backend.info().id()))
                     .toList();
-            if (!candidates.isEmpty()) {
-                return candidates.get(0);
+            for (Registered backend : ranked) {
+                BackendEntry entry = entry(backend);
+                if (entry.availability().available()) {
+                    return entry;
+                }
             }
             wanted = KavachSettings.AUTO;
             why = autoProblems();
