@@ -17,6 +17,10 @@ import static java.util.Objects.requireNonNull;
  * @param bwrapError     why the trial failed, if it did
  * @param unshare        the util-linux unshare binary, if found
  * @param setpriv        the util-linux setpriv binary, if found (drops privileges under unshare)
+ * @param unshareSetuid  whether unshare knows {@code --setuid}/{@code --setgid} (util-linux 2.36+), so it can make a
+ *                       namespace and drop root in one step
+ * @param bwrapSetuid    whether the bubblewrap binary is setuid (then only {@code setpriv --no-new-privs} may start it
+ *                       after dropping root, so that it cannot regain it)
  * @param root           whether Kavach runs as root
  * @param userNamespaces whether this user may create user namespaces, with the evidence
  * @param cgroups        the cgroup hierarchies
@@ -31,6 +35,8 @@ record HostFacts(
         String bwrapError,
         Optional<Path> unshare,
         Optional<Path> setpriv,
+        boolean unshareSetuid,
+        boolean bwrapSetuid,
         boolean root,
         Check userNamespaces,
         CgroupHost cgroups,
@@ -67,12 +73,23 @@ record HostFacts(
         Optional<Path> unshare = HostTools.find(settings.unshare(), path);
         Optional<Path> setpriv = unshare.flatMap(u -> HostTools.find(u.resolveSibling("setpriv").toString(), path))
                 .or(() -> HostTools.find("setpriv", path));
+        boolean unshareSetuid = unshare.flatMap(u -> HostTools.run(List.of(u.toString(), "--help")))
+                .map(run -> run.output().contains("--setuid")).orElse(false);
+        boolean bwrapSetuid = bwrap.map(HostFacts::setuid).orElse(false);
         boolean root = HostTools.isRoot();
         boolean seccomp = HostTools.read(Path.of("/proc/self/status"))
                 .map(status -> status.lines().anyMatch(line -> line.startsWith("Seccomp:"))).orElse(false);
         String arch = System.getProperty("os.arch", "");
-        return new HostFacts(shell, bwrap, version, works, error, unshare, setpriv, root, userNamespaces(root),
+        return new HostFacts(shell, bwrap, version, works, error, unshare, setpriv, unshareSetuid, bwrapSetuid, root, userNamespaces(root),
                 CgroupHost.detect(settings.cgroupRoot()), seccomp, arch.equals("amd64") || arch.equals("x86_64"));
+    }
+
+    private static boolean setuid(Path binary) {
+        try {
+            return ((Integer) java.nio.file.Files.getAttribute(binary, "unix:mode") & 04000) != 0;
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // unknown: assume the worst, which only costs the extra setpriv step
+        }
     }
 
     private static Check userNamespaces(boolean root) {

@@ -95,10 +95,8 @@ final class LaunchPlanner {
                 if (policy.seccomp() != SeccompProfile.NONE) {
                     seccompFile = seccompFiles.get(policy.seccomp()).toString();
                 }
-                inner = dropPrivileges(bwrapArgv(policy, workdir, seccompFile != null, command));
-                if (!policy.network()) {
-                    inner = networkNamespace(inner);
-                }
+                List<String> bwrap = bwrapArgv(policy, workdir, seccompFile != null, command);
+                inner = policy.network() ? dropPrivileges(bwrap) : networkNamespace(bwrap);
                 enforcement.add(new Enforcement("namespaces", "bubblewrap " + facts.bwrapVersion().replace("bubblewrap ", "")
                         + ": new pid, mount, ipc, uts and (where needed) user namespaces" + (policy.network() ? ""
                         : "; a new net namespace made by unshare just before")));
@@ -217,23 +215,32 @@ final class LaunchPlanner {
     }
 
     /**
-     * Prefixes {@code unshare} making the network namespace (as root, before privileges are dropped; otherwise
+     * Prefixes {@code unshare} making the network namespace (as root, and then dropping privileges; otherwise
      * inside a user namespace mapping the current user to itself). bubblewrap would bring up the loopback
      * of a namespace it made itself; one made beforehand keeps its loopback down.
      */
-    private List<String> networkNamespace(List<String> then) {
+    private List<String> networkNamespace(List<String> bwrap) {
         if (facts.unshare().isEmpty()) {
             throw new PolicyNotEnforceableException("the policy turns the network off, which needs a network namespace whose loopback "
                     + "stays down, made by unshare, but unshare ('" + settings.unshare() + "') is not installed; the command was not started",
                     "install util-linux (it provides unshare), set kavach.backends.process.unshare to its path, or allow network");
         }
-        List<String> argv = new ArrayList<>(6 + then.size());
+        List<String> argv = new ArrayList<>(12 + bwrap.size());
         argv.add(facts.unshare().get().toString());
         if (!facts.root()) {
             argv.addAll(List.of("--user", "--map-current-user"));
         }
-        argv.addAll(List.of("--net", "--"));
-        argv.addAll(then);
+        argv.add("--net");
+        if (runAs.dropFromRoot() && facts.unshareSetuid() && !facts.bwrapSetuid()) {
+            // One exec instead of unshare then setpriv: unshare clears the supplementary groups, sets the gid, then
+            // the uid, which drops every capability. bubblewrap (not setuid, so it cannot regain root) sets
+            // no_new_privs for the command itself.
+            argv.addAll(List.of("--setgid", Integer.toString(runAs.gid()), "--setuid", Integer.toString(runAs.uid()), "--"));
+            argv.addAll(bwrap);
+        } else {
+            argv.add("--");
+            argv.addAll(dropPrivileges(bwrap));
+        }
         return argv;
     }
 

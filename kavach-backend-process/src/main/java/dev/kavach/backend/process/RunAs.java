@@ -100,8 +100,9 @@ record RunAs(int uid, int gid, String name, boolean dropFromRoot, boolean hostRo
             return "WARNING: host root (uid 0) as configured by " + KEY + " = root: with a writable root the command can change host files";
         }
         if (dropFromRoot) {
-            return who + ", no supplementary groups, no_new_privs: Kavach (root) joins cgroups, sets rlimits and makes the namespaces, "
-                    + "then drops to it with setpriv before the command starts";
+            return who + ", no supplementary groups, no capabilities, no_new_privs: Kavach (root) joins the cgroups, sets the rlimits, "
+                    + "opens the seccomp program and makes the network namespace, then drops to this user (setpriv, or unshare --setuid "
+                    + "right after making the network namespace) before bubblewrap or the command starts";
         }
         return who + ", the user Kavach runs as";
     }

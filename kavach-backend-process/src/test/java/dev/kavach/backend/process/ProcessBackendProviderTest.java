@@ -57,14 +57,26 @@ class ProcessBackendProviderTest {
         Availability availability = new ProcessBackendProvider().probe(context(Map.of(), state));
         assertTrue(availability.available(), availability.problems().toString());
         for (String name : new String[] {"launcher shell", "bubblewrap", "unshare", "user namespaces", "namespaces", "cgroups",
-                "memory limit", "pids limit", "cpu limit", "rlimits", "seccomp"}) {
+                "memory limit", "pids limit", "cpu limit", "rlimits", "seccomp", "network off", "run as"}) {
             ProbeCheck check = check(availability, name);
             assertFalse(check.detail().isBlank(), name);
             assertTrue(check.passed() || !check.fix().isBlank(), "a missing layer names its fix: " + check);
         }
+        assertTrue(check(availability, "run as").passed());
+        assertTrue(check(availability, "run as").detail().contains("uid " + Sandboxes.RUN_AS.uid()), check(availability, "run as").detail());
         Sandboxes.requireBwrap();
         assertTrue(check(availability, "bubblewrap").detail().contains("bubblewrap"), check(availability, "bubblewrap").detail());
         assertTrue(check(availability, "seccomp").passed());
+    }
+
+    @Test
+    void probeSaysLoudlyWhenCommandsRunAsHostRootAndRefusesAnImpossibleUser(@TempDir Path state) {
+        Sandboxes.requireRoot();
+        ProbeCheck root = check(new ProcessBackendProvider().probe(context(Map.of("run-as", "root"), state)), "run as");
+        assertTrue(root.passed() && root.detail().startsWith("WARNING: host root"), root.toString());
+        Availability ghost = new ProcessBackendProvider().probe(context(Map.of("run-as", "kavach-no-such-user"), state));
+        assertFalse(ghost.available(), "no command can run as a user that does not exist");
+        assertTrue(check(ghost, "run as").detail().contains("no such user"), check(ghost, "run as").toString());
     }
 
     @Test
