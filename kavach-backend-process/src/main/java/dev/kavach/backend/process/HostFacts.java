@@ -63,16 +63,30 @@ record HostFacts(
         Optional<Path> shell = HostTools.find(settings.shell(), path);
         Optional<Path> bwrap = HostTools.find(settings.bwrap(), path);
         String version = bwrap.flatMap(b -> HostTools.firstLine(List.of(b.toString(), "--version"))).orElse("");
-        String error = "";
-        boolean works = false;
-        if (bwrap.isPresent()) {
-            Optional<String> trial = trialRun(bwrap.get());
-            works = trial.isEmpty();
-            error = trial.orElse("");
-        }
         Optional<Path> unshare = HostTools.find(settings.unshare(), path);
         Optional<Path> setpriv = unshare.flatMap(u -> HostTools.find(u.resolveSibling("setpriv").toString(), path))
                 .or(() -> HostTools.find("setpriv", path));
+        // As root, commands (and so bubblewrap) normally run as an unprivileged user: try it as that user, whose
+        // user namespaces a host may forbid while root's work.
+        List<String> dropTo = List.of();
+        boolean unprivileged = !HostTools.isRoot();
+        try {
+            RunAs runAs = RunAs.resolve(settings.runAs());
+            if (runAs.dropFromRoot() && setpriv.isPresent()) {
+                dropTo = new java.util.ArrayList<>(List.of(setpriv.get().toString()));
+                dropTo.addAll(runAs.setprivArgs());
+                unprivileged = true;
+            }
+        } catch (dev.kavach.api.ConfigurationException e) {
+            // reported by the probe's run-as check
+        }
+        String error = "";
+        boolean works = false;
+        if (bwrap.isPresent()) {
+            Optional<String> trial = trialRun(bwrap.get(), dropTo);
+            works = trial.isEmpty();
+            error = trial.orElse("");
+        }
         boolean unshareSetuid = unshare.flatMap(u -> HostTools.run(List.of(u.toString(), "--help")))
                 .map(run -> run.output().contains("--setuid")).orElse(false);
         boolean bwrapSetuid = bwrap.map(HostFacts::setuid).orElse(false);
@@ -80,7 +94,7 @@ record HostFacts(
         boolean seccomp = HostTools.read(Path.of("/proc/self/status"))
                 .map(status -> status.lines().anyMatch(line -> line.startsWith("Seccomp:"))).orElse(false);
         String arch = System.getProperty("os.arch", "");
-        return new HostFacts(shell, bwrap, version, works, error, unshare, setpriv, unshareSetuid, bwrapSetuid, root, userNamespaces(root),
+        return new HostFacts(shell, bwrap, version, works, error, unshare, setpriv, unshareSetuid, bwrapSetuid, root, userNamespaces(!unprivileged),
                 CgroupHost.detect(settings.cgroupRoot()), seccomp, arch.equals("amd64") || arch.equals("x86_64"));
     }
 
@@ -92,31 +106,34 @@ record HostFacts(
         }
     }
 
-    private static Check userNamespaces(boolean root) {
+    /** @param privileged whether namespaces are made as root (commands run as root, or before dropping it) */
+    private static Check userNamespaces(boolean privileged) {
         Optional<String> max = HostTools.read(Path.of("/proc/sys/user/max_user_namespaces"));
         Optional<String> debian = HostTools.read(Path.of("/proc/sys/kernel/unprivileged_userns_clone"));
         Optional<String> apparmor = HostTools.read(Path.of("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"));
         if (max.isPresent() && max.get().equals("0")) {
             return new Check(false, "user.max_user_namespaces = 0");
         }
-        if (!root && debian.isPresent() && debian.get().equals("0")) {
+        if (!privileged && debian.isPresent() && debian.get().equals("0")) {
             return new Check(false, "kernel.unprivileged_userns_clone = 0");
         }
-        if (!root && apparmor.isPresent() && apparmor.get().equals("1")) {
+        if (!privileged && apparmor.isPresent() && apparmor.get().equals("1")) {
             return new Check(false, "kernel.apparmor_restrict_unprivileged_userns = 1");
         }
         return new Check(true, "allowed (user.max_user_namespaces = " + max.orElse("?")
-                + debian.map(v -> ", kernel.unprivileged_userns_clone = " + v).orElse("") + (root ? ", running as root" : "") + ")");
+                + debian.map(v -> ", kernel.unprivileged_userns_clone = " + v).orElse("") + (privileged ? ", for root" : "") + ")");
     }
 
     /** Runs bubblewrap once the way Kavach will; returns why it failed, or empty when it worked. */
-    private static Optional<String> trialRun(Path bwrap) {
+    private static Optional<String> trialRun(Path bwrap, List<String> dropTo) {
         Optional<Path> trueBinary = HostTools.find("true", "/usr/bin:/bin");
         if (trueBinary.isEmpty()) {
             return Optional.of("no 'true' binary to try bubblewrap with");
         }
-        Optional<HostTools.Run> run = HostTools.run(List.of(bwrap.toString(), "--unshare-all", "--die-with-parent",
+        List<String> argv = new java.util.ArrayList<>(dropTo);
+        argv.addAll(List.of(bwrap.toString(), "--unshare-all", "--die-with-parent",
                 "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", trueBinary.get().toString()));
+        Optional<HostTools.Run> run = HostTools.run(argv);
         if (run.isEmpty()) {
             return Optional.of("could not run " + bwrap);
         }
