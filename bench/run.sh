@@ -80,7 +80,12 @@ cd "$root"
 # Figure lines go to stdout; progress, JMH's output and the figure programs' errors go to the log.
 echo "running the suite; progress: tail -f $log" >&2
 set +e
-"$jdk/bin/java" -cp "$classpath" -Dkbench.work="$results/work" \
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$root" status --porcelain -- kavach-api kavach-core kavach-backend-process kavach-backend-sev kavach-cli kavach 2>/dev/null)" ]; then
+  commit="$commit with uncommitted changes"
+fi
+[ "$build" = 1 ] || commit="$commit (--no-build: the JARs already built)"
+"$jdk/bin/java" -cp "$classpath" -Dkbench.work="$results/work" -Dkbench.commit="$commit" \
   dev.kavach.benchmarks.Suite --root "$root" --out "$results" "${suite_args[@]}" 2>>"$log"
 status=$?
 set -e

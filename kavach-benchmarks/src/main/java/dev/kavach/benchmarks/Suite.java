@@ -78,6 +78,7 @@ public final class Suite {
     private int run(Set<String> only) throws Exception {
         String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         Map<String, String> machine = Machine.describe();
+        machine.put("commit", System.getProperty("kbench.commit", "unknown"));
         System.err.println("kavach benchmarks (" + (full ? "full" : "short") + ") on " + machine);
         JmhFigures jmh = new JmhFigures(full, List.of("-Dkbench.work=" + work, "-Dkbench.root=" + root));
         for (String group : only) {
