@@ -3,6 +3,7 @@ package dev.kavach.benchmarks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,17 +38,7 @@ final class DirectCommands {
      * (that is why the backend has a launcher step); loading the filter itself costs microseconds.
      */
     static List<String> bwrapPart(List<String> commandLine, Path scratch) {
-        int start = -1;
-        for (int i = 0; i < commandLine.size(); i++) {
-            String arg = commandLine.get(i);
-            if (arg.equals("bwrap") || arg.endsWith("/bwrap")) {
-                start = i;
-                break;
-            }
-        }
-        if (start < 0) {
-            throw new IllegalStateException("the process backend's command line runs no bwrap (is bubblewrap installed?): " + commandLine);
-        }
+        int start = bwrapIndex(commandLine);
         List<String> argv = new ArrayList<>();
         List<String> rest = commandLine.subList(start, commandLine.size());
         for (int i = 0; i < rest.size(); i++) {
@@ -59,5 +50,25 @@ final class DirectCommands {
             argv.add(arg.endsWith("<scratch>") ? scratch.toString() : arg);
         }
         return argv;
+    }
+
+    /**
+     * The programs the backend runs before bubblewrap (its launcher step and wrappers), which the bwrap
+     * baseline leaves out: the arguments before {@code bwrap} that are absolute paths of executables.
+     */
+    static List<String> wrappers(List<String> commandLine) {
+        return commandLine.subList(0, bwrapIndex(commandLine)).stream()
+                .filter(arg -> arg.startsWith("/") && !arg.contains("<") && Files.isRegularFile(Path.of(arg)) && Files.isExecutable(Path.of(arg)))
+                .toList();
+    }
+
+    private static int bwrapIndex(List<String> commandLine) {
+        for (int i = 0; i < commandLine.size(); i++) {
+            String arg = commandLine.get(i);
+            if (arg.equals("bwrap") || arg.endsWith("/bwrap")) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("the process backend's command line runs no bwrap (is bubblewrap installed?): " + commandLine);
     }
 }

@@ -1,5 +1,9 @@
 package dev.kavach.benchmarks;
 
+import dev.kavach.api.ExecRequest;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.core.Kavach;
+import dev.kavach.core.Sandbox;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -73,10 +77,20 @@ final class JmhFigures {
         }
         for (String preset : List.of("minimal", "basic", "strict")) {
             Goal goal = preset.equals("strict") ? Goal.ratioAtMost(1.3) : Goal.NONE;
-            figures.add(bwrap ? compare(perPass, preset, "bwrap", goal, "baseline: the backend's strict bwrap argv (Sandbox.commandLine) "
-                    + "started directly, without --seccomp; " + passes + " alternating passes") : Figure.skipped("exec." + preset + "-vs-bwrap", noBwrap));
+            figures.add(bwrap ? compare(perPass, preset, "bwrap", goal, "baseline: the bwrap part of the backend's strict command line "
+                    + "(Sandbox.commandLine) started directly, without --seccomp and without what the backend runs before bwrap ("
+                    + String.join(", ", strictWrappers()) + "); " + passes + " alternating passes") : Figure.skipped("exec." + preset + "-vs-bwrap", noBwrap));
         }
         return figures;
+    }
+
+    /** What the backend runs before bubblewrap for {@code strict}, for the figure's note. */
+    private static List<String> strictWrappers() {
+        try (Kavach kavach = BenchKavach.load(Map.of()); Sandbox sandbox = kavach.open("process")) {
+            return DirectCommands.wrappers(sandbox.commandLine(ExecRequest.of("true").withPolicy(SandboxPolicy.strict())).orElseThrow());
+        } catch (RuntimeException e) {
+            return List.of("unknown: " + e.getMessage());
+        }
     }
 
     private static Figure compare(List<Map<String, Double>> passes, String kavach, String baseline, Goal goal, String how) {

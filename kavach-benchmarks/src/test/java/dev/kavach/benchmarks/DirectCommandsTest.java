@@ -35,4 +35,11 @@ class DirectCommandsTest {
         assertEquals(0, DirectCommands.run(List.of("true")));
         assertEquals(3, DirectCommands.run(List.of("/bin/sh", "-c", "head -c 200000 /dev/zero; head -c 200000 /dev/zero >&2; exit 3")));
     }
+
+    @Test
+    void wrappersAreTheExecutablesTheBackendRunsBeforeBwrap() {
+        List<String> commandLine = List.of("/bin/sh", "-c", "script", "kavach-launcher", "-", "-", "/sys/fs/cgroup/pids/kavach/<exec-id>/cgroup.procs",
+                "/usr/bin/env", "--", "/usr/bin/bwrap", "--unshare-all", "--", "/bin/true");
+        assertEquals(List.of("/bin/sh", "/usr/bin/env"), DirectCommands.wrappers(commandLine));
+    }
 }
