@@ -6,11 +6,13 @@ import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.SeccompProfile;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.OptionalLong;
 
 import static java.util.Objects.requireNonNull;
@@ -57,6 +59,15 @@ final class LaunchPlanner {
     }
 
     /** Whether the policy asks for anything only namespaces (and bubblewrap or unshare) can give. */
+    /**
+     * The only environment of the trusted programs that run before the command (launcher shell, unshare,
+     * setpriv, bubblewrap, env): the request's could preload code into them (LD_PRELOAD, GCONV_PATH,
+     * BASH_ENV...) before any isolation applies, as root when Kavach is root. The command gets its own
+     * environment at the last hop (bwrap --clearenv --setenv, or env -i).
+     */
+    static final Map<String, String> LAUNCHER_ENV = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    private static final Path ENV = Path.of("/usr/bin/env");
+
     static boolean needsNamespaces(SandboxPolicy policy) {
         return !policy.network() || policy.readOnlyRoot() || policy.seccomp() != SeccompProfile.NONE;
     }
@@ -84,6 +95,8 @@ final class LaunchPlanner {
         SandboxPolicy policy = request.policy();
         List<Enforcement> enforcement = new ArrayList<>();
         List<String> command = request.command().argv();
+        Map<String, String> env = environment(request, workdir);
+        List<String> directCommand = null;
         List<String> inner;
         boolean pidNamespace = false;
         String seccompFile = null;
@@ -95,7 +108,7 @@ final class LaunchPlanner {
                 if (policy.seccomp() != SeccompProfile.NONE) {
                     seccompFile = seccompFiles.get(policy.seccomp()).toString();
                 }
-                List<String> bwrap = bwrapArgv(policy, workdir, seccompFile != null, command);
+                List<String> bwrap = bwrapArgv(policy, workdir, seccompFile != null, env, command);
                 inner = policy.network() ? dropPrivileges(bwrap) : networkNamespace(bwrap);
                 enforcement.add(new Enforcement("namespaces", "bubblewrap " + facts.bwrapVersion().replace("bubblewrap ", "")
                         + ": new pid, mount, ipc, uts and (where needed) user namespaces" + (policy.network() ? ""
@@ -117,7 +130,7 @@ final class LaunchPlanner {
                             + "socket families beyond unix/inet/inet6/netlink denied, clone3 -> ENOSYS" : "") + ") via bwrap --seccomp"));
                 }
             } else {
-                inner = unshareArgv(policy, command);
+                inner = unshareArgv(policy, env, command);
                 if (runAs.dropFromRoot()) {
                     requireSetpriv();
                 }
@@ -130,7 +143,8 @@ final class LaunchPlanner {
                         + "killed with unshare (--kill-child); only fds 0-2 inherited; environment replaced by the request's"));
             }
         } else {
-            inner = dropPrivileges(direct(command, environment(request, workdir), workdir));
+            directCommand = direct(command, env, workdir);
+            inner = directCommand; // wrapped below when anything has to run before it
         }
         enforcement.add(new Enforcement("user", runAs.describe()));
 
@@ -174,15 +188,17 @@ final class LaunchPlanner {
                 : policy.outputLimitBytes() + " bytes kept per stream; the rest drained, counted and dropped"));
 
         List<String> procs = cgroup == null ? List.of() : cgroup.procsFiles();
-        List<String> argv;
-        if (procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null) {
-            // Nothing for the launcher step to do: bwrap or unshare straight away, or the command itself.
-            argv = inner;
-        } else {
-            argv = LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()),
-                    openFiles, fileSizeBlocks, seccompFile, procs, inner);
+        boolean launcherStep = !(procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null);
+        if (directCommand != null && (launcherStep || runAs.dropFromRoot())) {
+            inner = dropPrivileges(withEnvironment(env, directCommand));
         }
-        return new LaunchPlan(argv, environment(request, workdir), workdir, cgroup, pidNamespace, enforcement);
+        // Nothing for the launcher step to do: bwrap or unshare straight away, or the command itself.
+        List<String> argv = launcherStep
+                ? LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()), openFiles, fileSizeBlocks, seccompFile, procs, inner)
+                : inner;
+        // Only a command spawned directly, with nothing before it, receives its environment from the spawn.
+        boolean commandFirst = directCommand != null && argv == directCommand;
+        return new LaunchPlan(argv, commandFirst ? env : LAUNCHER_ENV, env, workdir, cgroup, pidNamespace, enforcement);
     }
 
     /**
@@ -198,6 +214,27 @@ final class LaunchPlanner {
         }
         List<String> argv = new ArrayList<>(command);
         argv.set(0, found.path().toString());
+        return argv;
+    }
+
+    /**
+     * {@code env -i -- NAME=VALUE... command}: the command's environment handed over at the last hop, after
+     * every trusted program ran with {@link #LAUNCHER_ENV}. No shell; each assignment is one argument.
+     */
+    private static List<String> withEnvironment(Map<String, String> env, List<String> command) {
+        if (command.get(0).indexOf('=') >= 0) {
+            // env would read it as one more assignment instead of the program.
+            throw new PolicyNotEnforceableException("the program path '" + command.get(0) + "' contains '=', which env(1) would take for "
+                    + "an environment assignment; the command was not started", "rename or link the program to a path without '='");
+        }
+        if (!Files.isExecutable(ENV)) {
+            throw new PolicyNotEnforceableException(ENV + " (coreutils) is missing, and the command's environment is handed over with it "
+                    + "so that no trusted launcher sees it; the command was not started", "install coreutils");
+        }
+        List<String> argv = new ArrayList<>(4 + env.size() + command.size());
+        argv.addAll(List.of(ENV.toString(), "-i", "--"));
+        new TreeMap<>(env).forEach((name, value) -> argv.add(name + "=" + value));
+        argv.addAll(command);
         return argv;
     }
 
@@ -319,7 +356,7 @@ final class LaunchPlanner {
         }
     }
 
-    private List<String> bwrapArgv(SandboxPolicy policy, Path workdir, boolean seccomp, List<String> command) {
+    private List<String> bwrapArgv(SandboxPolicy policy, Path workdir, boolean seccomp, Map<String, String> env, List<String> command) {
         String dir = workdir.toString();
         List<String> argv = new ArrayList<>(40 + command.size());
         argv.add(facts.bwrap().orElseThrow().toString());
@@ -344,12 +381,15 @@ final class LaunchPlanner {
         if (seccomp) {
             argv.addAll(List.of("--seccomp", "3"));
         }
+        // bubblewrap itself ran with LAUNCHER_ENV; the command gets exactly its own environment.
+        argv.add("--clearenv");
+        new TreeMap<>(env).forEach((name, value) -> argv.addAll(List.of("--setenv", name, value)));
         argv.add("--");
         argv.addAll(command);
         return argv;
     }
 
-    private List<String> unshareArgv(SandboxPolicy policy, List<String> command) {
+    private List<String> unshareArgv(SandboxPolicy policy, Map<String, String> env, List<String> command) {
         List<String> argv = new ArrayList<>(16 + command.size());
         argv.add(facts.unshare().orElseThrow().toString());
         if (!facts.root()) {
@@ -368,7 +408,7 @@ final class LaunchPlanner {
             }
             argv.add("--");
         });
-        argv.addAll(command);
+        argv.addAll(withEnvironment(env, command));
         return argv;
     }
 }

@@ -7,6 +7,7 @@ import dev.kavach.api.Outcome;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
+import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.SeccompProfile;
 import dev.kavach.api.StreamOutput;
@@ -109,7 +110,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 workdir = scratch;
             }
             LaunchPlan plan = planner.plan(request, execId, workdir);
-            CommandResolution resolution = CommandResolution.resolve(request.command().argv().get(0), plan.env(), workdir,
+            CommandResolution resolution = CommandResolution.resolve(request.command().argv().get(0), plan.commandEnv(), workdir,
                     plan.argv().contains("--tmpfs")); // bubblewrap gives the command a private /tmp
             if (resolution.status() != 0) {
                 byte[] message = ("kavach: " + resolution.message() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -227,8 +228,31 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         if (!Files.isDirectory(path)) {
             throw new SandboxException("workdir " + workdir + " does not exist or is not a directory", "create it first, or omit workdir for a private scratch directory");
         }
-        return path;
+        Path real;
+        try {
+            real = path.toRealPath(); // a symlink must not smuggle one of the paths below in
+        } catch (IOException e) {
+            throw new SandboxException("workdir " + workdir + " cannot be resolved: " + e.getMessage(), "pass an existing host directory", e);
+        }
+        // The workdir is bound writable over the sandbox's root: a system directory (or an ancestor of one)
+        // would make the read-only root writable, or replace the private /proc, /dev, /tmp or the hidden /run.
+        for (Path system : SYSTEM_DIRS) {
+            // A directory of its own inside the private /tmp is fine: it is bound over that one path only.
+            boolean inside = real.startsWith(system) && !system.equals(TMP);
+            if (inside || system.startsWith(real)) {
+                throw new PolicyNotEnforceableException("workdir " + workdir + (real.equals(path) ? "" : " (" + real + ")")
+                        + " is, contains or lies inside the system directory " + system + ", which the sandbox must keep private or "
+                        + "read-only; the command was not started", "use a directory of its own, e.g. under /srv or /var/tmp, or omit workdir");
+            }
+        }
+        return real;
     }
+
+    private static final Path TMP = Path.of("/tmp");
+
+    /** Directories a writable workdir bind must neither be nor contain, nor (but for /tmp) lie inside. */
+    private static final List<Path> SYSTEM_DIRS = Stream.of("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+            "/proc", "/run", "/sbin", "/sys", "/usr", "/var/run", "/tmp").map(Path::of).toList();
 
     /**
      * Fails unless the run-as user may enter {@code workdir} (search permission on it and every ancestor):

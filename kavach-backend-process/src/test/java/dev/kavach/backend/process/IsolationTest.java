@@ -424,4 +424,41 @@ class IsolationTest {
             assertThrows(PolicyNotEnforceableException.class, () -> host.exec(Sandboxes.argv(noNetwork.withReadOnlyRoot(true), "true")));
         }
     }
+
+    @Test
+    void theRequestsEnvironmentReachesOnlyTheCommandNeverTheTrustedLaunchers() {
+        Sandboxes.requireBwrap();
+        // ld.so complains once per dynamically linked program started with a preload it cannot find. The
+        // command is one such program; unshare, setpriv, env, bwrap and the launcher shell must not be: an
+        // LD_PRELOAD that reached them would run code before any isolation (as root when Kavach is root).
+        String preload = "/nonexistent/kavach-preload-" + UUID.randomUUID() + ".so";
+        try (ProcessSandboxBackend unshare = ProcessSandboxBackend.create(ProcessBackendSettings.from(
+                BackendSettings.of("kavach.backends.process", Map.of("launcher", "unshare"))))) {
+            Map<String, ProcessSandboxBackend> cases = Map.of("minimal", backend, "basic", backend, "strict", backend, "unshare", unshare);
+            for (Map.Entry<String, ProcessSandboxBackend> c : cases.entrySet()) {
+                SandboxPolicy policy = c.getKey().equals("unshare") ? SandboxPolicy.minimal().withNetwork(false).withMaxOpenFiles(256)
+                        : SandboxPolicy.preset(c.getKey());
+                ExecResult result = c.getValue().exec(Sandboxes.argv(policy, "/usr/bin/printenv", "LD_PRELOAD", "KAVACH_MARK")
+                        .withEnv(Map.of("LD_PRELOAD", preload, "KAVACH_MARK", "a b=c")));
+                assertEquals(preload + "\na b=c\n", result.stdoutText(), c.getKey() + ": the command gets its environment: " + result.stderrText());
+                long warnings = result.stderrText().lines().filter(line -> line.contains("cannot be preloaded")).count();
+                assertEquals(1, warnings, c.getKey() + ": only the command itself saw LD_PRELOAD:\n" + result.stderrText());
+            }
+        }
+    }
+
+    @Test
+    void aWorkdirThatWouldExposeOrUnprotectSystemDirectoriesIsRefusedBeforeTheCommandStarts(@TempDir Path dir) throws IOException {
+        Path toRoot = Files.createSymbolicLink(dir.resolve("to-root"), Path.of("/"));
+        String marker = "/var/tmp/kavach-workdir-escape-" + UUID.randomUUID();
+        for (String workdir : List.of("/", "/proc", "/run", "/etc", "/usr/lib", "/tmp", toRoot.toString())) {
+            PolicyNotEnforceableException e = assertThrows(PolicyNotEnforceableException.class,
+                    () -> backend.exec(Sandboxes.argv(SandboxPolicy.strict(), "/usr/bin/touch", marker).withWorkdir(workdir)), workdir);
+            assertTrue(e.getMessage().contains("system directory"), e.getMessage());
+        }
+        assertFalse(Files.exists(Path.of(marker)), "nothing ran");
+        // A directory of its own, even inside /tmp, is fine.
+        ExecResult ok = backend.exec(Sandboxes.argv(SandboxPolicy.strict(), "/bin/pwd").withWorkdir(Sandboxes.giveToSandbox(dir).toString()));
+        assertEquals(dir.toRealPath() + "\n", ok.stdoutText(), ok.stderrText());
+    }
 }
