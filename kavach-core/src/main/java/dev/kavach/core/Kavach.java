@@ -227,7 +227,8 @@ public final class Kavach implements AutoCloseable {
             instance = ThreadContextLoader.call(backend.loader(), () -> backend.provider().create(context));
         } catch (KavachException e) {
             throw e;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
+            ServiceProviders.rethrowIfFatal(e);
             throw new SandboxException("backend '" + entry.id() + "' (" + entry.origin().describe() + ") failed to create a sandbox: "
                     + ServiceProviders.describe(e), "this is a bug in the backend; report it to its author", e);
         }
@@ -268,7 +269,8 @@ public final class Kavach implements AutoCloseable {
             return ThreadContextLoader.call(backend.loader(), () -> backend.provider().commandLine(context, request));
         } catch (KavachException e) {
             throw e;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
+            ServiceProviders.rethrowIfFatal(e);
             throw new SandboxException("backend '" + id + "' failed to describe its command line: " + ServiceProviders.describe(e),
                     "this is a bug in the backend; report it to its author", e);
         }

@@ -219,6 +219,18 @@ class PluginDiscoveryTest {
     }
 
     @Test
+    void aProbeThrowingAnErrorIsThatPluginsProblemOnly() throws IOException {
+        good();
+        TestPlugins.plugin("bad-plugin", "bad").failIn("probe-error").writeTo(plugins().resolve("bad.jar"));
+        try (Kavach kavach = load(null)) {
+            BackendEntry bad = kavach.backends().stream().filter(b -> b.id().equals("bad")).findFirst().orElseThrow();
+            assertFalse(bad.availability().available());
+            assertEquals("probe of backend 'bad' threw java.lang.AssertionError: acme probe asserted", bad.availability().problems().get(0).detail());
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
     void providerWhoseProbeThrowsBecomesUnavailableWithThatReason() throws IOException {
         good();
         TestPlugins.plugin("bad-plugin", "bad").failIn("probe").writeTo(plugins().resolve("bad.jar"));

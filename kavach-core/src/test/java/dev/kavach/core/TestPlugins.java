@@ -70,6 +70,9 @@ final class TestPlugins {
                     if (p.getProperty("fail", "").equals("probe")) {
                         throw new IllegalStateException("acme probe exploded");
                     }
+                    if (p.getProperty("fail", "").equals("probe-error")) {
+                        throw new AssertionError("acme probe asserted");
+                    }
                     if (!context.settings().bool("available", true)) {
                         return Availability.of(
                                 ProbeCheck.missing("acme-device", "/dev/acme is missing", "load the acme kernel module"),

@@ -109,7 +109,8 @@ public final class BackendRegistry {
                 return failedProbe(backend, "probe of backend '" + id + "' returned no result");
             }
             return availability;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
+            ServiceProviders.rethrowIfFatal(e);
             return failedProbe(backend, "probe of backend '" + id + "' threw " + ServiceProviders.describe(e));
         }
     }
@@ -135,7 +136,8 @@ public final class BackendRegistry {
         BackendInfo info;
         try {
             info = ThreadContextLoader.call(loaderOf(plugin), () -> provider.instance().info());
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
+            ServiceProviders.rethrowIfFatal(e);
             problem(plugin, "backend provider " + provider.typeName() + " failed in info(): " + ServiceProviders.describe(e),
                     "info() must return a constant description; report this to the plugin's author");
             return;
@@ -163,7 +165,8 @@ public final class BackendRegistry {
         String name;
         try {
             name = extension.instance().name();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
+            ServiceProviders.rethrowIfFatal(e);
             problem(plugin, "command extension " + extension.typeName() + " failed in name(): " + ServiceProviders.describe(e),
                     "report this to the plugin's author");
             return;

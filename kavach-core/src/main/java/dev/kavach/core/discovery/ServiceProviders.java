@@ -64,6 +64,17 @@ public final class ServiceProviders {
     }
 
     /** The most telling cause of a failure: unwraps ServiceLoader and reflection wrappers. */
+    /**
+     * Rethrows what no plugin diagnostic can absorb: the JVM itself failing (out of memory, internal
+     * error). Anything else a plugin throws, an {@code AssertionError}, a {@code StackOverflowError} or
+     * an {@code Error} of its own included, stays that plugin's problem.
+     */
+    public static void rethrowIfFatal(Throwable failure) {
+        if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) {
+            throw fatal;
+        }
+    }
+
     public static String describe(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof ServiceConfigurationError || cause instanceof InvocationTargetException
