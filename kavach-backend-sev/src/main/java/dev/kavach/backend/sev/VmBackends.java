@@ -51,7 +51,7 @@ final class VmBackends {
             CertificateStore store = new CertificateStore(attestation.certDir(), attestation.kdsEnabled() ? KdsClient.from(attestation) : null);
             ExecAttestor attestor = new SnpExecAttestor(UUID.randomUUID().toString(),
                     Map.of("policy", policy.toHex(), "kernel", kernel.toString(), "initrd", initrd.toString()),
-                    store, SnpAttestationVerifier.atSystemClock(), context.settings().list("attestation.expected-measurements"));
+                    store, SnpAttestationVerifier.atSystemClock(), context.settings().list(VmProbe.EXPECTED_MEASUREMENTS));
             snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(), attestor));
         }
         return new VmBackend(context.backendId(), settings, accel, boot, snpPart, Path.of(System.getProperty("java.io.tmpdir")));

@@ -38,9 +38,36 @@ public final class VmProbe {
         checks.addAll(guest(settings, snp, prefix));
         if (snp) {
             checks.addAll(snpChecks(settings.snp().orElseThrow(), prefix));
+            checks.add(expectedMeasurements(context, prefix));
         }
         return new Availability(checks);
     }
+
+    /**
+     * A valid signature proves that AMD hardware launched <em>some</em> guest; only the launch measurement
+     * proves it was Kavach's guest. Without an expected measurement a host could boot a guest of its own
+     * choosing and still produce a verifying report, so {@code sev} does not run without one.
+     */
+    static ProbeCheck expectedMeasurements(BackendContext context, String prefix) {
+        List<String> expected = context.settings().list(EXPECTED_MEASUREMENTS);
+        String key = prefix + EXPECTED_MEASUREMENTS;
+        if (expected.isEmpty()) {
+            return ProbeCheck.missing("expected-measurement", "no expected launch measurement is configured (" + key
+                            + "), so a verified report would not prove which guest ran",
+                    "compute the launch measurement of this OVMF, kernel, initrd, command line and vCPU setup (e.g. with sev-snp-measure, "
+                            + "or take it from a report of a guest you trust: kavach attest show --report FILE) and set " + key + " = [\"<96 hex digits>\"]");
+        }
+        for (String hex : expected) {
+            if (!hex.matches("(?i)[0-9a-f]{96}")) {
+                return ProbeCheck.missing("expected-measurement", "'" + hex + "' in " + key + " is not a 48-byte measurement",
+                        "give each measurement as 96 hex digits");
+            }
+        }
+        return ProbeCheck.ok("expected-measurement", expected.size() + " accepted launch measurement(s)");
+    }
+
+    /** The setting listing the launch measurements a {@code sev} guest's report must carry. */
+    static final String EXPECTED_MEASUREMENTS = "attestation.expected-measurements";
 
     /** Whether {@code /dev/kvm} is there for QEMU to open. */
     public static boolean kvmUsable() {

@@ -70,6 +70,22 @@ class VmProbeTest {
     }
 
     @Test
+    void sevDoesNotRunWithoutAnExpectedLaunchMeasurement(@TempDir Path state) {
+        assertThat(probe("sev", Map.of(), state).problems()).filteredOn(ProbeCheck::name, "expected-measurement").singleElement()
+                .satisfies(check -> {
+                    assertThat(check.detail()).contains("kavach.backends.sev.attestation.expected-measurements");
+                    assertThat(check.fix()).contains("96 hex digits");
+                });
+        assertThat(probe("sev", Map.of("attestation.expected-measurements", "abc"), state).problems())
+                .filteredOn(ProbeCheck::name, "expected-measurement").singleElement()
+                .satisfies(check -> assertThat(check.detail()).contains("not a 48-byte measurement"));
+        assertThat(probe("sev", Map.of("attestation.expected-measurements", "ab".repeat(48)), state).checks())
+                .filteredOn(ProbeCheck::name, "expected-measurement").singleElement()
+                .satisfies(check -> assertThat(check.passed()).isTrue());
+        assertThat(probe("vm", Map.of(), state).checks()).extracting(ProbeCheck::name).doesNotContain("expected-measurement");
+    }
+
+    @Test
     void aPolicyKvmRefusesIsAProblemUnlessAllowed(@TempDir Path state) {
         Availability refused = probe("sev", Map.of("policy", "0x70000"), state);
         assertThat(refused.problems()).filteredOn(ProbeCheck::name, "policy").singleElement()
