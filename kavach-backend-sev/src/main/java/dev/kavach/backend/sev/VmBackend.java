@@ -215,18 +215,22 @@ public final class VmBackend implements SandboxBackend {
         list.add(new Enforcement("cpus", smp + " vCPU(s) (policy " + request.policy().cpus() + ", rounded up)"));
         list.add(new Enforcement("memory", "guest RAM " + memory));
         list.add(new Enforcement("network", "no network device in the VM"));
+        // The boundary is the VM: the task runs as root of its own throwaway guest, so the in-guest limits
+        // below hold for a task that does not fight them; one that does only gains room inside its own VM,
+        // whose vCPUs, RAM and timeout the host enforces regardless. Said so, not implied.
+        String inGuest = " inside the guest (the task is guest root and could lift it, only within its own disposable VM)";
         list.add(new Enforcement("readOnlyRoot", request.policy().readOnlyRoot()
-                ? "guest root remounted read-only (private tmpfs /tmp and work directory); the host file system is not visible"
+                ? "guest root remounted read-only, private tmpfs /tmp and work directory" + inGuest + "; the host file system is never visible"
                 : "the host file system is not visible; the guest root is a throwaway initramfs"));
-        list.add(new Enforcement("seccomp", "advisory: the command runs on its own guest kernel"));
+        list.add(new Enforcement("seccomp", "not applied: the command runs on its own guest kernel, which is the boundary"));
         if (request.policy().maxPids() > 0) {
-            list.add(new Enforcement("maxPids", "guest cgroup v2 pids.max=" + request.policy().maxPids()));
+            list.add(new Enforcement("maxPids", "cgroup v2 pids.max=" + request.policy().maxPids() + inGuest));
         }
         if (request.policy().maxOpenFiles() > 0) {
-            list.add(new Enforcement("maxOpenFiles", "guest RLIMIT_NOFILE=" + request.policy().maxOpenFiles()));
+            list.add(new Enforcement("maxOpenFiles", "RLIMIT_NOFILE=" + request.policy().maxOpenFiles() + inGuest));
         }
         if (request.policy().maxFileSizeBytes() > 0) {
-            list.add(new Enforcement("maxFileSizeBytes", "guest RLIMIT_FSIZE (512-byte blocks, rounded up)"));
+            list.add(new Enforcement("maxFileSizeBytes", "RLIMIT_FSIZE=" + request.policy().maxFileSizeBytes() / 512 * 512 + " bytes" + inGuest));
         }
         list.add(new Enforcement("output", "host-side bounded capture per virtio-serial port, limit " + request.policy().outputLimitBytes() + " bytes"));
         return List.copyOf(list);
