@@ -5,6 +5,7 @@
 # full progress log (JMH output, figure programs' errors) to bench/results/latest.log.
 #
 # usage: bench/run.sh [--full] [--no-build] [--only exec,noop,plugins,output,concurrency,cli,vm,attestation]
+#   (a run with --only writes latest-partial.json and leaves latest.json alone)
 #   --full      longer runs (more iterations, two JMH forks); the default short mode takes under 10 minutes on 2 cores
 #   --no-build  use what is already built (kavach-benchmarks/target, kavach-cli/target)
 #
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --only) [ $# -ge 2 ] || { echo "bench/run.sh: --only needs a list, e.g. --only exec,cli" >&2; exit 2; }
             suite_args+=(--only "$2"); shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift

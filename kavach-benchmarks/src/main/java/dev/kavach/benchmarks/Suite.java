@@ -107,9 +107,11 @@ public final class Suite {
         }
         machine.put("loadavg-end", Machine.loadAverage());
         String json = JsonText.document(full ? "full" : "short", started, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine, figures);
-        Path latest = out.resolve("latest.json");
+        // Only a run of every group replaces latest.json, the file that tracks the figures over time.
+        Path latest = out.resolve(only.containsAll(GROUPS) ? "latest.json" : "latest-partial.json");
         Files.writeString(latest, json, StandardCharsets.UTF_8);
-        Files.copy(latest, out.resolve("run-" + started.replace(":", "") + ".json"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(latest, out.resolve((only.containsAll(GROUPS) ? "run-" : "partial-") + started.replace(":", "") + ".json"),
+                StandardCopyOption.REPLACE_EXISTING);
         long broken = figures.stream().filter(f -> f.status() == Figure.Status.ERROR || f.note().startsWith("ASSERTION FAILED")).count();
         System.err.printf("%d figures: %d PASS, %d FAIL, %d INFO, %d SKIP, %d ERROR; written to %s%n", figures.size(),
                 count(Figure.Status.PASS), count(Figure.Status.FAIL), count(Figure.Status.INFO), count(Figure.Status.SKIP),
