@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --only) [ $# -ge 2 ] || { echo "bench/run.sh: --only needs a list, e.g. --only exec,cli" >&2; exit 2; }
             suite_args+=(--only "$2"); shift ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
