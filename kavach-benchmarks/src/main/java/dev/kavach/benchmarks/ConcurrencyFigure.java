@@ -38,21 +38,26 @@ public final class ConcurrencyFigure {
         boolean full = args.length > 1 && args[1].equals("full");
         int rounds = full ? 5 : 3;
         ExecRequest request = ExecRequest.of("true").withPolicy(SandboxPolicy.minimal());
+        long pid = ProcessHandle.current().pid();
+        // A cgroup parent of its own: other Kavach processes on the host (tests running alongside) neither
+        // show up in the leak check nor sweep this run's leftovers away before it is checked.
+        String cgroupParent = "kavach-bench-" + pid;
+        Map<String, String> settings = Map.of("kavach.backends.process.cgroup-parent", cgroupParent);
         List<Figure> figures = new ArrayList<>();
         // A first cycle opens whatever the JVM and Kavach open once (JARs, the process reaper, /dev/random).
-        try (Kavach kavach = BenchKavach.load(Map.of()); Sandbox sandbox = kavach.open("process")) {
+        try (Kavach kavach = BenchKavach.load(settings); Sandbox sandbox = kavach.open("process")) {
             for (int i = 0; i < 20; i++) {
                 require(sandbox.exec(request));
                 DirectCommands.run(List.of("true"));
             }
         }
-        HostResources before = HostResources.snapshot();
+        HostResources before = HostResources.snapshot(cgroupParent);
         Samples raw = new Samples();
         Samples through = new Samples();
         int rawPeak = 0;
         int kavachPeak = 0;
         int baseThreads = THREADS.getThreadCount();
-        try (Kavach kavach = BenchKavach.load(Map.of()); Sandbox sandbox = kavach.open("process")) {
+        try (Kavach kavach = BenchKavach.load(settings); Sandbox sandbox = kavach.open("process")) {
             for (int round = 0; round < rounds; round++) {
                 THREADS.resetPeakThreadCount();
                 raw.add(throughput(() -> DirectCommands.run(List.of("true"))));
@@ -71,7 +76,7 @@ public final class ConcurrencyFigure {
         List<String> leaks = List.of();
         for (int attempt = 0; attempt < 50; attempt++) { // the JDK reaps exited children asynchronously
             System.gc(); // unreachable Process objects release their pipes
-            leaks = before.leakedIn(HostResources.snapshot());
+            leaks = before.leakedIn(HostResources.snapshot(cgroupParent));
             if (leaks.isEmpty()) {
                 break;
             }
@@ -81,8 +86,23 @@ public final class ConcurrencyFigure {
                 ? new Figure("concurrency.leaks", "", 0, Double.NaN, Double.NaN, Goal.valueBelow(1), Figure.Status.PASS,
                         "no child process, file descriptor, temp directory or cgroup left after " + (rounds * EXECS) + " execs and close")
                 : new Figure("concurrency.leaks", "", leaks.size(), Double.NaN, Double.NaN, Goal.valueBelow(1), Figure.Status.FAIL,
-                        "ASSERTION FAILED: " + String.join("; ", leaks)));
+                        "ASSERTION FAILED (JVM pid " + pid + ", 5 s after close): " + String.join("; ", leaks)));
+        removeGroups(cgroupParent);
         FigureFile.write(Path.of(args[0]), figures);
+    }
+
+    /** Removes the run's cgroup parent and anything left in it, so that a failed run leaves nothing behind either. */
+    private static void removeGroups(String cgroupParent) throws java.io.IOException {
+        for (Path parent : HostResources.parents(cgroupParent)) {
+            if (java.nio.file.Files.isDirectory(parent)) {
+                try (var groups = java.nio.file.Files.newDirectoryStream(parent, java.nio.file.Files::isDirectory)) {
+                    for (Path group : groups) {
+                        java.nio.file.Files.deleteIfExists(group); // rmdir: cgroups are removed empty-handed
+                    }
+                }
+                java.nio.file.Files.deleteIfExists(parent);
+            }
+        }
     }
 
     /** Execs per second for {@link #EXECS} runs of {@code exec}, {@link #PARALLEL} at a time. */

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 record HostResources(List<String> children, int fds, Set<String> tempEntries, Set<String> cgroups) {
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
-    static HostResources snapshot() throws IOException {
+    /** @param cgroupParent the backend's cgroup parent ({@code kavach.backends.process.cgroup-parent}) whose groups count */
+    static HostResources snapshot(String cgroupParent) throws IOException {
         List<String> children = ProcessHandle.current().children()
                 .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
         int fds;
@@ -28,21 +29,13 @@ record HostResources(List<String> children, int fds, Set<String> tempEntries, Se
         try (Stream<Path> list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             list.forEach(p -> temp.add(p.getFileName().toString()));
         }
-        return new HostResources(children, fds, temp, kavachCgroups());
+        return new HostResources(children, fds, temp, cgroupsBelow(cgroupParent));
     }
 
-    /** Directories below each hierarchy's {@code kavach} parent (v1 controllers and the v2 tree). */
-    private static Set<String> kavachCgroups() throws IOException {
+    /** Directories below the parent group in each hierarchy (v1 controllers and the v2 tree). */
+    private static Set<String> cgroupsBelow(String cgroupParent) throws IOException {
         Set<String> found = new TreeSet<>();
-        List<Path> parents = new ArrayList<>(List.of(CGROUP_ROOT.resolve("kavach")));
-        if (Files.isDirectory(CGROUP_ROOT)) {
-            try (DirectoryStream<Path> hierarchies = Files.newDirectoryStream(CGROUP_ROOT)) {
-                for (Path hierarchy : hierarchies) {
-                    parents.add(hierarchy.resolve("kavach"));
-                }
-            }
-        }
-        for (Path parent : parents) {
+        for (Path parent : parents(cgroupParent)) {
             if (Files.isDirectory(parent)) {
                 try (DirectoryStream<Path> groups = Files.newDirectoryStream(parent, Files::isDirectory)) {
                     groups.forEach(g -> found.add(g.toString()));
@@ -50,6 +43,19 @@ record HostResources(List<String> children, int fds, Set<String> tempEntries, Se
             }
         }
         return found;
+    }
+
+    /** The parent group {@code name} in every cgroup hierarchy mounted here (whether it exists or not). */
+    static List<Path> parents(String name) throws IOException {
+        List<Path> parents = new ArrayList<>(List.of(CGROUP_ROOT.resolve(name)));
+        if (Files.isDirectory(CGROUP_ROOT)) {
+            try (DirectoryStream<Path> hierarchies = Files.newDirectoryStream(CGROUP_ROOT, Files::isDirectory)) {
+                for (Path hierarchy : hierarchies) {
+                    parents.add(hierarchy.resolve(name));
+                }
+            }
+        }
+        return parents;
     }
 
     /** What {@code after} holds that this snapshot did not: empty when nothing leaked. */

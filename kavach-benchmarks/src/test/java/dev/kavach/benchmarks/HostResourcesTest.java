@@ -13,11 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostResourcesTest {
     @Test
     void aLiveChildAnOpenDescriptorAndATempEntryAreReportedAsLeaks() throws Exception {
-        HostResources before = HostResources.snapshot();
+        HostResources before = HostResources.snapshot("kavach-bench-test");
         Process child = new ProcessBuilder("sleep", "30").start();
         Path temp = Files.createTempDirectory("kavach-leak-test-");
         try {
-            List<String> leaks = before.leakedIn(HostResources.snapshot());
+            List<String> leaks = before.leakedIn(HostResources.snapshot("kavach-bench-test"));
             String all = String.join("\n", leaks);
             assertTrue(all.contains("child process(es) still alive") && all.contains(Long.toString(child.pid())), all);
             assertTrue(all.contains("more open file descriptor(s)"), all); // the child's three pipes
