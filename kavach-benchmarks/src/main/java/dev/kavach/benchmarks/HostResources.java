@@ -45,6 +45,34 @@ record HostResources(List<String> children, int fds, Set<String> tempEntries, Se
         return found;
     }
 
+    /** Which of this JVM's own threads are still members of {@code groups}: what keeps them from being removed. */
+    private static String membersOf(Set<String> groups) {
+        Set<String> threads = new TreeSet<>();
+        int others = 0;
+        for (String group : groups) {
+            for (String tid : lines(Path.of(group, "tasks"))) {
+                Path comm = Path.of("/proc/self/task", tid, "comm");
+                if (Files.exists(comm)) {
+                    threads.add(String.join("", lines(comm)));
+                } else {
+                    others++;
+                }
+            }
+        }
+        if (threads.isEmpty() && others == 0) {
+            return "";
+        }
+        return "; members: " + (threads.isEmpty() ? "" : "this JVM's threads " + threads) + (others > 0 ? " and " + others + " other task(s)" : "");
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** The parent group {@code name} in every cgroup hierarchy mounted here (whether it exists or not). */
     static List<Path> parents(String name) throws IOException {
         List<Path> parents = new ArrayList<>(List.of(CGROUP_ROOT.resolve(name)));
@@ -75,7 +103,7 @@ record HostResources(List<String> children, int fds, Set<String> tempEntries, Se
         Set<String> groups = new TreeSet<>(after.cgroups);
         groups.removeAll(cgroups);
         if (!groups.isEmpty()) {
-            leaks.add(groups.size() + " cgroup(s) left: " + groups.stream().limit(5).toList());
+            leaks.add(groups.size() + " cgroup(s) left: " + groups.stream().limit(5).toList() + membersOf(groups));
         }
         return leaks;
     }
