@@ -3,6 +3,8 @@ package dev.kavach.backend.process;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +47,7 @@ final class TrackingGroupPool {
 
     /** Takes back an empty group. */
     void give(Path dir) {
+        evictOwnThreads(dir);
         if (idleCount.incrementAndGet() <= MAX_IDLE) {
             idle.offer(dir);
             return;
@@ -62,7 +65,39 @@ final class TrackingGroupPool {
         }
     }
 
-    private static void delete(Path dir) {
+    /**
+     * The JDK starts a process-reaper thread from the spawning thread, so one started while the spawning
+     * thread stood in a tracking group is born there and stays: the group then never empties and is never
+     * removed. Moves this JVM's own threads back to the JVM's group (its main thread's, which never moves).
+     */
+    void evictOwnThreads(Path dir) {
+        Optional<String> tasks = HostTools.read(dir.resolve("tasks"));
+        Optional<Path> home = homeTasks();
+        if (tasks.isEmpty() || home.isEmpty()) {
+            return;
+        }
+        for (String tid : tasks.get().lines().map(String::trim).filter(t -> !t.isEmpty()).toList()) {
+            if (Files.exists(Path.of("/proc/self/task", tid))) {
+                try {
+                    KavachCgroups.write(home.get(), tid);
+                } catch (IOException e) {
+                    // the thread exited meanwhile, or the home group is gone: nothing to move
+                }
+            }
+        }
+    }
+
+    /** The {@code tasks} file of the pids group this JVM's main thread is in. */
+    private Optional<Path> homeTasks() {
+        return HostTools.read(Path.of("/proc/self/cgroup")).flatMap(text -> text.lines()
+                .map(line -> line.split(":", 3))
+                .filter(fields -> fields.length == 3 && Arrays.asList(fields[1].split(",")).contains("pids"))
+                .map(fields -> parent.getParent().resolve(fields[2].substring(1)).resolve("tasks"))
+                .findFirst());
+    }
+
+    private void delete(Path dir) {
+        evictOwnThreads(dir);
         try {
             Files.deleteIfExists(dir);
         } catch (IOException e) {

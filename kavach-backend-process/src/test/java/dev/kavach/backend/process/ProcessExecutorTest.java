@@ -303,4 +303,30 @@ class ProcessExecutorTest {
         assertEquals(List.of("/bin/sh", "-c", "echo $HOME"), script.subList(script.size() - 3, script.size()));
         assertTrue(Arrays.asList(LauncherScript.SCRIPT.split("\n")).stream().noneMatch(line -> line.contains("echo $HOME")));
     }
+
+    @Test
+    void noThreadOfThisJvmIsLeftInATrackingGroup() throws Exception {
+        Sandboxes.requireRootCgroups("pids");
+        // Concurrent spawns make the JDK start more process-reaper threads, each born in the cgroup its
+        // spawning thread stood in at that moment: they must not stay there, or the groups never empty.
+        try (ProcessSandboxBackend fresh = ProcessSandboxBackend.create(Sandboxes.DEFAULTS);
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(32)) {
+            List<java.util.concurrent.Future<ExecResult>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                results.add(pool.submit(() -> fresh.exec(Sandboxes.argv(Sandboxes.minimal(Duration.ofSeconds(30)), "/bin/sleep", "0.2"))));
+            }
+            for (var result : results) {
+                assertEquals(0, result.get().exitCode());
+            }
+        }
+        Path parent = Path.of("/sys/fs/cgroup/pids/kavach");
+        String prefix = "k" + ProcessHandle.current().pid() + "-t";
+        try (var groups = Files.list(parent)) {
+            for (Path group : groups.filter(g -> g.getFileName().toString().startsWith(prefix)).toList()) {
+                List<String> ours = Files.readAllLines(group.resolve("tasks")).stream()
+                        .filter(tid -> Files.exists(Path.of("/proc/self/task", tid.trim()))).toList();
+                assertEquals(List.of(), ours, "threads of this JVM left in " + group);
+            }
+        }
+    }
 }
