@@ -5,11 +5,11 @@ import org.junit.jupiter.api.Assumptions;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Skips a test whose prerequisite is missing, except under CI ({@code CI} set), where it fails instead. */
-final class Prerequisites {
+public final class Prerequisites {
     private Prerequisites() {
     }
 
-    static void require(boolean present, String whatIsMissingAndHowToGetIt) {
+    public static void require(boolean present, String whatIsMissingAndHowToGetIt) {
         if (present) {
             return;
         }
