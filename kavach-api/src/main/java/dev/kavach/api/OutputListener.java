@@ -13,8 +13,9 @@ public interface OutputListener {
 
     /**
      * Whether the result should also keep the bytes delivered here. Return false to stream unlimited
-     * output (policy output limit 0) to a file or socket with bounded memory: the result's streams are
-     * then empty and only their totals are reported.
+     * output (policy output limit 0) to a file or socket with bounded memory: the result's streams then
+     * hold no bytes, and their {@code droppedBytes} count only what exceeded the output limit (the bytes
+     * delivered here are the listener's to count).
      */
     default boolean keepInResult() {
         return true;
