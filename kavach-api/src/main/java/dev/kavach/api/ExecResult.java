@@ -214,6 +214,16 @@ public record ExecResult(
             return this;
         }
 
+        /** Appends notes to the enforcement list. */
+        public Builder addEnforcement(Enforcement... notes) {
+            List<Enforcement> merged = new java.util.ArrayList<>(enforcement);
+            for (Enforcement note : notes) {
+                merged.add(requireNonNull(note, "enforcement note is null"));
+            }
+            this.enforcement = List.copyOf(merged);
+            return this;
+        }
+
         /** Verified hardware evidence; {@code null} for none (the default). */
         public Builder attestation(Attestation value) {
             this.attestation = value;
