@@ -35,9 +35,10 @@ import static java.util.Objects.requireNonNull;
  * {@link #run(Launch)}, the result and its enforcement notes. {@code run} alone starts a prepared command
  * line: feeds stdin on its own thread, drains both streams on theirs into bounded captures, waits for the
  * deadline, then kills the whole tree through the {@link TreeKill}, on timeout to stop the work, after an
- * exit to stop what the command left running, and reports what survived.
+ * exit to stop what the command left running, and reports what survived. {@link #close()} kills every
+ * tree still running, which is what a backend's own {@code close} needs.
  */
-public final class ProcessRunner {
+public final class ProcessRunner implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
     // Reused daemon threads: a thread start per stream per exec would show in the latency of short commands.
     private static final ExecutorService IO = Executors.newCachedThreadPool(task -> {
@@ -51,6 +52,9 @@ public final class ProcessRunner {
     private final TreeKill treeKill;
     private final Duration drainGrace;
     private final String defaultPath;
+    /** Every launched process still being waited for, with its process group (or -1), for close. */
+    private final Map<ProcessHandle, Long> running = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private ProcessRunner(Builder builder) {
         this.treeKill = builder.treeKill;
@@ -86,6 +90,7 @@ public final class ProcessRunner {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
         requireNonNull(wrapper, "wrapper is null");
+        requireOpen();
         Path scratch = null;
         try {
             Path workdir;
@@ -112,6 +117,10 @@ public final class ProcessRunner {
                     .listener(listener).build();
             RunReport report = run(launch);
             requireDead(report, argv.get(0));
+            if (closed && !report.timedOut()) {
+                return ExecResult.Builder.killed("the sandbox was closed while the command ran; its process tree was killed")
+                        .exitCode(report.exitCode()).stdout(report.stdout()).stderr(report.stderr()).duration(report.duration()).build();
+            }
             long limit = request.policy().outputLimitBytes();
             return report.toResult(request.effectiveTimeout())
                     .addEnforcement(Enforcement.of(Enforcement.TIMEOUT, report.treeKill().mechanism()),
@@ -140,6 +149,7 @@ public final class ProcessRunner {
      */
     public RunReport run(Launch launch) throws IOException, InterruptedException {
         requireNonNull(launch, "launch is null");
+        requireOpen();
         boolean group = launch.ownProcessGroup() && SETSID.isPresent();
         List<String> argv = new ArrayList<>();
         if (group) {
@@ -163,6 +173,19 @@ public final class ProcessRunner {
             leave(scope);
         }
         long processGroup = group ? process.pid() : -1;
+        running.put(process.toHandle(), processGroup);
+        try {
+            return awaitAndKill(launch, process, processGroup, keep, out, err, start);
+        } finally {
+            running.remove(process.toHandle());
+        }
+    }
+
+    private RunReport awaitAndKill(Launch launch, Process process, long processGroup, boolean keep, BoundedCapture out, BoundedCapture err,
+                                   long start) throws IOException, InterruptedException {
+        if (closed) {
+            treeKill.kill(process.toHandle(), processGroup); // closed during the spawn: close did not see it
+        }
         launch.onStart().accept(process);
         OutputPump outPump = new OutputPump(StdStream.STDOUT, process.getInputStream(), out, launch.listener());
         OutputPump errPump = new OutputPump(StdStream.STDERR, process.getErrorStream(), err, launch.listener());
@@ -195,6 +218,31 @@ public final class ProcessRunner {
         RuntimeException listenerFailure = outPump.listenerFailure() != null ? outPump.listenerFailure() : errPump.listenerFailure();
         return new RunReport(exitCode, output(out, keep), output(err, keep), Duration.ofNanos(end - start), timedOut, !drained,
                 listenerFailure, killed);
+    }
+
+    /** Kills every tree still running (their execs return at once) and refuses new work. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Map.Entry<ProcessHandle, Long> entry : running.entrySet()) {
+            treeKill.kill(entry.getKey(), entry.getValue());
+        }
+    }
+
+    /** How many launched processes are being waited for now. */
+    public int runningCount() {
+        return running.size();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean closed() {
+        return closed;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new dev.kavach.api.SandboxStateException("the sandbox is closed", "create a new sandbox");
+        }
     }
 
     private static void requireDead(RunReport report, String program) {

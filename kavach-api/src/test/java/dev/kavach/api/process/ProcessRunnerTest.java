@@ -194,4 +194,22 @@ class ProcessRunnerTest {
         assertFalse(report.timedOut());
         assertTrue(report.treeKill().clean());
     }
+
+    @Test
+    void closeKillsRunningTreesAndRefusesNewWork() throws Exception {
+        ProcessRunner closing = ProcessRunner.create();
+        java.util.concurrent.CompletableFuture<ExecResult> running = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> closing.exec(shell("sleep 1000").timeout(Duration.ofMinutes(5)).build(), OutputListener.NONE, CommandWrapper.NONE));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (closing.runningCount() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        closing.close();
+        ExecResult result = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(Outcome.KILLED, result.outcome());
+        assertTrue(result.detail().contains("closed"), result.detail());
+        closing.close();
+        org.junit.jupiter.api.Assertions.assertThrows(dev.kavach.api.SandboxStateException.class,
+                () -> closing.exec(shell("true").build(), OutputListener.NONE, CommandWrapper.NONE));
+    }
 }
