@@ -26,6 +26,13 @@ import static java.util.Objects.requireNonNull;
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
  */
 public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+    /**
+     * The canonical constructor.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; this constructor changes whenever a component
+     *             is added (the old one then stays as a deprecated overload, so compiled plugins keep linking).
+     */
+    @Deprecated(since = "0.2.0")
     public ExecRequest {
         requireNonNull(command, "command is null");
         stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -184,6 +191,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         }
 
         /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout) */
+        @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
         public ExecRequest build() {
             return new ExecRequest(command, stdin, env, workdir, policy, timeout);
         }
