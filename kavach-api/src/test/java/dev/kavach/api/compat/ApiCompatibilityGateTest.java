@@ -14,13 +14,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The compatibility gate really gates: a copy of kavach-api with one binary-incompatible change (a public
- * method of a stable type made package-private) fails its own {@code verify}, naming the method. The
- * unchanged API passing the same gate is the module's own build.
+ * method of a stable type made package-private) fails its own {@code verify}, naming the method, while
+ * the same change to an {@code @Experimental} type goes unnamed. The unchanged API passing the same gate
+ * is the module's own build.
  */
 class ApiCompatibilityGateTest {
     @Test
@@ -39,6 +41,12 @@ class ApiCompatibilityGateTest {
         String broken = source.replace("    public String stdoutText() {", "    String stdoutText() {");
         assertNotEquals(source, broken, "the change this test makes no longer applies: update it");
         Files.writeString(execResult, broken);
+        // The same kind of break in an @Experimental type is allowed: the gate must not name it.
+        Path policy = copy.resolve("kavach-api/src/main/java/dev/kavach/api/SandboxPolicy.java");
+        String policySource = Files.readString(policy);
+        String experimentalBreak = policySource.replace("    public SandboxPolicy withCpus(double value) {", "    SandboxPolicy withCpus(double value) {");
+        assertNotEquals(policySource, experimentalBreak, "the @Experimental change this test makes no longer applies: update it");
+        Files.writeString(policy, experimentalBreak);
 
         List<String> command = new ArrayList<>(List.of(copy.resolve("mvnw").toString(), "-B", "-ntp", "-q",
                 "-f", "kavach-api/pom.xml", "verify", "-DskipTests", "-Dmaven.javadoc.skip=true", "-Dmaven.source.skip=true"));
@@ -59,6 +67,7 @@ class ApiCompatibilityGateTest {
         assertTrue(output.contains("japicmp") && output.contains("stdoutText"),
                 "the build failed, but not at the gate naming the changed method:\n" + output);
         assertEquals(-1, output.indexOf("COMPILATION ERROR"), output);
+        assertFalse(output.contains("withCpus"), "the gate must leave @Experimental elements out:\n" + output);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
