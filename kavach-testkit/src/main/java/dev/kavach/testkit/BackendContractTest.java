@@ -55,7 +55,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 public abstract class BackendContractTest {
     /** A short timeout for the timeout checks; long enough for a slow sandbox to start the shell. */
-    protected static final Duration SHORT_TIMEOUT = Duration.ofSeconds(2);
+    protected static final Duration SHORT_TIMEOUT = Duration.ofSeconds(3);
 
     private SandboxBackend backend;
 
