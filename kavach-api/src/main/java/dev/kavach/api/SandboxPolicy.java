@@ -28,7 +28,7 @@ import static java.util.Objects.requireNonNull;
  * <tr><td>{@code maxOpenFiles}</td><td>per process: each process may hold this many descriptors
  *     ({@code RLIMIT_NOFILE}, inherited by children)</td><td>{@code open} fails with {@code EMFILE}</td></tr>
  * <tr><td>{@code maxFileSizeBytes}</td><td>per file and process: no process may write a file past this size
- *     ({@code RLIMIT_FSIZE}, a multiple of 512 bytes)</td><td>{@code SIGXFSZ}: {@link Outcome#KILLED}</td></tr>
+ *     ({@code RLIMIT_FSIZE}, rounded down to a multiple of 512 bytes)</td><td>{@code SIGXFSZ}: {@link Outcome#KILLED}</td></tr>
  * <tr><td>{@code outputLimitBytes}</td><td>per stream of the exec: stdout and stderr are bounded
  *     separately</td><td>the rest is drained, counted in {@link StreamOutput#droppedBytes()} and dropped;
  *     the command never blocks and keeps running</td></tr>
@@ -44,8 +44,10 @@ import static java.util.Objects.requireNonNull;
  * reachable as files (use {@code readOnlyRoot} and the work directory to limit which).
  *
  * <h2>Read-only root</h2>
- * {@code readOnlyRoot = true} makes every file system the command sees read-only except a private, empty
- * {@code /tmp} and the work directory.
+ * {@code readOnlyRoot = true} makes the host's file systems read-only for the command; what stays writable
+ * is its own: a private, empty {@code /tmp}, the work directory, and a private {@code /dev} and {@code /proc}
+ * (the process backend also keeps {@code /sys} and {@code /proc/sys} read-only whatever this says). In a VM
+ * it applies to the guest's root.
  *
  * <h2>Seccomp</h2>
  * See {@link SeccompProfile} for what {@code basic} and {@code strict} block.
