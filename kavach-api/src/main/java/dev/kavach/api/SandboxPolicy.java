@@ -20,8 +20,8 @@ import static java.util.Objects.requireNonNull;
  * <tr><th>field</th><th>scope</th><th>when exceeded</th></tr>
  * <tr><td>{@code cpus}</td><td>per sandbox: all its processes together get at most this many cores of CPU
  *     time (a quota per period; a VM gets this many vCPUs, rounded up)</td><td>throttled, never killed</td></tr>
- * <tr><td>{@code memoryMiB}</td><td>per sandbox: the resident memory of all its processes together (a
- *     cgroup; in a VM, the guest's RAM), swap not counted extra</td><td>the kernel's OOM killer kills a
+ * <tr><td>{@code memoryMiB}</td><td>per sandbox: the memory of all its processes together as a cgroup
+ *     counts it (anonymous memory and page cache; no swap to escape to); in a VM, the guest's RAM</td><td>the kernel's OOM killer kills a
  *     process; {@link Outcome#KILLED} when that ended the command</td></tr>
  * <tr><td>{@code maxPids}</td><td>per sandbox: processes and threads alive at once, all together</td>
  *     <td>{@code fork}/{@code clone} fail with {@code EAGAIN}; nothing is killed</td></tr>
@@ -32,8 +32,8 @@ import static java.util.Objects.requireNonNull;
  * <tr><td>{@code outputLimitBytes}</td><td>per stream of the exec: stdout and stderr are bounded
  *     separately</td><td>the rest is drained, counted in {@link StreamOutput#droppedBytes()} and dropped;
  *     the command never blocks and keeps running</td></tr>
- * <tr><td>{@code timeout}</td><td>per exec, wall clock from the start of the program until it and every
- *     process it started have ended</td><td>the whole process tree (or VM) is stopped:
+ * <tr><td>{@code timeout}</td><td>per exec, wall clock from the start of the program until it ends (what it
+ *     leaves running in the background is killed then, and does not extend the exec)</td><td>the whole process tree (or VM) is stopped:
  *     {@link Outcome#TIMED_OUT}</td></tr>
  * </table>
  *
