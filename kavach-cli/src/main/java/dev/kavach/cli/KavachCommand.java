@@ -63,6 +63,7 @@ final class KavachCommand implements Callable<Integer> {
         cl.addSubcommand("backends", new BackendsCommand(top));
         cl.addSubcommand("plugins", new PluginsCommand(top));
         cl.addSubcommand("config", new ConfigCommand(top));
+        cl.addSubcommand("setup", new SetupCommand(top));
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         // Everything from the first unknown word on belongs to a plugin's command: do not parse it here.
         cl.setStopAtUnmatched(true);

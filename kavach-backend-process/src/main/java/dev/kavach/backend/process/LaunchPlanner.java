@@ -23,7 +23,7 @@ import static java.util.Objects.requireNonNull;
  * when the backend started, so planning costs microseconds and {@code --dry-run} shows the real argv.
  */
 final class LaunchPlanner {
-    private static final String INSTALL_BWRAP = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)";
+    private static final String INSTALL_BWRAP = "run kavach setup, or install bubblewrap yourself (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)";
 
     private final ProcessBackendSettings settings;
     private final HostFacts facts;
