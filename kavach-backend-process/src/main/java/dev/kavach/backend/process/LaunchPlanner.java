@@ -340,7 +340,7 @@ final class LaunchPlanner {
         if (!facts.bwrapWorks()) {
             throw new PolicyNotEnforceableException(why + ", but bubblewrap at " + facts.bwrap().get() + " cannot create namespaces here ("
                     + facts.bwrapError() + "); the command was not started",
-                    "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0), or run Kavach as root");
+                    UserNamespaceFix.forThisHost(facts.bwrap()));
         }
     }
 
@@ -352,7 +352,7 @@ final class LaunchPlanner {
         if (!facts.root() && !facts.userNamespaces().ok()) {
             throw new PolicyNotEnforceableException("the policy needs namespaces, but this user may not create user namespaces ("
                     + facts.userNamespaces().detail() + "); the command was not started",
-                    "sysctl kernel.unprivileged_userns_clone=1 (and user.max_user_namespaces > 0), or run Kavach as root");
+                    UserNamespaceFix.forThisHost(facts.bwrap()));
         }
     }
 

@@ -58,7 +58,7 @@ public final class ProcessBackendProvider implements BackendProvider {
             checks.add(ProbeCheck.optional("bubblewrap", false, "'" + settings.bwrap() + "' not found; read-only root and seccomp are unavailable", installBwrap));
         } else if (!facts.bwrapWorks()) {
             checks.add(ProbeCheck.optional("bubblewrap", false, facts.bwrapVersion() + " at " + facts.bwrap().get()
-                    + " cannot create namespaces: " + facts.bwrapError(), "sysctl kernel.unprivileged_userns_clone=1, or run as root"));
+                    + " cannot create namespaces: " + facts.bwrapError(), UserNamespaceFix.forThisHost(facts.bwrap())));
         } else {
             checks.add(ProbeCheck.optional("bubblewrap", true, facts.bwrapVersion() + " at " + facts.bwrap().get() + ", namespaces work", ""));
         }
@@ -66,7 +66,7 @@ public final class ProcessBackendProvider implements BackendProvider {
                 facts.unshare().map(p -> "util-linux unshare at " + p).orElse("'" + settings.unshare() + "' not found"),
                 "apt-get install util-linux"));
         checks.add(ProbeCheck.optional("user namespaces", facts.root() || facts.userNamespaces().ok(), facts.userNamespaces().detail(),
-                "sysctl kernel.unprivileged_userns_clone=1 and sysctl user.max_user_namespaces=15000"));
+                UserNamespaceFix.forThisHost(facts.bwrap())));
         String launcher = switch (settings.launcher()) {
             case AUTO -> facts.bwrapUsable() ? "bwrap (auto)" : facts.unshare().isPresent() ? "unshare (auto; no read-only root or seccomp)" : "none";
             case BWRAP -> facts.bwrapUsable() ? "bwrap" : "none (bwrap configured but unusable)";
