@@ -18,4 +18,12 @@ final class Prerequisites {
         }
         Assumptions.assumeTrue(false, "skipped, missing: " + whatIsMissingAndHowToInstall);
     }
+
+    /**
+     * Skips a test that only root can run, also under CI: CI runs these tests both as root and as a normal user
+     * (.ci/run), and as the normal user a root-only test has nothing to fail for.
+     */
+    static void requireRoot(boolean root, String whatNeedsRoot) {
+        Assumptions.assumeTrue(root, () -> "skipped, not root: " + whatNeedsRoot + " (run the tests as root to include it)");
+    }
 }

@@ -134,7 +134,7 @@ class ProcessExecutorTest {
     void timeoutKillsBackgroundedSetsidAndDoubleForkedDescendants() {
         Sandboxes.requireTool("setsid");
         Sandboxes.requireRootCgroups();
-        Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
+        Sandboxes.requireCgroupTracking();
         String script = String.join("\n",
                 "sleep 1000 & echo $!",
                 "setsid sh -c 'echo $$; sleep 1000; :' &",
@@ -153,7 +153,7 @@ class ProcessExecutorTest {
     @Test
     void fromAVirtualThreadTheLauncherJoinsTheGroupAndTheTreeStillDies() throws Exception {
         Sandboxes.requireTool("setsid");
-        Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
+        Sandboxes.requireCgroupTracking();
         // A virtual thread cannot stand in a cgroup while spawning, so this takes the launcher-script path.
         String script = "setsid sh -c 'echo $$; sleep 1000; :' & (setsid sh -c 'echo $$; exec sleep 1000' &); sleep 1000";
         ExecRequest request = Sandboxes.sh(script, SandboxPolicy.minimal()).withTimeout(Duration.ofSeconds(3));
@@ -176,7 +176,7 @@ class ProcessExecutorTest {
 
     @Test
     void whatACommandLeavesRunningDiesWhenItExits() {
-        Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
+        Sandboxes.requireCgroupTracking();
         ExecResult result = backend.exec(Sandboxes.sh("setsid sleep 1000 >/dev/null 2>&1 & echo $!", SandboxPolicy.minimal()));
         assertEquals(Outcome.COMPLETED, result.outcome());
         long pid = Long.parseLong(result.stdoutText().strip());
@@ -201,7 +201,7 @@ class ProcessExecutorTest {
 
     @Test
     void commandsOfAKavachProcessThatDiedAreKilledWhenTheNextBackendStarts() throws Exception {
-        Prerequisites.require(Sandboxes.FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
+        Sandboxes.requireCgroupTracking();
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         CgroupHost host = Sandboxes.FACTS.cgroups();

@@ -53,7 +53,15 @@ final class Sandboxes {
     }
 
     static void requireRoot() {
-        Prerequisites.require(FACTS.root(), "running the tests as root (as CI does)");
+        Prerequisites.requireRoot(FACTS.root(), "this test checks what Kavach does when it runs as root");
+    }
+
+    /** A cgroup Kavach may create to track a whole tree: root's, or one delegated to this user. */
+    static void requireCgroupTracking() {
+        if (!FACTS.root() && !FACTS.cgroups().canTrackTree()) {
+            Prerequisites.requireRoot(false, "a writable cgroup hierarchy: root's, or a cgroup v2 subtree delegated to this user");
+        }
+        Prerequisites.require(FACTS.cgroups().canTrackTree(), "a writable cgroup hierarchy (run as root, as CI does)");
     }
 
     static void requireBwrap() {
@@ -62,6 +70,10 @@ final class Sandboxes {
 
     static void requireRootCgroups(String... controllers) {
         for (String controller : controllers) {
+            if (!FACTS.root() && !FACTS.cgroups().canLimit(controller)) {
+                Prerequisites.requireRoot(false, "a writable cgroup " + controller + " controller: cgroup v1 (root only), "
+                        + "or a cgroup v2 subtree delegated to this user (kavach.backends.process.cgroup-root)");
+            }
             Prerequisites.require(FACTS.cgroups().canLimit(controller),
                     "a writable cgroup " + controller + " controller (v2, or v1 as root): run the tests as root, as CI does");
         }
