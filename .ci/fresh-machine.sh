@@ -6,7 +6,8 @@
 # this checkout (HEAD) and the JDK in it, and runs the README's first command there as root and as a normal
 # user, before and after `kavach setup`. A plain chroot cannot be used: the kernel refuses user namespaces
 # to a chrooted process (unshare(2): EPERM), which would fail every sandbox for a reason no real machine has.
-# So the root is entered through the host's bwrap in a new mount namespace (pivot_root) as real root:
+# So the root is entered through the host's bwrap in a new mount namespace (pivot_root) as real root, with the
+# host's /proc bound in (a fresh proc mount under bwrap's read-only covers would make every nested proc mount fail):
 # nothing of the host but /proc, /dev, a read-only /sys, the JDK and the Maven repository is visible.
 # The Maven repository is a copy of the host's, so the first build does not download everything again.
 set -euo pipefail
@@ -20,14 +21,16 @@ fi
 for tool in bwrap qemu-system-x86_64 busybox; do
   if [ -e "$rootfs/usr/bin/$tool" ]; then echo "the root at $rootfs already has $tool: use a new one" >&2; exit 1; fi
 done
-rm -rf "$rootfs/opt/kavach" && mkdir -p "$rootfs/opt/kavach" "$rootfs$jdk"
+# KEEP_BUILD=1 keeps an earlier run's build in the root (a rerun then skips the launcher's first build).
+if [ "${KEEP_BUILD:-0}" != 1 ]; then rm -rf "$rootfs/opt/kavach"; fi
+mkdir -p "$rootfs/opt/kavach" "$rootfs$jdk"
 git archive HEAD | tar -x -C "$rootfs/opt/kavach"
-mkdir -p "$rootfs/root/.m2" && cp -a "$HOME/.m2/." "$rootfs/root/.m2/"
+[ -d "$rootfs/root/.m2/repository" ] || { mkdir -p "$rootfs/root/.m2" && cp -a "$HOME/.m2/." "$rootfs/root/.m2/"; }
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 
 inside() {
-  bwrap --bind "$rootfs" / --proc /proc --dev-bind /dev /dev --ro-bind /sys /sys --ro-bind "$jdk" "$jdk" \
-    --tmpfs /tmp --unshare-pid --unshare-ipc --unshare-uts --die-with-parent --setenv HOME /root \
+  bwrap --bind "$rootfs" / --dev-bind /proc /proc --dev-bind /dev /dev --ro-bind /sys /sys --ro-bind "$jdk" "$jdk" \
+    --perms 1777 --tmpfs /tmp --unshare-ipc --unshare-uts --die-with-parent --setenv HOME /root \
     --setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --chdir /opt/kavach -- /bin/bash -c "$1"
 }
 step() { printf '\n== %s\n' "$1"; }
@@ -42,8 +45,12 @@ step "the normal user: ./kavach setup (no sudo, no terminal)"
 inside 'runuser -u newcomer -- ./kavach setup </dev/null; echo "exit $?"'
 step "root: ./kavach setup --dry-run, then ./kavach setup without a terminal"
 inside './kavach setup --dry-run; echo "exit $?"; ./kavach setup </dev/null; echo "exit $?"'
-step "root: ./kavach setup --yes"
-inside './kavach setup --yes </dev/null 2>&1 | grep -v "^\(Get\|Hit\|Selecting\|Preparing\|Unpacking\|Setting up\|Reading\|Building\|Processing\|Fetched\)"; echo "exit ${PIPESTATUS[0]}"'
+step "root, on a terminal (script(1) makes the pty): ./kavach run -- uname -a, answering n to the offer"
+inside 'printf "n\n" | script -qec "./kavach run -- uname -a" /dev/null; echo "exit $?"'
+step "root, on a terminal: the offer is not repeated after a no"
+inside 'printf "y\n" | script -qec "./kavach run -- uname -a" /dev/null; echo "exit $?"'
+step "root, on a terminal, after rm ~/.cache/kavach/setup-declined: answering y installs bubblewrap, then the run goes on"
+inside 'rm -f /root/.cache/kavach/setup-declined; printf "y\n" | script -qec "./kavach run -- uname -a" /dev/null 2>&1 | grep -v "^\(Get\|Hit\|Selecting\|Preparing\|Unpacking\|Setting up\|Reading\|Building\|Processing\|Fetched\|(Reading\)"; echo "exit ${PIPESTATUS[1]}"'
 step "root: ./kavach run -- uname -a"
 inside './kavach run -- uname -a </dev/null; echo "exit $?"'
 step "the normal user: ./kavach run -- uname -a, then every preset"
