@@ -119,13 +119,14 @@ public final class KubernetesCommand implements CommandExtension {
             return removed;
         }
 
+        /** Old only when every timestamp says so: the server's creation time and Kavach's own annotation. */
         private static boolean olderThan(HasMetadata object, Instant cutoff) {
             String created = object.getMetadata().getCreationTimestamp();
-            if (created == null) {
-                // Kavach writes its own creation time too, for servers (and mocks) that set none.
-                created = object.getMetadata().getAnnotations() == null ? null : object.getMetadata().getAnnotations().get("kavach.dev/created");
+            String annotated = object.getMetadata().getAnnotations() == null ? null : object.getMetadata().getAnnotations().get("kavach.dev/created");
+            if (created == null && annotated == null) {
+                return false;
             }
-            return created != null && Instant.parse(created).isBefore(cutoff);
+            return (created == null || Instant.parse(created).isBefore(cutoff)) && (annotated == null || Instant.parse(annotated).isBefore(cutoff));
         }
     }
 }

@@ -163,14 +163,12 @@ final class KubernetesSandboxBackend implements SandboxBackend {
         ByteArrayOutputStream errorChannel = new ByteArrayOutputStream();
         byte[] stdin = request.stdin();
         var container = client.pods().inNamespace(namespace).withName(plan.podName()).inContainer(Labels.CONTAINER);
-        TtyExecErrorable streams = (stdin.length > 0 ? container.redirectingInput() : container).redirectingOutput();
+        // fabric8 pumps stdin itself and closes the channel at its end, so the command sees EOF.
+        TtyExecErrorable streams = (stdin.length > 0 ? container.readingInput(new java.io.ByteArrayInputStream(stdin)) : container).redirectingOutput();
         ExecWatch watch = streams.redirectingError().writingErrorChannel(errorChannel).exec(plan.argv().toArray(String[]::new));
         try (watch) {
             Thread outPump = Thread.ofVirtual().name("kavach-k8s-stdout-" + plan.podName()).start(() -> out.drain(watch.getOutput()));
             Thread errPump = Thread.ofVirtual().name("kavach-k8s-stderr-" + plan.podName()).start(() -> err.drain(watch.getError()));
-            if (stdin.length > 0) {
-                Thread.ofVirtual().name("kavach-k8s-stdin-" + plan.podName()).start(() -> feed(watch.getInput(), stdin));
-            }
             Integer exitCode;
             boolean timedOut = false;
             try {
@@ -255,14 +253,6 @@ final class KubernetesSandboxBackend implements SandboxBackend {
             return null;
         }
         return pod.getStatus().getContainerStatuses().stream().filter(c -> Labels.CONTAINER.equals(c.getName())).findFirst().orElse(null);
-    }
-
-    private static void feed(OutputStream in, byte[] stdin) {
-        try (in) {
-            in.write(stdin);
-        } catch (IOException | RuntimeException e) {
-            // The command exited without reading all of its input; that is its business.
-        }
     }
 
     private static void join(Thread pump) {
