@@ -75,6 +75,11 @@ final class FakeCluster implements AutoCloseable {
 
     private final List<String> pendingIds = new java.util.ArrayList<>();
 
+    /** Takes the oldest reserved id for a caller that creates pods itself (the benchmark's baseline). */
+    synchronized String takeReservedId() {
+        return pendingIds.remove(0);
+    }
+
     /** Reserves the id of the next exec and registers what its exec stream answers. */
     synchronized String expectExec(List<String> argv, boolean stdin, Exec answer) {
         return expectExec(argv, stdin ? "" : null, answer);
