@@ -194,43 +194,38 @@ final class KubernetesSandboxBackend implements SandboxBackend {
 
     private ExecResult classify(PodPlan plan, ExecRequest request, Integer exitCode, boolean timedOut, String status,
                                 BoundedSink out, BoundedSink err, Duration duration) {
-        Outcome outcome = Outcome.COMPLETED;
-        String detail = "";
-        int code;
+        ExecResult.Builder result;
         if (timedOut) {
-            outcome = Outcome.TIMED_OUT;
-            code = 137;
-            detail = "timed out after " + plan.timeout() + "; pod " + plan.podName() + " was deleted, which stopped every process in it";
+            result = ExecResult.Builder.timedOut().detail("timed out after " + plan.timeout() + "; pod " + plan.podName()
+                    + " was deleted, which stopped every process in it");
         } else if (exitCode != null && exitCode >= 0) {
-            code = exitCode;
             ContainerStateTerminated terminated = terminatedState(plan.podName());
-            if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
-                outcome = Outcome.KILLED;
-                code = code == 0 ? 137 : code;
-                detail = "memory limit " + request.policy().memoryMiB() + " MiB exceeded: the container was OOMKilled";
-            }
+            result = terminated != null && "OOMKilled".equals(terminated.getReason())
+                    ? ExecResult.Builder.killed("memory limit " + request.policy().memoryMiB() + " MiB exceeded: the container was OOMKilled")
+                            .exitCode(exitCode == 0 ? 137 : exitCode)
+                    : ExecResult.Builder.completed(exitCode);
         } else {
             // The runtime could not start the program: its error channel says why.
             String reason = oneLine(status);
             String lower = reason.toLowerCase(Locale.ROOT);
-            if (lower.contains("not found") || lower.contains("no such file")) {
-                outcome = Outcome.FAILED_TO_START;
-                code = 127;
-            } else if (lower.contains("permission denied") || lower.contains("not executable")) {
-                outcome = Outcome.FAILED_TO_START;
-                code = 126;
-            } else {
+            int failed = lower.contains("not found") || lower.contains("no such file") ? 127
+                    : lower.contains("permission denied") || lower.contains("not executable") ? 126 : 0;
+            if (failed == 0) {
                 throw new SandboxException("pod " + namespace + "/" + plan.podName() + " reported no exit status"
                         + (reason.isEmpty() ? "" : ": " + reason), "check the container runtime's events for the pod and retry");
             }
-            detail = "the container runtime could not start '" + plan.argv().get(0) + "': " + reason;
+            result = ExecResult.Builder.failedToStart(failed, "the container runtime could not start '" + plan.argv().get(0) + "': " + reason);
+        }
+        result.stdout(out.output()).duration(duration).enforcement(plan.enforcement());
+        if (!result.build().outcome().equals(Outcome.FAILED_TO_START)) {
+            result.stderr(err.output());
         }
         for (BoundedSink sink : List.of(out, err)) {
             if (sink.listenerFailure() != null) {
-                detail = (detail.isEmpty() ? "" : detail + "; ") + "the output listener failed (" + sink.listenerFailure() + ")";
+                result.addDetail("the output listener failed (" + sink.listenerFailure() + ")");
             }
         }
-        return new ExecResult(code, out.output(), err.output(), duration, outcome, detail, plan.enforcement(), null);
+        return result.build();
     }
 
     private ContainerStateTerminated terminatedState(String podName) {
