@@ -11,5 +11,5 @@ trap 'rm -f "$cp_file"' EXIT
 java_bin=java
 for jdk in /usr/lib/jvm/*; do [ -x "$jdk/bin/java" ] && "$jdk/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])' && java_bin="$jdk/bin/java"; done
 m=kavach-backend-kubernetes/target
-exec "$java_bin" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$m/test-classes:$m/classes:$(cat "$cp_file")" \
+exec "$java_bin" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$m/test-classes:$m/classes:kavach-api/target/classes:$(cat "$cp_file")" \
   dev.kavach.backend.kubernetes.MockClusterBenchmark "$@"

@@ -44,11 +44,49 @@ public final class MockClusterBenchmark {
             double kavachRate = total / (run(cluster, backend, total, concurrent, true) * total / 1000.0);
             System.out.printf("throughput, %d execs %d at a time: bare fabric8 %.0f/s, Kavach %.0f/s, ratio %.2fx%n",
                     total, concurrent, bareRate, kavachRate, kavachRate / bareRate);
+            inFlightCost(cluster, backend, concurrent);
             System.out.println("objects left: " + cluster.podNames().size() + " pods, " + cluster.networkPolicyNames().size() + " NetworkPolicies");
             String endLoad = load();
             System.out.println("load average at end: " + endLoad + (loaded(endLoad) ? "  (over 2: the figures above were measured under load)" : ""));
             backend.close();
         }
+    }
+
+    /** Heap and threads that {@code n} execs in flight hold in this JVM (each waiting on its command). */
+    private static void inFlightCost(FakeCluster cluster, KubernetesSandboxBackend backend, int n) throws Exception {
+        System.gc();
+        Thread.sleep(500);
+        long heapBefore = usedHeap();
+        int threadsBefore = Thread.activeCount();
+        for (int i = 0; i < n; i++) {
+            cluster.expectExec(List.of("sleep", "30"), false, FakeCluster.Exec.hangs());
+        }
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        List<Future<ExecResult>> running = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            running.add(pool.submit(() -> backend.exec(ExecRequest.of("sleep", "30").withPolicy(POLICY.withTimeout(Duration.ofSeconds(30))))));
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (cluster.client.pods().inNamespace(FakeCluster.NAMESPACE).list().getItems().stream()
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).count() < n && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        Thread.sleep(2000);
+        System.gc();
+        Thread.sleep(500);
+        long heapDuring = usedHeap();
+        int platformThreads = Thread.activeCount() - threadsBefore;
+        System.out.printf("in flight: %d execs hold %.0f KiB of heap each (%.1f MiB in all) and %d more platform threads in all%n",
+                n, (heapDuring - heapBefore) / 1024.0 / n, (heapDuring - heapBefore) / 1048576.0, platformThreads);
+        for (Future<ExecResult> f : running) {
+            f.get();
+        }
+        pool.shutdown();
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** Runs {@code n} execs, {@code parallel} at a time; returns wall milliseconds per exec. */
