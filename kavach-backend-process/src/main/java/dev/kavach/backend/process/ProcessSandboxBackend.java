@@ -118,7 +118,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             if (!scratch) {
                 workdir = requestedWorkdir(request.workdir());
                 if (identity.dropFromRoot()) {
-                    requireReachable(workdir, identity);
+                    requireReachable(workdir, identity, runAs.perSandbox());
                 }
             } else {
                 workdir = baseDir.resolve(execId); // a private tmpfs inside the sandbox; nothing on the host
@@ -153,6 +153,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 // bubblewrap was killed before it collected its sandbox: the namespace may still be going down. It
                 // must be gone before the id goes back.
                 status.childPid().ifPresent(pid -> killAndAwait(pid, identity.uid()));
+                if (lease != null) {
+                    killAllOf(lease.id());
+                }
             }
             return classify(request, plan, cgroup, result, status);
         } catch (IOException e) {
@@ -194,8 +197,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             details.add("file size limit " + request.policy().maxFileSizeBytes() + " bytes exceeded (SIGXFSZ)");
         } else if (request.policy().seccomp() != SeccompProfile.NONE && result.exitCode() == 128 + 31) {
             outcome = Outcome.KILLED;
-            details.add("killed by SIGSYS (exit 159): the seccomp filter '" + request.policy().seccomp().name().toLowerCase()
-                    + "' ends a process that makes a system call of another architecture (e.g. 32-bit int 0x80)");
+            details.add("killed by SIGSYS (exit 159), the signal the seccomp filter '" + request.policy().seccomp().name().toLowerCase()
+                    + "' kills with: the command made a system call of another architecture (e.g. 32-bit int 0x80)");
         }
         if (result.pipesLeftOpen()) {
             details.add("output pipes were still open " + describe(settings.drainGrace()) + " after the process tree was killed; stopped reading");
@@ -218,14 +221,51 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 cgroup.kill();
             }
             if (process.isAlive()) {
-                // The launcher is bubblewrap: killing it and its PID namespace's init (by --die-with-parent, and here
-                // directly when it is already listed) kills every process in the namespace.
+                // Killing bubblewrap between its clone of the sandbox's first process and that process arming its
+                // parent-death signal would orphan it: so first learn that process from bubblewrap's status (it is
+                // reported right after the clone) and kill it, which ends its whole PID namespace.
+                awaitChildPid(plan.statusFile(), process).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
                 List<ProcessHandle> descendants = process.descendants().toList();
                 process.destroyForcibly();
                 descendants.forEach(ProcessHandle::destroyForcibly);
             }
             running.remove(process);
         };
+    }
+
+    /** The sandbox's first process once bubblewrap reported it, waiting (bounded) while the launcher still runs. */
+    private static java.util.OptionalLong awaitChildPid(Path statusFile, Process launcher) {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        long pause = 50_000;
+        while (true) {
+            java.util.OptionalLong pid = LaunchStatus.parse(readStatus(statusFile)).childPid();
+            if (pid.isPresent() || !launcher.isAlive() || System.nanoTime() > deadline) {
+                return pid;
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 2_000_000);
+        }
+    }
+
+    /**
+     * SIGKILLs every process of a sandbox's own uid, until none is left (bounded): with an id per sandbox,
+     * the uid names exactly that sandbox's processes, wherever they re-parented.
+     */
+    private static void killAllOf(int uid) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).toList();
+            if (left.isEmpty()) {
+                return;
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static long uidOf(long pid) {
+        return HostTools.read(Path.of("/proc", Long.toString(pid), "status")).flatMap(status -> status.lines()
+                .filter(line -> line.startsWith("Uid:")).findFirst().map(line -> Long.parseLong(line.split("\\s+")[1]))).orElse(-1L);
     }
 
     /**
@@ -359,11 +399,18 @@ public final class ProcessSandboxBackend implements SandboxBackend {
      * Fails unless the run-as user may enter {@code workdir} (search permission on it and every ancestor):
      * otherwise the command would fail inside with a bare "permission denied".
      */
-    private static void requireReachable(Path workdir, RunAs runAs) throws IOException {
+    private static void requireReachable(Path workdir, RunAs runAs, boolean perSandbox) throws IOException {
         for (Path dir = workdir; dir != null; dir = dir.getParent()) {
             Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,gid");
             int mode = (Integer) attributes.get("mode");
             int bit = (Integer) attributes.get("uid") == runAs.uid() ? 0100 : (Integer) attributes.get("gid") == runAs.gid() ? 010 : 01;
+            if ((mode & bit) == 0 && perSandbox) {
+                // Each sandbox's uid is known only when it starts: only the "others" bits can let it in.
+                throw new SandboxException("workdir " + workdir + " is out of reach of the sandbox, which runs as a uid of its own (one per "
+                        + "sandbox, from kavach.backends.process.id-range): " + dir + " is not searchable by others",
+                        "open it to the sandboxes (chmod o+rwx " + workdir + ", and o+x on " + dir + "), or set " + RunAs.KEY
+                                + " to a fixed user and give the directory to that user");
+            }
             if ((mode & bit) == 0) {
                 throw new SandboxException("workdir " + workdir + " is out of reach of uid " + runAs.uid() + " (" + runAs.name()
                         + "), which commands run as: " + dir + " is not searchable by it",

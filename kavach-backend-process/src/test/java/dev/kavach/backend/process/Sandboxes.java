@@ -15,7 +15,7 @@ import java.util.Map;
 final class Sandboxes {
     static final ProcessBackendSettings DEFAULTS = ProcessBackendSettings.defaults();
     static final HostFacts FACTS = HostFacts.detect(DEFAULTS);
-    /** Who commands run as under the default settings (nobody when the tests run as root). */
+    /** Who commands run as under the default settings (an id of its own per sandbox when the tests run as root). */
     static final RunAs RUN_AS = RunAs.resolve(DEFAULTS.runAs());
     /** Settings that run commands as host root: only meaningful, and only allowed, when the tests run as root. */
     static final ProcessBackendSettings AS_ROOT = ProcessBackendSettings.from(dev.kavach.api.BackendSettings.of("kavach.backends.process",
@@ -37,19 +37,28 @@ final class Sandboxes {
     }
 
     /**
-     * Gives a test's directory (a fresh JUnit temporary directory, which is root's and 0700 when the tests run
-     * as root) to the user commands run as, as a caller passing a workdir must.
+     * Opens a test's directory (a fresh JUnit temporary directory, which is root's and 0700 when the tests run
+     * as root) to the sandboxes, as a caller passing a workdir must: each sandbox has an id of its own, known
+     * only when it starts, so the directory must be writable by others.
      */
     static Path giveToSandbox(Path dir) {
         try {
             if (RUN_AS.dropFromRoot()) {
-                Files.setAttribute(dir, "unix:gid", RUN_AS.gid());
-                Files.setAttribute(dir, "unix:uid", RUN_AS.uid());
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
             }
             return dir;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Whether {@code uid} is one the default settings hand to a sandbox (the id range as root, else this user). */
+    static boolean isSandboxUid(long uid) {
+        if (!RUN_AS.perSandbox()) {
+            return uid == RUN_AS.uid();
+        }
+        ProcessBackendSettings.IdRange range = DEFAULTS.idRange();
+        return uid >= range.first() && uid < (long) range.first() + range.count();
     }
 
     static void requireRoot() {
@@ -72,7 +81,7 @@ final class Sandboxes {
                 name + " (Debian: apt-get install " + switch (name) {
                     case "perl" -> "perl-base";
                     case "ip" -> "iproute2";
-                    case "setsid", "unshare", "prlimit" -> "util-linux";
+                    case "setsid", "unshare", "prlimit", "setpriv" -> "util-linux";
                     default -> name;
                 } + ")");
     }
