@@ -14,7 +14,8 @@ import java.util.List;
  * crash) left behind. A directory is removed only when its owner provably died: every live backend holds a
  * lock on the directory's {@code owner.lock} for as long as it runs, and the kernel drops it when the owner
  * dies, so taking the lock proves the owner gone (a reused PID cannot fool it). A directory without the
- * lock file (another version, or one being created) is never touched.
+ * lock file (another version, or one being created) is never touched, nor this JVM's own: opening and closing
+ * a second descriptor of a file this process has locked would drop its lock.
  */
 final class LeftoverDirs {
     private LeftoverDirs() {
@@ -24,7 +25,9 @@ final class LeftoverDirs {
     static List<Path> sweep(Path parent, String prefix, String lockName) {
         List<Path> candidates;
         try (var entries = Files.list(parent)) {
-            candidates = entries.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList();
+            String own = prefix + ProcessHandle.current().pid() + "-";
+            candidates = entries.filter(p -> p.getFileName().toString().startsWith(prefix) && !p.getFileName().toString().startsWith(own)
+                    && Files.isDirectory(p)).toList();
         } catch (IOException | RuntimeException e) {
             return List.of();
         }

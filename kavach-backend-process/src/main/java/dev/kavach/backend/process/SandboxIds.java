@@ -24,8 +24,9 @@ import static java.util.Objects.requireNonNull;
  * <p>Allocation is safe across every Kavach JVM on the host: an id is taken by holding a lock on
  * {@code <dir>/<id>.lock} (a POSIX record lock, which the kernel drops when its owner dies, so a killed JVM's
  * ids come back by themselves). The directory is root's and 0700: only root allocates ids, since only root
- * can make a process another user. Within one JVM a set guards against taking one id twice (record locks
- * are per process).
+ * can make a process another user. Within one JVM a set shared by every instance guards against taking one
+ * id twice: record locks are per process, and opening and closing a second descriptor of a locked file would
+ * even drop the lock.
  */
 final class SandboxIds {
     /** Root's runtime directory for the lock files. */
@@ -33,7 +34,8 @@ final class SandboxIds {
 
     private final Path dir;
     private final ProcessBackendSettings.IdRange range;
-    private final Set<Integer> taken = ConcurrentHashMap.newKeySet();
+    /** Lock files this JVM holds, across all instances. */
+    private static final Set<Path> TAKEN = ConcurrentHashMap.newKeySet();
 
     SandboxIds(Path dir, ProcessBackendSettings.IdRange range) {
         this.dir = requireNonNull(dir, "dir is null");
@@ -64,7 +66,7 @@ final class SandboxIds {
             } catch (IOException e) {
                 // closing the channel drops the lock in any case
             } finally {
-                taken.remove(id);
+                TAKEN.remove(file(id));
             }
         }
     }
@@ -83,23 +85,27 @@ final class SandboxIds {
         int start = ThreadLocalRandom.current().nextInt(range.count());
         for (int i = 0; i < range.count(); i++) {
             int id = range.first() + (start + i) % range.count();
-            if (!taken.add(id)) {
+            if (!TAKEN.add(file(id))) {
                 continue;
             }
             Lease lease = tryLock(id);
             if (lease != null) {
                 return lease;
             }
-            taken.remove(id);
+            TAKEN.remove(file(id));
         }
         throw new SandboxException("all " + range.count() + " sandbox ids of kavach.backends.process.id-range (" + range
                 + ") are in use by running sandboxes", "wait for some to finish, or widen kavach.backends.process.id-range");
     }
 
+    private Path file(int id) {
+        return dir.resolve(id + ".lock").toAbsolutePath().normalize();
+    }
+
     private Lease tryLock(int id) {
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(dir.resolve(id + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(file(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock != null) {
                 return new Lease(id, channel, lock);

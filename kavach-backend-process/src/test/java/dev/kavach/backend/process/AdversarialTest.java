@@ -157,8 +157,9 @@ class AdversarialTest {
             "libc = ctypes.CDLL(None, use_errno=True)",
             "libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]",
             "attached = []",
+            "# PID 1 is the attacker's own sandbox's init (bubblewrap's reaper, same uid, inside the same namespaces).",
             "for pid in [victim] + [int(p.split('/')[2]) for p in glob.glob('/proc/[0-9]*')]:",
-            "    if pid != os.getpid() and libc.ptrace(16, pid, None, None) == 0:",
+            "    if pid not in (1, os.getpid()) and libc.ptrace(16, pid, None, None) == 0:",
             "        attached.append(pid)",
             "print('attached=%s' % attached)",
             "try:",
@@ -205,8 +206,8 @@ class AdversarialTest {
                 Map.of("VICTIM_TOKEN", token), null, victimPolicy.withTimeout(Duration.ofSeconds(60)), null);
         CompletableFuture<ExecResult> victim = CompletableFuture.supplyAsync(() -> backend.exec(victimRequest, listener));
         assertTrue(ready.await(60, TimeUnit.SECONDS), "the victim started");
-        List<Long> victimPids = Sandboxes.liveHostProcessesWith(marker);
-        assertFalse(victimPids.isEmpty(), "the victim's shell is visible to the host");
+        List<Long> victimPids = Sandboxes.liveHostProcessesStartingWith("sh\0-c\0" + VICTIM.substring(0, 10), marker);
+        assertEquals(1, victimPids.size(), "the victim's shell is visible to the host: " + victimPids);
         long victimPid = victimPids.get(0);
 
         ExecResult attacker = python(attackerPolicy, ATTACK, token, Long.toString(victimPid));
@@ -390,6 +391,7 @@ class AdversarialTest {
             ExecResult control = backend.exec(request.withPolicy(SandboxPolicy.minimal()));
             assertTrue(control.stdoutText().contains("home=written"), "control: a writable root reaches it: " + control);
             Files.deleteIfExists(shared.resolve(".bashrc"));
+            Files.deleteIfExists(workdir.resolve("out")); // the control's own uid owns it: the next sandbox may not overwrite it
             ExecResult basic = backend.exec(request);
             assertEquals("vartmp=written\nhome=denied\nworkdir=written\n", basic.stdoutText(), basic.toString());
             assertFalse(Files.exists(Path.of("/var/tmp", name)), "/var/tmp is private");
@@ -534,10 +536,11 @@ class AdversarialTest {
             Process kavach = new ProcessBuilder(SandboxedRun.javaCommand(preset, "sh", "-c", "sleep 1000; :", marker))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (Sandboxes.liveHostProcessesWith(marker).isEmpty() && System.nanoTime() < deadline) {
+            // The JVM's own argv holds the marker too: wait for the sandboxed shell itself.
+            while (Sandboxes.liveHostProcessesStartingWith("sh\0-c\0sleep", marker).isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertFalse(Sandboxes.liveHostProcessesWith(marker).isEmpty(), preset + ": the sandboxed command started");
+            assertFalse(Sandboxes.liveHostProcessesStartingWith("sh\0-c\0sleep", marker).isEmpty(), preset + ": the sandboxed command started");
             List<Path> itsDirs = baseDirsOf(kavach.pid());
             assertEquals(1, itsDirs.size(), "its private directory exists: " + itsDirs);
             kavach.destroyForcibly(); // SIGKILL: no shutdown hook, no close()

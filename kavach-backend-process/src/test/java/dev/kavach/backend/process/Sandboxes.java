@@ -105,6 +105,17 @@ final class Sandboxes {
         return hostProcessesWith(marker).stream().filter(Sandboxes::isRunning).toList();
     }
 
+    /** Host PIDs of live processes whose NUL-separated command line starts with {@code prefix} and contains {@code marker}. */
+    static List<Long> liveHostProcessesStartingWith(String prefix, String marker) {
+        return liveHostProcessesWith(marker).stream().filter(pid -> {
+            try {
+                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).startsWith(prefix);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }).toList();
+    }
+
     /** Whether any host process's command line contains {@code marker}. */
     static List<Long> hostProcessesWith(String marker) {
         try (var dirs = Files.list(Path.of("/proc"))) {
