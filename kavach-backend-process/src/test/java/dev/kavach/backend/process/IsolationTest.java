@@ -189,8 +189,8 @@ class IsolationTest {
     void commandsRunAsAnUnprivilegedUserNotHostRoot() throws IOException {
         Sandboxes.requireRoot();
         Sandboxes.requireBwrap();
-        // Outside /tmp, which bubblewrap replaces: a root-owned 0644 file in a root-owned 0755 directory.
-        Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "kavach-root-owned-");
+        // Outside the private /tmp and /var/tmp: a root-owned 0644 file in a root-owned 0755 directory.
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "kavach-root-owned-");
         try {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             Path victim = Files.writeString(dir.resolve("passwd"), "root:x:0:0\n");
