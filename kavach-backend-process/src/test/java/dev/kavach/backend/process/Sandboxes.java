@@ -61,6 +61,17 @@ final class Sandboxes {
         return uid >= range.first() && uid < (long) range.first() + range.count();
     }
 
+    /**
+     * {@code policy} without the cgroup limits this host cannot enforce (a non-root run without a delegated
+     * cgroup), for tests about something else: the backend refuses such limits rather than run without them.
+     */
+    static dev.kavach.api.SandboxPolicy withoutUnenforceableLimits(dev.kavach.api.SandboxPolicy policy) {
+        CgroupHost cgroups = FACTS.cgroups();
+        return policy.withMemoryMiB(cgroups.canLimit("memory") ? policy.memoryMiB() : 0)
+                .withMaxPids(cgroups.canLimit("pids") ? policy.maxPids() : 0)
+                .withCpus(cgroups.canLimit("cpu") ? policy.cpus() : 0);
+    }
+
     static void requireRoot() {
         Prerequisites.require(FACTS.root(), "running the tests as root (as CI does)");
     }
