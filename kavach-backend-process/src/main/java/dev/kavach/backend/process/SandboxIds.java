@@ -34,6 +34,7 @@ final class SandboxIds {
 
     private final Path dir;
     private final ProcessBackendSettings.IdRange range;
+    private volatile boolean prepared;
     /** Lock files this JVM holds, across all instances. */
     private static final Set<Path> TAKEN = ConcurrentHashMap.newKeySet();
 
@@ -73,14 +74,15 @@ final class SandboxIds {
 
     /** Takes a free id, starting at a random point of the range so that concurrent JVMs rarely collide. */
     Lease take() {
-        try {
-            if (!Files.isDirectory(dir)) {
+        if (!prepared) {
+            try {
                 Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+                prepared = true;
+            } catch (IOException e) {
+                throw new SandboxException("cannot prepare " + dir + " for the sandbox id locks: " + e.getMessage(),
+                        "make " + dir.getParent() + " writable by root");
             }
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException e) {
-            throw new SandboxException("cannot prepare " + dir + " for the sandbox id locks: " + e.getMessage(),
-                    "make " + dir.getParent() + " writable by root");
         }
         int start = ThreadLocalRandom.current().nextInt(range.count());
         for (int i = 0; i < range.count(); i++) {
