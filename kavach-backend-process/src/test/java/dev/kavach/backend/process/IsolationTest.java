@@ -129,7 +129,7 @@ class IsolationTest {
         // run-as = root only the read-only /sys and /proc/sys keep it from leaving its limited cgroup or
         // changing host-wide settings. Both must hold.
         String script = String.join("\n",
-                "for f in /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs; do",
+                "for f in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/pids/cgroup.procs /sys/fs/cgroup/unified/cgroup.procs; do",
                 "  [ -e $f ] && { echo $$ 2>/dev/null >$f && echo escaped=$f || echo kept; }",
                 "done",
                 "echo 1 2>/dev/null >/proc/sys/vm/drop_caches && echo sysctl=written || echo sysctl=denied");
