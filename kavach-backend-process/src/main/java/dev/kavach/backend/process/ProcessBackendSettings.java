@@ -56,7 +56,9 @@ public record ProcessBackendSettings(
     public record IdRange(int first, int count) {
         public IdRange {
             if (first < 1 || count < 1 || (long) first + count - 1 > Integer.MAX_VALUE - 1) {
-                throw new IllegalArgumentException("bad id range " + first + "+" + count);
+                throw new ConfigurationException("invalid kavach.backends.process.id-range: " + count + " ids from " + first
+                        + ": expected at least one id, all between 1 and 2147483646", "set kavach.backends.process.id-range to e.g. \""
+                        + "2000000000-2000065535\"");
             }
         }
 
