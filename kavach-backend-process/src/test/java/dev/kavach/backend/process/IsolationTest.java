@@ -2,7 +2,6 @@ package dev.kavach.backend.process;
 
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.Command;
-import dev.kavach.api.Enforcement;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.Outcome;
@@ -52,8 +51,7 @@ class IsolationTest {
     }
 
     private static String mechanism(ExecResult result, String limit) {
-        return result.enforcement().stream().filter(e -> e.limit().equals(limit)).map(Enforcement::mechanism).findFirst()
-                .orElseThrow(() -> new AssertionError("no enforcement entry for " + limit + ": " + result.enforcement()));
+        return Sandboxes.mechanism(result, limit);
     }
 
     @Test

@@ -24,6 +24,12 @@ final class Sandboxes {
     private Sandboxes() {
     }
 
+    /** The mechanism a result names for {@code limit}; fails the test when there is none. */
+    static String mechanism(dev.kavach.api.ExecResult result, String limit) {
+        return result.enforcement().stream().filter(e -> e.limit().equals(limit)).map(dev.kavach.api.Enforcement::mechanism).findFirst()
+                .orElseThrow(() -> new AssertionError("no enforcement entry for " + limit + ": " + result.enforcement()));
+    }
+
     static ExecRequest sh(String script, SandboxPolicy policy) {
         return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, policy, null);
     }
