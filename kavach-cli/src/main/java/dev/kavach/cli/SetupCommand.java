@@ -27,7 +27,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * {@code kavach setup}: installs the system packages the default backend needs for the default policy
- * (bubblewrap for namespaces and the seccomp filter, util-linux for unshare and setpriv), after showing
+ * (bubblewrap, which runs every command, and util-linux's setpriv), after showing
  * exactly what it will run and why, and only with the user's consent. It never changes a policy or a
  * sysctl: what the host must allow (user namespaces) it names as a fix instead.
  */
@@ -40,10 +40,9 @@ final class SetupCommand implements Callable<Integer> {
     }
 
     private static final List<Need> NEEDS = List.of(
-            new Need("bubblewrap", "bwrap", "makes the sandbox's namespaces and installs its seccomp filter; "
-                    + "the default policy (basic: network off, seccomp) and strict need it"),
-            new Need("util-linux", "unshare", "unshare makes the network namespace that keeps the network off"),
-            new Need("util-linux", "setpriv", "setpriv drops root before the command starts"));
+            new Need("bubblewrap", "bwrap", "the process backend (the default) runs every command inside it: namespaces, "
+                    + "private /tmp, read-only root and the seccomp filter"),
+            new Need("util-linux", "setpriv", "setpriv drops root before the command starts when Kavach runs as root"));
     /** Used only when PATH is unset. bubblewrap, util-linux and the package managers install into /usr/bin. */
     private static final String STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -87,7 +86,7 @@ final class SetupCommand implements Callable<Integer> {
             if (offer) {
                 return ExitCodes.OK;
             }
-            err.println("kavach setup: nothing to install (bwrap, unshare and setpriv are on PATH)");
+            err.println("kavach setup: nothing to install (bwrap and setpriv are on PATH)");
             return dryRun ? ExitCodes.OK : checkSandbox(err);
         }
         Path declined = declinedMarker();
@@ -108,7 +107,7 @@ final class SetupCommand implements Callable<Integer> {
         }
         commands.add(system.installCommand(packages));
 
-        err.println(offer ? "kavach: the default sandbox policy needs software that is not installed:" : "kavach setup: Kavach needs:");
+        err.println(offer ? "kavach: the default backend needs software that is not installed:" : "kavach setup: Kavach needs:");
         for (Need need : missing) {
             err.println("  " + need.pkg() + " (" + need.binary() + " is missing): " + need.why());
         }

@@ -83,7 +83,7 @@ class SetupCommandTest {
         sudo();
         Outcome out = setup(true, false, "", "--dry-run");
         assertEquals(0, out.exitCode(), out.stderr());
-        assertContains(out.stderr(), "bubblewrap (bwrap is missing): makes the sandbox's namespaces and installs its seccomp filter");
+        assertContains(out.stderr(), "bubblewrap (bwrap is missing): the process backend (the default) runs every command inside it");
         assertContains(out.stderr(), "  " + bin.resolve("sudo") + " " + bin.resolve("apt-get") + " update\n");
         assertContains(out.stderr(), "  " + bin.resolve("sudo") + " " + bin.resolve("apt-get") + " install -y --no-install-recommends bubblewrap util-linux\n");
         assertEquals(List.of(), ran());
@@ -152,7 +152,7 @@ class SetupCommandTest {
         aptGet();
         Outcome no = setup(true, true, "\n", "--offer");
         assertEquals(0, no.exitCode(), no.stderr());
-        assertContains(no.stderr(), "the default sandbox policy needs software that is not installed");
+        assertContains(no.stderr(), "the default backend needs software that is not installed");
         assertContains(no.stderr(), "not asked again");
         assertTrue(Files.exists(dir.resolve(".cache/kavach/setup-declined")));
 

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The exact fix when this user may not create user namespaces, which bubblewrap and unshare need to sandbox
- * a command without root. It names what blocks them on this host, since each block has its own fix:
+ * The exact fix when this user may not create user namespaces, which bubblewrap needs to sandbox a command
+ * without root (and, with --disable-userns, as root too). It names what blocks them on this host, since each block has its own fix:
  * <ul>
  * <li>Ubuntu 23.10 and later (24.04 included) let AppArmor deny unprivileged user namespaces to every program
  *     without a profile that allows them ({@code kernel.apparmor_restrict_unprivileged_userns = 1});</li>
@@ -34,10 +34,9 @@ final class UserNamespaceFix {
     static String fix(Optional<String> apparmorRestrict, Optional<String> usernsClone, Optional<String> maxUserNamespaces, String bwrap) {
         if (apparmorRestrict.filter("1"::equals).isPresent()) {
             return "AppArmor forbids unprivileged user namespaces here (" + APPARMOR_SYSCTL + " = 1, Ubuntu 23.10+). "
-                    + "Either allow them to bubblewrap and unshare only, with an AppArmor profile each: "
-                    + profile("bwrap", bwrap) + "; " + profile("unshare", "/usr/bin/unshare") + " (unshare makes the network namespace); "
-                    + "sudo apparmor_parser -r /etc/apparmor.d/bwrap /etc/apparmor.d/unshare "
-                    + "(trade-off: any local program can make user namespaces through these two tools); "
+                    + "Either allow them to bubblewrap only, with an AppArmor profile: " + profile("bwrap", bwrap)
+                    + " && sudo apparmor_parser -r /etc/apparmor.d/bwrap "
+                    + "(trade-off: any local program can make user namespaces through bwrap, though only inside its sandbox); "
                     + "or lift the restriction for every program: sudo sysctl " + APPARMOR_SYSCTL + "=0, kept across reboots in "
                     + "/etc/sysctl.d/60-kavach-userns.conf (trade-off: gives up the kernel attack-surface reduction Ubuntu turned on); "
                     + "or run Kavach as root";
