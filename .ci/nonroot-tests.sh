@@ -9,7 +9,8 @@ user=${1:-kavach-ci}
 [ "$(id -u)" = 0 ] || { echo "run this as root: it creates the user $user" >&2; exit 1; }
 id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
 home=$(getent passwd "$user" | cut -d: -f6)
-work=$(mktemp -d "/tmp/kavach-$user.XXXXXX")
+# In the user's home, not /tmp: every sandbox gets a private /tmp, and some tests use a host directory of the checkout.
+work=$(mktemp -d "$home/kavach-checkout.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tar --exclude='./*/target' --exclude='./target' --exclude='./.git' -cf - . | tar -xf - -C "$work"
 rm -rf "$home/.m2" && cp -a "${HOME:-/root}/.m2" "$home/.m2"

@@ -62,7 +62,7 @@ class IsolationTest {
                 "kill -9 " + ProcessHandle.current().pid() + " 2>/dev/null; echo killhost=$?",
                 "echo procs=$(ls /proc | grep -c '^[0-9]')",
                 "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '");
-        ExecResult result = backend.exec(Sandboxes.sh(script, SandboxPolicy.basic()));
+        ExecResult result = backend.exec(Sandboxes.sh(script, Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic())));
         assertEquals(0, result.exitCode(), result.stderrText());
         String out = result.stdoutText();
         assertTrue(ProcessHandle.current().isAlive());
@@ -92,9 +92,9 @@ class IsolationTest {
             ExecResult open = perl(SandboxPolicy.minimal(), connect);
             assertEquals("connected", open.stdoutText(), "control: with network allowed the server is reachable");
 
-            ExecResult closed = perl(SandboxPolicy.basic(), connect);
+            ExecResult closed = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), connect);
             assertTrue(closed.stdoutText().startsWith("refused"), closed.stdoutText() + closed.stderrText());
-            ExecResult outside = perl(SandboxPolicy.basic(), "use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => '1.1.1.1', "
+            ExecResult outside = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), "use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => '1.1.1.1', "
                     + "PeerPort => 53, Timeout => 5); print $s ? 'connected' : 'unreachable: ' . $!;");
             assertTrue(outside.stdoutText().startsWith("unreachable"), outside.stdoutText());
             assertEquals(1, accepted.get(), "only the control connection arrived");
@@ -111,7 +111,7 @@ class IsolationTest {
                 "touch /usr/" + name + " 2>/dev/null && echo usr=written || echo usr=denied",
                 "echo inside > /tmp/" + name + " && cat /tmp/" + name,
                 "echo result > out.txt && echo workdir=written");
-        SandboxPolicy policy = SandboxPolicy.basic().withReadOnlyRoot(true);
+        SandboxPolicy policy = Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()).withReadOnlyRoot(true);
         ExecResult result = backend.exec(Sandboxes.sh(script, policy).withWorkdir(Sandboxes.giveToSandbox(workdir).toString()));
         assertEquals(List.of("usr=denied", "inside", "workdir=written"), result.stdoutText().lines().toList(), result.stderrText());
         assertFalse(Files.exists(Path.of("/usr", name)));
@@ -131,7 +131,7 @@ class IsolationTest {
                 "  [ -e $f ] && { echo $$ 2>/dev/null >$f && echo escaped=$f || echo kept; }",
                 "done",
                 "echo 1 2>/dev/null >/proc/sys/vm/drop_caches && echo sysctl=written || echo sysctl=denied");
-        ExecRequest request = Sandboxes.sh(script + "\necho uid=$(id -u)", SandboxPolicy.basic().withMaxPids(16));
+        ExecRequest request = Sandboxes.sh(script + "\necho uid=$(id -u)", Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()).withMaxPids(16));
         ExecResult asNobody = backend.exec(request);
         String uid = asNobody.stdoutText().lines().filter(l -> l.startsWith("uid=")).findFirst().orElse("uid=-1").substring(4);
         assertTrue(Sandboxes.isSandboxUid(Long.parseLong(uid)), asNobody.stdoutText());
@@ -170,8 +170,8 @@ class IsolationTest {
                             + "print $h ? qq(host=connected\n) : q(host errno=) . ($! + 0) . qq(\n)'");
             ExecResult control = backend.exec(Sandboxes.sh(script, SandboxPolicy.minimal()));
             assertTrue(control.stdoutText().contains("host=connected"), "control with network: " + control.stdoutText() + control.stderrText());
-            for (SandboxPolicy policy : Sandboxes.FACTS.cgroups().canLimit("cpu") ? List.of(SandboxPolicy.basic(), SandboxPolicy.strict())
-                    : List.of(SandboxPolicy.basic())) {
+            for (SandboxPolicy policy : Sandboxes.FACTS.cgroups().canLimit("cpu") ? List.of(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), Sandboxes.withoutUnenforceableLimits(SandboxPolicy.strict()))
+                    : List.of(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()))) {
                 ExecResult result = backend.exec(Sandboxes.sh(script, policy));
                 List<String> lines = result.stdoutText().lines().toList();
                 assertEquals(3, lines.size(), "one interface and two connect attempts: " + lines + result.stderrText());
@@ -195,9 +195,9 @@ class IsolationTest {
             Files.setPosixFilePermissions(victim, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             String script = "id -u; id -g; id -G; (echo intruder:x:0:0 >> " + victim + ") 2>/dev/null && echo host-file=written "
                     + "|| echo host-file=denied; echo mine > scratch.txt && echo scratch=written";
-            List<SandboxPolicy> policies = new java.util.ArrayList<>(List.of(SandboxPolicy.minimal(), SandboxPolicy.basic()));
+            List<SandboxPolicy> policies = new java.util.ArrayList<>(List.of(SandboxPolicy.minimal(), Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic())));
             if (Sandboxes.FACTS.cgroups().canLimit("memory")) {
-                policies.add(SandboxPolicy.strict().withReadOnlyRoot(false));
+                policies.add(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.strict()).withReadOnlyRoot(false));
             }
             for (SandboxPolicy policy : policies) {
                 ExecResult result = backend.exec(Sandboxes.sh(script, policy));
@@ -213,7 +213,7 @@ class IsolationTest {
 
             try (ProcessSandboxBackend asRoot = ProcessSandboxBackend.create(Sandboxes.AS_ROOT)) {
                 // basic's root is read-only; with a writable one, host root's file access shows.
-                ExecResult root = asRoot.exec(Sandboxes.sh(script, SandboxPolicy.basic().withReadOnlyRoot(false)));
+                ExecResult root = asRoot.exec(Sandboxes.sh(script, Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()).withReadOnlyRoot(false)));
                 assertEquals("0", root.stdoutText().lines().findFirst().orElse(""), root.stdoutText());
                 assertTrue(root.stdoutText().contains("host-file=written"), "control: host root can write it: " + root.stdoutText());
                 assertTrue(mechanism(root, "user").startsWith("WARNING"), mechanism(root, "user"));
@@ -233,7 +233,7 @@ class IsolationTest {
         Sandboxes.requireRoot();
         // JUnit's temporary directory is root's and 0700: a sandbox's own uid could not even enter it.
         SandboxException e = assertThrows(SandboxException.class,
-                () -> backend.exec(Sandboxes.argv(SandboxPolicy.basic(), "touch", "started").withWorkdir(workdir.toString())));
+                () -> backend.exec(Sandboxes.argv(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), "touch", "started").withWorkdir(workdir.toString())));
         assertTrue(e.getMessage().contains("out of reach"), e.getMessage());
         assertTrue(e.fix().contains("chmod"), e.fix());
         assertFalse(Files.exists(workdir.resolve("started")));
@@ -251,7 +251,7 @@ class IsolationTest {
             Files.setPosixFilePermissions(socketPath, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
             String connect = "use IO::Socket::UNIX; print IO::Socket::UNIX->new(Peer => '" + socketPath + "') ? 'connected' : 'failed';";
             assertEquals("connected", perl(SandboxPolicy.minimal(), connect).stdoutText(), "control on the host");
-            assertEquals("failed", perl(SandboxPolicy.basic(), connect).stdoutText(), "a docker-like socket must be out of reach");
+            assertEquals("failed", perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), connect).stdoutText(), "a docker-like socket must be out of reach");
         } finally {
             Files.deleteIfExists(socketPath);
         }
@@ -262,9 +262,9 @@ class IsolationTest {
         Sandboxes.requireBwrap();
         // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1): harmless, needs no capability, so only the filter can refuse it.
         String program = "my $r = syscall(250, 0, -3, 1); print $r < 0 ? 'errno=' . ($! + 0) : 'allowed';";
-        ExecResult control = perl(SandboxPolicy.basic().withSeccomp(SeccompProfile.NONE), program);
+        ExecResult control = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()).withSeccomp(SeccompProfile.NONE), program);
         assertEquals("allowed", control.stdoutText(), "control without seccomp: " + control.stderrText());
-        ExecResult filtered = perl(SandboxPolicy.basic(), program);
+        ExecResult filtered = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), program);
         assertEquals("errno=1", filtered.stdoutText(), "EPERM from the basic filter");
         assertTrue(mechanism(filtered, "seccomp").contains("basic"));
     }
@@ -276,9 +276,9 @@ class IsolationTest {
         // clone3 with a NULL, zero-sized argument: EINVAL (22) from the kernel, ENOSYS (38) from the strict filter.
         String program = "my $r = syscall(435, 0, 0); print 'clone3=' . ($! + 0) . ' ';"
                 + "$r = syscall(272, 0x10000000); print $r < 0 ? 'unshare=' . ($! + 0) : 'unshare=allowed';";
-        ExecResult result = perl(SandboxPolicy.strict(), program);
+        ExecResult result = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.strict()), program);
         assertEquals("clone3=38 unshare=1", result.stdoutText(), result.stderrText());
-        ExecResult control = perl(SandboxPolicy.strict().withSeccomp(SeccompProfile.NONE), "syscall(435, 0, 0); print 'clone3=' . ($! + 0);");
+        ExecResult control = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.strict()).withSeccomp(SeccompProfile.NONE), "syscall(435, 0, 0); print 'clone3=' . ($! + 0);");
         assertEquals("clone3=22", control.stdoutText(), "control: the kernel itself answers EINVAL");
     }
 
@@ -287,7 +287,7 @@ class IsolationTest {
         Sandboxes.requireBwrap();
         // ls lists the shell's descriptors (not its own): what the command inherited.
         String script = "ls -l /proc/$$/fd | sed -n 's/.* \\([0-9]*\\) -> .*/fd=\\1/p'; grep -E '^(NoNewPrivs|CapEff|CapBnd|Seccomp):' /proc/$$/status; echo HOME=${HOME-unset}";
-        ExecResult result = backend.exec(Sandboxes.sh(script, SandboxPolicy.basic()));
+        ExecResult result = backend.exec(Sandboxes.sh(script, Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic())));
         List<String> lines = result.stdoutText().lines().map(l -> l.replaceAll("\\s+", " ")).toList();
         assertEquals(List.of("fd=0", "fd=1", "fd=2"), lines.stream().filter(l -> l.startsWith("fd=")).toList(),
                 "the seccomp descriptor and every other host descriptor are closed");
@@ -308,7 +308,7 @@ class IsolationTest {
                 "(setsid sh -c 'sleep 1000; :' " + marker + "-double &)",
                 "echo started",
                 "sleep 1000");
-        ExecRequest request = Sandboxes.sh(script, SandboxPolicy.basic()).withTimeout(Duration.ofSeconds(3));
+        ExecRequest request = Sandboxes.sh(script, Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic())).withTimeout(Duration.ofSeconds(3));
         ExecResult result = backend.exec(request);
         assertEquals(Outcome.TIMED_OUT, result.outcome());
         assertEquals("started\n", result.stdoutText());
@@ -320,7 +320,7 @@ class IsolationTest {
         Sandboxes.requireBwrap();
         Sandboxes.requireRootCgroups("pids");
         String marker = "kavach-bomb-" + UUID.randomUUID();
-        SandboxPolicy policy = SandboxPolicy.basic().withMaxPids(32).withTimeout(Duration.ofSeconds(5));
+        SandboxPolicy policy = Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()).withMaxPids(32).withTimeout(Duration.ofSeconds(5));
         ExecResult result = backend.exec(new ExecRequest(new Command.Argv(List.of("sh", "-c", "b() { b | b & }; b; sleep 1000", marker)),
                 null, Map.of(), null, policy, null));
         assertEquals(Outcome.TIMED_OUT, result.outcome());
@@ -333,7 +333,7 @@ class IsolationTest {
     void memoryHogIsKilledAndReported() {
         Sandboxes.requireBwrap();
         Sandboxes.requireRootCgroups("memory");
-        ExecResult result = perl(SandboxPolicy.basic().withMemoryMiB(64), "my $x = 'a' x (512 * 1024 * 1024); print 'survived';");
+        ExecResult result = perl(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()).withMemoryMiB(64), "my $x = 'a' x (512 * 1024 * 1024); print 'survived';");
         assertEquals(Outcome.KILLED, result.outcome(), result.toString());
         assertEquals(128 + 9, result.exitCode());
         assertTrue(result.detail().contains("memory limit 64 MiB"), result.detail());
@@ -404,7 +404,7 @@ class IsolationTest {
         ProcessBackendSettings noBwrap = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process",
                 Map.of("bwrap", "/nonexistent/bwrap")));
         try (ProcessSandboxBackend host = ProcessSandboxBackend.create(noBwrap)) {
-            for (SandboxPolicy policy : List.of(SandboxPolicy.minimal(), SandboxPolicy.basic())) {
+            for (SandboxPolicy policy : List.of(SandboxPolicy.minimal(), Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()))) {
                 ExecRequest request = Sandboxes.argv(policy, "touch", "started").withWorkdir(Sandboxes.giveToSandbox(workdir).toString());
                 PolicyNotEnforceableException e = assertThrows(PolicyNotEnforceableException.class, () -> host.exec(request));
                 assertTrue(e.getMessage().contains("bubblewrap"), e.getMessage());
@@ -422,7 +422,7 @@ class IsolationTest {
         // reached them would run code before any isolation (as root when Kavach is root).
         String preload = "/nonexistent/kavach-preload-" + UUID.randomUUID() + ".so";
         for (String preset : SandboxPolicy.PRESETS) {
-            ExecResult result = backend.exec(Sandboxes.argv(SandboxPolicy.preset(preset), "/usr/bin/printenv", "LD_PRELOAD", "KAVACH_MARK")
+            ExecResult result = backend.exec(Sandboxes.argv(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.preset(preset)), "/usr/bin/printenv", "LD_PRELOAD", "KAVACH_MARK")
                     .withEnv(Map.of("LD_PRELOAD", preload, "KAVACH_MARK", "a b=c")));
             assertEquals(preload + "\na b=c\n", result.stdoutText(), preset + ": the command gets its environment: " + result.stderrText());
             long warnings = result.stderrText().lines().filter(line -> line.contains("cannot be preloaded")).count();
@@ -436,12 +436,12 @@ class IsolationTest {
         String marker = "/var/tmp/kavach-workdir-escape-" + UUID.randomUUID();
         for (String workdir : List.of("/", "/proc", "/run", "/etc", "/usr/lib", "/tmp", toRoot.toString())) {
             PolicyNotEnforceableException e = assertThrows(PolicyNotEnforceableException.class,
-                    () -> backend.exec(Sandboxes.argv(SandboxPolicy.strict(), "/usr/bin/touch", marker).withWorkdir(workdir)), workdir);
+                    () -> backend.exec(Sandboxes.argv(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.strict()), "/usr/bin/touch", marker).withWorkdir(workdir)), workdir);
             assertTrue(e.getMessage().contains("system directory"), e.getMessage());
         }
         assertFalse(Files.exists(Path.of(marker)), "nothing ran");
         // A directory of its own, even inside /tmp, is fine.
-        ExecResult ok = backend.exec(Sandboxes.argv(SandboxPolicy.strict(), "/bin/pwd").withWorkdir(Sandboxes.giveToSandbox(dir).toString()));
+        ExecResult ok = backend.exec(Sandboxes.argv(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.strict()), "/bin/pwd").withWorkdir(Sandboxes.giveToSandbox(dir).toString()));
         assertEquals(dir.toRealPath() + "\n", ok.stdoutText(), ok.stderrText());
     }
 }

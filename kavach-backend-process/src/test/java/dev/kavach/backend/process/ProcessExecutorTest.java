@@ -247,7 +247,7 @@ class ProcessExecutorTest {
         List<CompletableFuture<ExecResult>> runs = new java.util.ArrayList<>();
         for (int i = 0; i < 8; i++) {
             String name = "run-" + i;
-            SandboxPolicy policy = i % 2 == 0 ? SandboxPolicy.minimal() : SandboxPolicy.basic();
+            SandboxPolicy policy = i % 2 == 0 ? SandboxPolicy.minimal() : Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic());
             runs.add(CompletableFuture.supplyAsync(() -> backend.exec(Sandboxes.argv(policy, "sh", "-c", "cat; echo \" $0\"", name)
                     .withStdin(name.getBytes(StandardCharsets.UTF_8)))));
         }
@@ -279,7 +279,7 @@ class ProcessExecutorTest {
 
     @Test
     void dryRunShowsTheExactArgvEndingInTheCommandAsGiven() {
-        List<String> argv = backend.commandLine(Sandboxes.argv(SandboxPolicy.basic(), "printf", "%s", "a b")).orElseThrow();
+        List<String> argv = backend.commandLine(Sandboxes.argv(Sandboxes.withoutUnenforceableLimits(SandboxPolicy.basic()), "printf", "%s", "a b")).orElseThrow();
         assertEquals(List.of("--", "printf", "%s", "a b"), argv.subList(argv.size() - 4, argv.size()));
         List<String> minimal = backend.commandLine(minimal("printf", "%s", "a b")).orElseThrow();
         assertEquals(List.of("--", "printf", "%s", "a b"), minimal.subList(minimal.size() - 4, minimal.size()));
