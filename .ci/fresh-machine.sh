@@ -8,7 +8,7 @@
 # to a chrooted process (unshare(2): EPERM), which would fail every sandbox for a reason no real machine has.
 # So the root is entered through the host's bwrap in a new mount namespace (pivot_root) as real root, with the
 # host's /proc bound in (a fresh proc mount under bwrap's read-only covers would make every nested proc mount fail):
-# nothing of the host but /proc, /dev, a read-only /sys, the JDK and the Maven repository is visible.
+# nothing of the host but /proc, /dev, /sys (its cgroups, as on a real machine), the JDK and the Maven repository is visible.
 # The Maven repository is a copy of the host's, so the first build does not download everything again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ git archive HEAD | tar -x -C "$rootfs/opt/kavach"
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 
 inside() {
-  bwrap --bind "$rootfs" / --dev-bind /proc /proc --dev-bind /dev /dev --ro-bind /sys /sys --ro-bind "$jdk" "$jdk" \
+  bwrap --bind "$rootfs" / --dev-bind /proc /proc --dev-bind /dev /dev --bind /sys /sys --ro-bind "$jdk" "$jdk" \
     --perms 1777 --tmpfs /tmp --unshare-ipc --unshare-uts --die-with-parent --setenv HOME /root \
     --setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --chdir /opt/kavach -- /bin/bash -c "$1"
 }

@@ -167,7 +167,8 @@ final class SetupCommand implements Callable<Integer> {
             }
             boolean ok = true;
             for (ProbeCheck check : process.availability().checks()) {
-                if (check.name().equals("bubblewrap") || check.name().equals("user namespaces") || check.name().equals("seccomp")) {
+                // The default preset (basic) also sets memory and pids limits: a host without them refuses it.
+                if (List.of("bubblewrap", "user namespaces", "seccomp", "memory limit", "pids limit").contains(check.name())) {
                     err.println("  [" + (check.passed() ? "ok" : "miss") + "] " + check.name() + ": " + check.detail());
                     if (!check.passed()) {
                         ok = false;
@@ -178,7 +179,8 @@ final class SetupCommand implements Callable<Integer> {
                 }
             }
             err.println(ok ? "kavach setup: the default policy can be enforced here; try: kavach run -- uname -a"
-                    : "kavach setup: the packages are installed, but the host does not yet let this user sandbox commands (see the fix above)");
+                    : "kavach setup: the packages are installed, but this host cannot yet enforce the default policy for this user "
+                            + "(see each fix above); --policy minimal runs without cgroup limits");
             return ok ? ExitCodes.OK : ExitCodes.KAVACH_FAILED;
         }
     }
