@@ -145,7 +145,7 @@ public final class BackendSettings {
             throw invalid(key, value, DURATIONS);
         }
         if (duration.isNegative()) {
-            throw invalid(key, value, "a duration that is not negative: " + DURATIONS);
+            throw invalid(key, value, "a duration of 0 or more: " + DURATIONS.substring("a duration ".length()));
         }
         return duration;
     }
