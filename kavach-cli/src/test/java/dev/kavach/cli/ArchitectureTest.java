@@ -166,11 +166,21 @@ class ArchitectureTest {
         slices().matching("dev.kavach.backend.(*)..").should().notDependOnEachOther().check(kavach);
     }
 
+    /** Core finds backends through ServiceLoader only: naming one of their classes would tie the host to a plugin. */
+    private static final ArchRule CORE_NAMES_NO_BACKEND_AND_NOT_THE_CLI = noClasses().that().resideInAPackage("dev.kavach.core..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.kavach.backend..", "dev.kavach.cli..");
+
     @Test
     void coreNamesNoBackendAndNotTheCli() {
-        noClasses().that().resideInAPackage("dev.kavach.core..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.kavach.backend..", "dev.kavach.cli..")
-                .check(kavach);
+        CORE_NAMES_NO_BACKEND_AND_NOT_THE_CLI.check(kavach);
+    }
+
+    @Test
+    void theCoreRuleCatchesACoreClassNamingABackend() {
+        EvaluationResult result = CORE_NAMES_NO_BACKEND_AND_NOT_THE_CLI.evaluate(
+                new ClassFileImporter().importClasses(dev.kavach.core.fake.NamesABackend.class));
+        String report = String.join("\n", result.getFailureReport().getDetails());
+        assertTrue(report.contains("NamesABackend") && report.contains("dev.kavach.backend.other.OtherBackendClass"), report);
     }
 
     @Test

@@ -442,6 +442,21 @@ class PluginDiscoveryTest {
     }
 
     @Test
+    void aDependencyCycleFailsThePluginsInItAndNoOther() throws IOException {
+        good();
+        TestPlugins.plugin("ping", "ping").manifest("Plugin-Dependencies", "pong").writeTo(plugins().resolve("ping.jar"));
+        TestPlugins.plugin("pong", "pong").manifest("Plugin-Dependencies", "ping").writeTo(plugins().resolve("pong.jar"));
+        try (Kavach kavach = load(null)) {
+            for (String file : List.of("ping.jar", "pong.jar")) {
+                PluginReport report = report(kavach, file);
+                assertEquals(PluginState.FAILED, report.state());
+                assertTrue(onlyDiagnostic(report).reason().endsWith("is part of a cycle of Plugin-Dependencies"), onlyDiagnostic(report).reason());
+            }
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
     void pluginsLoadInSeparateLayers() throws IOException {
         TestPlugins.plugin("one", "one").writeTo(plugins().resolve("one.jar"));
         TestPlugins.plugin("two", "two").writeTo(plugins().resolve("two.jar"));
