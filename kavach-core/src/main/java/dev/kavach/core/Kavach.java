@@ -184,7 +184,7 @@ public final class Kavach implements AutoCloseable {
      */
     public BackendEntry select(String backendIdOrNull) {
         if (unknownBackends.isPresent()) {
-            throw unknownBackends.get();
+            throw fresh(unknownBackends.get());
         }
         if (backendIdOrNull != null) {
             BackendEntry entry = known(backendIdOrNull, "the requested backend");
@@ -264,7 +264,7 @@ public final class Kavach implements AutoCloseable {
         requireOpen();
         requireNonNull(request, "request is null");
         if (unknownBackends.isPresent()) {
-            throw unknownBackends.get();
+            throw fresh(unknownBackends.get());
         }
         String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
         Registered backend = registry.backend(id).orElseThrow();
@@ -326,9 +326,14 @@ public final class Kavach implements AutoCloseable {
     private BackendEntry configured(BackendEntry entry) {
         Optional<ConfigurationException> refused = registry.configurationError(entry.id());
         if (refused.isPresent()) {
-            throw refused.get();
+            throw fresh(refused.get());
         }
         return entry;
+    }
+
+    /** A new exception for a problem found once and reported at every attempt, so that no caller's additions pile up on one instance. */
+    private static ConfigurationException fresh(ConfigurationException found) {
+        return new ConfigurationException(found.getMessage(), found.fix(), found);
     }
 
     private List<String> availableIds() {
