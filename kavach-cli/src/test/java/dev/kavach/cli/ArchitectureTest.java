@@ -18,7 +18,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -63,11 +66,23 @@ class ArchitectureTest {
     }
 
     @Test
-    void theBackendRuleAllowsBundledLibrariesAndCatchesEveryOtherDependency() {
+    void theKubernetesPluginUsesOnlyTheApiAndTheLibrariesInItsFolder() {
+        // A plugin folder with real libraries (fabric8). Its classes are not on this module's class path: they
+        // are read from its build output, and checked once the build has assembled its plugin folder.
+        Path classes = Path.of("..", "kavach-backend-kubernetes", "target", "classes");
+        Prerequisites.require(Files.isDirectory(classes) && Files.isDirectory(pluginFolder("kubernetes")),
+                "the kubernetes plugin built and packaged (./mvnw package builds " + pluginFolder("kubernetes") + ")");
+        JavaClasses kubernetes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPath(classes);
+        assertFalse(kubernetes.stream().noneMatch(c -> c.getPackageName().startsWith("dev.kavach.backend.kubernetes")), "no classes imported");
+        backendsUseOnlyTheApiAndTheirOwnLibraries(ArchitectureTest::bundledInPluginFolder).check(kubernetes);
+    }
+
+    @Test
+    void theBackendRuleAllowsBundledLibrariesAndCatchesEveryOtherDependency() throws Exception {
         JavaClasses fake = new ClassFileImporter().importClasses(FakeBackendClasses.UsesApi.class, FakeBackendClasses.UsesALibrary.class,
                 FakeBackendClasses.UsesCore.class, FakeBackendClasses.UsesAnotherBackend.class, FakeBackendClasses.UsesAHostLibrary.class);
-        String picocliJar = jarName(picocli.CommandLine.class);
-        ArchRule rule = backendsUseOnlyTheApiAndTheirOwnLibraries(backend -> backend.equals("fake") ? Set.of(picocliJar) : Set.of());
+        Set<String> picocli = classesIn(Path.of(picocli.CommandLine.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        ArchRule rule = backendsUseOnlyTheApiAndTheirOwnLibraries(backend -> backend.equals("fake") ? picocli : Set.of());
         EvaluationResult result = rule.evaluate(fake);
         String report = String.join("\n", result.getFailureReport().getDetails());
         assertTrue(report.contains("UsesCore") && report.contains("dev.kavach.core.KavachOptions"), report);
@@ -88,9 +103,9 @@ class ArchitectureTest {
      * or CLI, another backend, or a library the host happens to have (a plugin layer could read it, and then
      * depend on the host's version of it).
      *
-     * @param bundledJars for a backend's package name ({@code "sev"}), the file names of the JARs it bundles
+     * @param bundledClasses for a backend's package name ({@code "sev"}), the names of the classes in the JARs it bundles
      */
-    static ArchRule backendsUseOnlyTheApiAndTheirOwnLibraries(Function<String, Set<String>> bundledJars) {
+    static ArchRule backendsUseOnlyTheApiAndTheirOwnLibraries(Function<String, Set<String>> bundledClasses) {
         return classes().that().resideInAPackage("dev.kavach.backend..")
                 .should(new ArchCondition<JavaClass>("depend only on the JDK, kavach-api, SLF4J, their own backend and the libraries "
                         + "bundled in their own plugin folder") {
@@ -99,7 +114,7 @@ class ArchitectureTest {
                         String backend = backendOf(origin.getPackageName());
                         for (Dependency dependency : origin.getDirectDependenciesFromSelf()) {
                             JavaClass target = dependency.getTargetClass().getBaseComponentType();
-                            if (!allowed(backend, target, bundledJars)) {
+                            if (!allowed(backend, target, bundledClasses)) {
                                 events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
                             }
                         }
@@ -107,7 +122,7 @@ class ArchitectureTest {
                 });
     }
 
-    private static boolean allowed(String backend, JavaClass target, Function<String, Set<String>> bundledJars) {
+    private static boolean allowed(String backend, JavaClass target, Function<String, Set<String>> bundledClasses) {
         String pkg = target.getPackageName();
         if (target.isPrimitive() || pkg.startsWith("java.") || pkg.startsWith("javax.")
                 || pkg.equals("dev.kavach.api") || pkg.startsWith("dev.kavach.api.") || pkg.equals("org.slf4j") || pkg.startsWith("org.slf4j.")) {
@@ -116,8 +131,7 @@ class ArchitectureTest {
         if (pkg.equals("dev.kavach") || pkg.startsWith("dev.kavach.")) {
             return backend.equals(backendOf(pkg));
         }
-        String jar = target.getSource().map(source -> jarName(source.getUri().toString())).orElse(null);
-        return jar != null && bundledJars.apply(backend).contains(jar);
+        return bundledClasses.apply(backend).contains(target.getName());
     }
 
     /** {@code "sev"} for {@code dev.kavach.backend.sev.attestation}; empty outside the backends. */
@@ -131,34 +145,39 @@ class ArchitectureTest {
         return dot < 0 ? rest : rest.substring(0, dot);
     }
 
-    /** The JARs in {@code plugins/kavach-backend-<name>/} beside the plugin's own, as the build left them; none for a single-JAR plugin or a built-in backend. */
+    /**
+     * The classes in the JARs of {@code plugins/kavach-backend-<name>/} beside the plugin's own, as the build
+     * left them; none for a single-JAR plugin or a built-in backend.
+     */
     private static Set<String> bundledInPluginFolder(String backend) {
-        Path folder = Path.of("..", "plugins", "kavach-backend-" + backend);
+        Path folder = pluginFolder(backend);
         if (!Files.isDirectory(folder)) {
             return Set.of();
         }
         try (Stream<Path> files = Files.list(folder)) {
-            return files.map(file -> file.getFileName().toString())
-                    .filter(name -> name.endsWith(".jar") && !name.startsWith("kavach-backend-"))
-                    .collect(Collectors.toSet());
+            Set<String> classes = new HashSet<>();
+            for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")
+                    && !f.getFileName().toString().startsWith("kavach-backend-")).toList()) {
+                classes.addAll(classesIn(jar));
+            }
+            return classes;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The file name of the JAR a class was loaded from, e.g. {@code picocli-4.7.6.jar}. */
-    private static String jarName(Class<?> type) {
-        return jarName(type.getProtectionDomain().getCodeSource().getLocation().toString());
+    private static Path pluginFolder(String backend) {
+        return Path.of("..", "plugins", "kavach-backend-" + backend);
     }
 
-    /** The file name of the JAR in a class location URI ({@code jar:file:/.../x.jar!/a/B.class} or {@code file:/.../x.jar}); null if none. */
-    private static String jarName(String uri) {
-        int bang = uri.indexOf("!/");
-        String file = bang >= 0 ? uri.substring(0, bang) : uri;
-        if (!file.endsWith(".jar")) {
-            return null;
+    /** The binary names of the classes in a JAR, e.g. {@code picocli.CommandLine$Help}. */
+    private static Set<String> classesIn(Path jar) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            return file.stream().map(JarEntry::getName)
+                    .filter(name -> name.endsWith(".class") && !name.endsWith("module-info.class") && !name.startsWith("META-INF/"))
+                    .map(name -> name.substring(0, name.length() - ".class".length()).replace('/', '.'))
+                    .collect(Collectors.toSet());
         }
-        return file.substring(file.lastIndexOf('/') + 1);
     }
 
     @Test
