@@ -142,8 +142,11 @@ public final class VmBackend implements SandboxBackend {
 
     private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, byte[] reportData, byte[] hostData) {
         if (run.bootFailure().isPresent()) {
+            // Before the agent reported ready no task had run: the console holds only firmware, kernel and
+            // agent lines, quoted (sanitized, labelled) because they explain the failure.
             throw new SandboxException("the " + id + " VM never booted into the Kavach agent: " + run.bootFailure().get()
-                    + "\nlast console lines:\n" + run.console().lastLines(25),
+                    + run.qemuLog().quoted("QEMU's own messages", 10)
+                    + run.console().quoted("guest console output, untrusted", 25),
                     bootFix());
         }
         List<Enforcement> enforcement = enforcement(request, run, args);
@@ -151,37 +154,44 @@ public final class VmBackend implements SandboxBackend {
             return new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.TIMED_OUT,
                     "timed out after " + seconds(request.effectiveTimeout()) + "; the VM was stopped: " + run.stoppedBy(), enforcement, null);
         }
-        Optional<Integer> exit;
-        try {
-            exit = run.exitCode();
-        } catch (NumberFormatException e) {
-            exit = Optional.empty();
-        }
-        if (exit.isEmpty()) {
-            String errors = String.join("; ", run.status().stream().filter(l -> l.startsWith("error ")).map(l -> l.substring(6)).toList());
-            throw new SandboxException("the " + id + " guest agent ended without reporting an exit code"
-                    + (errors.isEmpty() ? "" : ": " + errors) + "\nlast console lines:\n" + run.console().lastLines(25),
+        // From here on the task has run: the guest console is the task's to write, so no message quotes it.
+        // Only the agent's status channel (a port the task never holds) and QEMU's own messages count.
+        AgentStatus status = AgentStatus.of(run.status());
+        if (status.exitCode().isEmpty()) {
+            throw new SandboxException("the " + id + " guest agent ended without reporting an exit code: " + status.failure()
+                    .orElse(run.qemuExit().map(code -> "QEMU exited with status " + code).orElse("the VM stopped"))
+                    + run.qemuLog().quoted("QEMU's own messages", 10),
                     "this is a guest image problem; rebuild it with kavach sev build-image and check the kernel's modules");
         }
+        int exit = status.exitCode().get();
         Attestation attestation = null;
         if (snp.isPresent()) {
             attestation = attest(run, reportData, hostData);
         }
-        if (run.status().contains("oom")) {
+        String program = request.command().argv().get(0);
+        if (status.notFound()) {
+            return new ExecResult(127, run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+                    "program not found in the guest: " + program, enforcement, attestation);
+        }
+        if (status.execErrno().isPresent()) {
+            int errno = status.execErrno().get();
+            return new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+                    "the guest could not execute " + program + ": " + AgentStatus.errnoText(errno), enforcement, attestation);
+        }
+        String signal = status.signal().map(n -> "killed by signal " + n + AgentStatus.signalName(n)).orElse("");
+        if (status.oomKills() > 0) {
             String memory = args.value("-m").orElse("?");
             // Only a task that died of SIGKILL was stopped by the limit; one that survived a child's OOM kill completed.
-            return exit.get() == 137
-                    ? new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.KILLED,
+            return status.signal().equals(Optional.of(9))
+                    ? new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.KILLED,
                     "memory limit exceeded: the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped the task",
                     enforcement, attestation)
-                    : new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
-                    "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped a process of the task", enforcement, attestation);
+                    : new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
+                    "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped " + status.oomKills() + " process(es) of the task"
+                            + (signal.isEmpty() ? "" : "; the task was " + signal), enforcement, attestation);
         }
-        if (run.status().contains("notfound")) {
-            return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
-                    "program not found in the guest: " + request.command().argv().get(0), enforcement, attestation);
-        }
-        return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED, "", enforcement, attestation);
+        return new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.COMPLETED, signal.isEmpty() ? "" : "the task was " + signal,
+                enforcement, attestation);
     }
 
     private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData) {
