@@ -80,6 +80,12 @@ public final class QemuRunner {
 
     public static Run run(QemuArgs args, VmChannels channels, byte[] task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
         requireNonNull(args, "args is null");
+        return run(new QemuLauncher(args.argv(), java.util.OptionalInt.empty()), channels, task, limits, listener);
+    }
+
+    /** Runs the VM with the command line {@code launcher} gives (setpriv, privilege drop) around QEMU's own. */
+    static Run run(QemuLauncher launcher, VmChannels channels, byte[] task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
+        requireNonNull(launcher, "launcher is null");
         requireNonNull(channels, "channels is null");
         requireNonNull(task, "task is null");
         requireNonNull(limits, "limits is null");
@@ -100,14 +106,22 @@ public final class QemuRunner {
                 server.bind(UnixDomainSocketAddress.of(path));
                 server.configureBlocking(false);
             }
+            if (launcher.uid().isPresent()) {
+                QemuLauncher.handOver(channels.qmp().getParent(), paths, launcher.uid().getAsInt());
+            }
             long started = System.nanoTime();
             long bootDeadline = started + limits.bootTimeout().toNanos();
-            ProcessBuilder builder = new ProcessBuilder(args.argv())
+            ProcessBuilder builder = new ProcessBuilder(launcher.argv())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             // QEMU gets no environment from the host: nothing of the task or the host leaks into it.
             builder.environment().clear();
             builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
             qemu = builder.start();
+            try {
+                VmWorkDirs.recordQemu(channels.qmp().getParent(), qemu.toHandle());
+            } catch (IOException e) {
+                // the parent-death signal still stops this QEMU; the record only serves a later sweep
+            }
             Process process = qemu;
             threads.add(daemon("qemu-console", () -> pump(process.getInputStream(), console)));
             threads.add(daemon("qemu-stderr", () -> pump(process.getErrorStream(), qemuLog)));

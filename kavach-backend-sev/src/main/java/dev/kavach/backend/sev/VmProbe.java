@@ -34,6 +34,7 @@ public final class VmProbe {
         }
         checks.add(ProbeCheck.ok("settings", "valid"));
         checks.add(qemu(settings, snp, prefix));
+        checks.add(qemuConfinement(settings));
         checks.add(kvm(settings, snp, prefix));
         checks.addAll(guest(settings, snp, prefix));
         if (snp) {
@@ -101,6 +102,26 @@ public final class VmProbe {
             }
         }
         return ProbeCheck.ok("qemu", found);
+    }
+
+    /**
+     * QEMU's seccomp sandbox and setpriv: without the first a guest that escapes device emulation runs
+     * with every system call; without the second QEMU outlives a killed JVM. Both are required.
+     */
+    private static ProbeCheck qemuConfinement(VmSettings settings) {
+        Optional<Path> binary = QemuBinary.locate(settings.qemuBinary());
+        if (binary.isPresent() && !QemuBinary.acceptsSandbox(binary.get())) {
+            return ProbeCheck.missing("qemu-sandbox", binary.get() + " refuses -sandbox " + QemuTranslator.SANDBOX
+                            + " (QEMU older than 2.11 or built without seccomp)",
+                    "install a QEMU built with seccomp support: " + QEMU_FIX);
+        }
+        Optional<Path> setpriv = QemuLauncher.setpriv();
+        if (setpriv.isEmpty()) {
+            return ProbeCheck.missing("qemu-sandbox", "setpriv with --pdeathsig (util-linux 2.33+) is not on PATH, so QEMU would outlive a killed JVM",
+                    "apt-get install util-linux");
+        }
+        return ProbeCheck.ok("qemu-sandbox", "-sandbox " + QemuTranslator.SANDBOX + "; " + setpriv.get() + " --pdeathsig=KILL"
+                + (QemuLauncher.runningAsRoot() ? ", QEMU dropped to a uid of its own from " + QemuUidLease.FIRST : ", QEMU runs as this user"));
     }
 
     private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix) {
