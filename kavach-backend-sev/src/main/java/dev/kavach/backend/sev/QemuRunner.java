@@ -118,7 +118,9 @@ public final class QemuRunner {
             builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
             qemu = builder.start();
             try {
-                VmWorkDirs.recordQemu(channels.qmp().getParent(), qemu.toHandle());
+                if (Files.exists(channels.qmp().getParent().resolve(VmWorkDirs.OWNER))) {
+                    VmWorkDirs.recordQemu(channels.qmp().getParent(), qemu.toHandle());
+                }
             } catch (IOException e) {
                 // the parent-death signal still stops this QEMU; the record only serves a later sweep
             }
