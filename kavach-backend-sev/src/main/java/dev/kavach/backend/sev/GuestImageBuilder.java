@@ -108,7 +108,10 @@ public final class GuestImageBuilder {
                 Files.deleteIfExists(tmp);
                 throw e;
             }
+            QemuLauncher.worldReadable(tmp);
             Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            QemuLauncher.worldReadable(cached);
         }
         Path result = cached;
         if (out != null) {

@@ -1,5 +1,7 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.api.ConfigurationException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -58,6 +60,12 @@ record QemuLauncher(List<String> argv, OptionalInt uid) {
         String kernel = qemu.value("-kernel").orElseThrow(() -> new IllegalArgumentException("QEMU argv without -kernel"));
         String initrd = qemu.value("-initrd").orElseThrow(() -> new IllegalArgumentException("QEMU argv without -initrd"));
         argv.addAll(List.of("/bin/sh", "-c", OPEN_BOOT_FILES, "kavach-qemu", kernel, initrd));
+        for (String flag : List.of("-kernel", "-initrd", "-bios")) {
+            String file = qemu.value(flag).orElse(null);
+            if (file != null) {
+                requireReadableByOthers("the guest " + flag.substring(1) + " file", file);
+            }
+        }
         String id = String.valueOf(uid.getAsInt());
         argv.addAll(List.of(setpriv.toString(), "--reuid=" + id, "--regid=" + id));
         TreeSet<Integer> groups = deviceGroups();
@@ -98,6 +106,32 @@ record QemuLauncher(List<String> argv, OptionalInt uid) {
     static Optional<Path> setpriv() {
         return QemuBinary.locate("setpriv").filter(path -> QemuBinary.output(List.of(path.toString(), "--help"))
                 .map(help -> help.contains("--pdeathsig")).orElse(false));
+    }
+
+    /**
+     * Makes a file Kavach built (a cached vmlinux or agent image: public bytes) readable by a dropped QEMU,
+     * which reads it through {@code /proc/self/fd} where only the file's own mode counts.
+     */
+    static Path worldReadable(Path file) throws IOException {
+        int mode = (int) Files.getAttribute(file, "unix:mode");
+        if ((mode & 0044) != 0044) {
+            Files.setAttribute(file, "unix:mode", (mode | 0644) & 07777);
+        }
+        return file;
+    }
+
+    /** Refuses a boot file a dropped QEMU cannot read, naming it and the fix, before QEMU starts. */
+    static void requireReadableByOthers(String what, String file) {
+        int mode;
+        try {
+            mode = (int) Files.getAttribute(Path.of(file), "unix:mode");
+        } catch (IOException e) {
+            throw new ConfigurationException(what + " " + file + " cannot be read: " + e.getMessage(), "point the setting at an existing file");
+        }
+        if ((mode & 0004) == 0) {
+            throw new ConfigurationException(what + " " + file + " is not readable by others (mode " + Integer.toOctalString(mode & 0777)
+                    + "), and QEMU runs as a uid of its own", "chmod o+r " + file);
+        }
     }
 
     /** Hands the socket directory and its sockets to the dropped QEMU uid, which must connect to them. */

@@ -43,7 +43,7 @@ final class VmBackends {
     static VmBackend assemble(BackendContext context, boolean snp) {
         VmSettings settings = VmSettings.from(context.settings(), snp);
         String prefix = context.settings().prefix() + ".";
-        Accel accel = VmProbe.accel(settings, snp);
+        Accel accel = VmProbe.accel(settings, snp, context.stateDir());
         Path kernel = GuestSetup.kernel(settings, prefix);
         Path initrd = GuestSetup.initrd(settings, kernel, snp, context.stateDir(), prefix);
         Path bootKernel = GuestSetup.bootKernel(settings, kernel, accel, snp, context.stateDir());

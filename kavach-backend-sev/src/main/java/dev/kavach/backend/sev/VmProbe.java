@@ -35,7 +35,7 @@ public final class VmProbe {
         checks.add(ProbeCheck.ok("settings", "valid"));
         checks.add(qemu(settings, snp, prefix));
         checks.add(qemuConfinement(settings));
-        checks.add(kvm(settings, snp, prefix));
+        checks.add(kvm(settings, snp, prefix, context.stateDir()));
         checks.addAll(guest(settings, snp, prefix));
         if (snp) {
             checks.addAll(snpChecks(settings.snp().orElseThrow(), prefix));
@@ -76,7 +76,25 @@ public final class VmProbe {
         return Files.exists(kvm) && Files.isReadable(kvm) && Files.isWritable(kvm);
     }
 
-    /** The accelerator a setting resolves to on this host. */
+    /**
+     * The accelerator a setting resolves to on this host: {@code auto} is KVM only when a test guest really
+     * ran under it ({@link KvmCheck}, cached in {@code stateDir}); SEV-SNP always needs KVM.
+     */
+    public static Accel accel(VmSettings settings, boolean snp, Path stateDir) {
+        return switch (settings.accel()) {
+            case "kvm" -> Accel.KVM;
+            case "tcg" -> Accel.TCG;
+            default -> snp || kvmCheck(settings, stateDir).works() ? Accel.KVM : Accel.TCG;
+        };
+    }
+
+    /** The KVM check for this settings' QEMU; a missing QEMU means no KVM (the qemu check reports it). */
+    static KvmCheck kvmCheck(VmSettings settings, Path stateDir) {
+        return QemuBinary.locate(settings.qemuBinary()).map(qemu -> KvmCheck.of(qemu, stateDir))
+                .orElseGet(() -> new KvmCheck(false, "no QEMU to test KVM with", false));
+    }
+
+    /** The accelerator a setting resolves to on this host, judging KVM by {@code /dev/kvm} alone (no state dir to cache a real check). */
     public static Accel accel(VmSettings settings, boolean snp) {
         return switch (settings.accel()) {
             case "kvm" -> Accel.KVM;
@@ -124,15 +142,26 @@ public final class VmProbe {
                 + (QemuLauncher.runningAsRoot() ? ", QEMU dropped to a uid of its own from " + QemuUidLease.FIRST : ", QEMU runs as this user"));
     }
 
-    private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix) {
-        boolean usable = kvmUsable();
-        String detail = usable ? "/dev/kvm is usable" : Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm exists but cannot be opened read-write" : "/dev/kvm does not exist";
+    private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix, Path stateDir) {
         String fix = "enable virtualisation (AMD-V/SVM) in the BIOS, load kvm_amd, and give this user access to /dev/kvm (group kvm)";
-        if (snp || settings.accel().equals("kvm")) {
-            return usable ? ProbeCheck.ok("kvm", detail) : ProbeCheck.missing("kvm", detail + (snp ? "; SEV-SNP needs KVM" : "; " + prefix + "accel = kvm"), fix);
-        }
         if (settings.accel().equals("tcg")) {
             return ProbeCheck.optional("kvm", true, "not used: " + prefix + "accel = tcg (software emulation, slower boots)", "");
+        }
+        boolean usable;
+        String detail;
+        if (snp || settings.accel().equals("kvm")) {
+            usable = kvmUsable();
+            detail = usable ? "/dev/kvm is usable" : Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm exists but cannot be opened read-write" : "/dev/kvm does not exist";
+        } else {
+            // auto: a test guest decides, since a /dev/kvm that opens may still not run one (nested virtualisation)
+            KvmCheck check = kvmCheck(settings, stateDir);
+            usable = check.works();
+            detail = check.detail() + (check.cached() ? " (cached check)" : "");
+            fix = usable ? fix : "fix KVM on this host (nested virtualisation may need the host's kvm module option nested=1), or set "
+                    + prefix + "accel = tcg to say software emulation is intended";
+        }
+        if (snp || settings.accel().equals("kvm")) {
+            return usable ? ProbeCheck.ok("kvm", detail) : ProbeCheck.missing("kvm", detail + (snp ? "; SEV-SNP needs KVM" : "; " + prefix + "accel = kvm"), fix);
         }
         return ProbeCheck.optional("kvm", usable, usable ? detail : detail + "; falling back to TCG software emulation (boots take seconds)", fix);
     }
