@@ -26,6 +26,9 @@ import static java.util.Objects.requireNonNull;
  * {@code /root}), so a root shell opens them first and QEMU reads {@code /proc/self/fd/7} and {@code 8},
  * which checks only the files' own modes; the paths travel as arguments, never inside the script.
  *
+ * <p>The kernel sends the parent-death signal when the <em>thread</em> that started QEMU ends; the thread
+ * that calls {@link QemuRunner#run} waits for the VM, so it lives exactly as long as QEMU should.
+ *
  * @param argv the complete command line to start
  * @param uid  the uid QEMU runs as when it was dropped, which must own the socket directory and sockets
  */

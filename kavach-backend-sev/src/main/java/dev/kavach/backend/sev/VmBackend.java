@@ -120,7 +120,12 @@ public final class VmBackend implements SandboxBackend {
         QemuUidLease lease = null;
         long started = System.nanoTime();
         try {
-            dir = VmWorkDirs.create(socketRoot, id);
+            try {
+                dir = VmWorkDirs.create(socketRoot, id);
+            } catch (IOException e) {
+                throw new SandboxException("the " + id + " backend cannot create its VM directory in " + socketRoot + ": " + describe(e),
+                        "make " + socketRoot + " (java.io.tmpdir) a writable directory");
+            }
             Optional<SnpLaunch> launch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
             QemuArgs args = QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(dir), launch);
             if (QemuLauncher.runningAsRoot()) {
@@ -133,7 +138,7 @@ public final class VmBackend implements SandboxBackend {
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
             return result(request, run, duration, args, launcher, reportData, hostData);
         } catch (IOException e) {
-            throw new SandboxException("the " + id + " backend could not start its VM: " + e.getMessage(),
+            throw new SandboxException("the " + id + " backend could not start its VM: " + describe(e),
                     "check that " + socketRoot + " is writable" + (lease == null && QemuLauncher.runningAsRoot() ? " and " + QemuUidLease.LOCK_DIR + " is root's" : ""), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -269,6 +274,12 @@ public final class VmBackend implements SandboxBackend {
                 + "(kavach sev build-image --kernel ... --modules ... --busybox /bin/busybox); under TCG a loaded host may need a longer "
                 + prefix + "boot-timeout"
                 + (snp.isPresent() ? "; for SEV-SNP use the AmdSev OVMF build (" + prefix + "firmware) and a host with SNP enabled" : "");
+    }
+
+    /** An I/O failure in words: the JDK's messages are often just a path. */
+    private static String describe(IOException e) {
+        String kind = e.getClass().getSimpleName().replace("Exception", "");
+        return e.getMessage() == null ? kind : kind.equals("IO") ? e.getMessage() : kind + ": " + e.getMessage();
     }
 
     private static String seconds(Duration duration) {

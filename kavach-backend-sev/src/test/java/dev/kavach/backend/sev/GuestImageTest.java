@@ -76,13 +76,16 @@ class GuestImageTest {
             cpio = in.readAllBytes();
         }
         String listing = new String(run(List.of(busybox.toString(), "cpio", "-t"), cpio, dir), StandardCharsets.UTF_8);
-        assertThat(listing.lines()).contains("init", "bin/busybox", "bin/sh", "kavach/run", "etc/kavach/modules",
+        assertThat(listing.lines()).contains("init", "bin/busybox", "bin/sh", "kavach/run", "kavach/drop-exec", "etc/kavach/modules",
                 "lib/modules/kavach/virtio_console.ko", "lib/modules/kavach/virtio_pci.ko");
         Path root = Files.createDirectories(dir.resolve("root"));
         run(List.of(busybox.toString(), "cpio", "-i", "-d"), cpio, root);
         assertThat(Files.readAllLines(root.resolve("etc/kavach/modules"))).isEqualTo(first.modules());
         assertThat(Files.isExecutable(root.resolve("init"))).isTrue();
         assertThat(Files.readString(root.resolve("init"))).startsWith("#!/bin/busybox sh");
+        assertThat(Files.readAllBytes(root.resolve("kavach/drop-exec"))).isEqualTo(DropExecProgram.elf());
+        assertThat(Files.isExecutable(root.resolve("kavach/drop-exec"))).isTrue();
+        assertThat(Files.exists(root.resolve("work"))).as("the agent creates the work directory for the task user").isFalse();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.kavach.backend.sev;
 
 import dev.kavach.api.BackendSettings;
+import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxException;
 import org.junit.jupiter.api.Tag;
@@ -59,6 +60,34 @@ class VmReportTrustTest {
                 .contains("never booted into the Kavach agent").contains("QEMU status 1").doesNotContain("trust me");
         assertThat(e.getMessage()).contains("guest console output, untrusted", "  | \\x1b]0;owned\\x07\\x1b[2Jbefore-ready: kavach: the host is fine")
                 .doesNotContain("\u001b").doesNotContain("\u0007");
+    }
+
+    @Test
+    void aBootFileTheDroppedQemuCannotReadIsRefusedInOneLineNamingTheFix(@TempDir Path dir) throws Exception {
+        VmPrerequisites.require(QemuLauncher.runningAsRoot(), "root, for QEMU to be dropped to a uid of its own");
+        Path kernel = Files.writeString(dir.resolve("kernel"), "k");
+        Files.setPosixFilePermissions(kernel, PosixFilePermissions.fromString("rw-------"));
+        VmSettings settings = VmSettings.from(BackendSettings.of("kavach.backends.vm", Map.of("kernel", kernel.toString(), "accel", "tcg")), false);
+        try (VmBackend backend = new VmBackend("vm", settings, Accel.TCG, new GuestBoot(kernel, kernel, GuestBoot.BASE_APPEND), Optional.empty(), dir)) {
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> backend.exec(ExecRequest.of("true")));
+
+            assertThat(e.getMessage()).isEqualTo("the guest kernel file " + kernel + " is not readable by others (mode 600), and QEMU runs as a uid of its own");
+            assertThat(e.fix()).isEqualTo("chmod o+r " + kernel);
+        }
+        assertThat(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("kavach-vm-")).toList()).as("nothing left behind").isEmpty();
+    }
+
+    @Test
+    void anUnusableTemporaryDirectoryIsNamedInOneLine(@TempDir Path dir) throws Exception {
+        Path kernel = Files.writeString(dir.resolve("kernel"), "k");
+        VmSettings settings = VmSettings.from(BackendSettings.of("kavach.backends.vm", Map.of("kernel", kernel.toString(), "accel", "tcg")), false);
+        Path missing = dir.resolve("no-such-tmp");
+        try (VmBackend backend = new VmBackend("vm", settings, Accel.TCG, new GuestBoot(kernel, kernel, GuestBoot.BASE_APPEND), Optional.empty(), missing)) {
+            SandboxException e = catchThrowableOfType(SandboxException.class, () -> backend.exec(ExecRequest.of("true")));
+
+            assertThat(e.getMessage()).startsWith("the vm backend cannot create its VM directory in " + missing + ": NoSuchFile: ").doesNotContain("\n");
+            assertThat(e.fix()).contains("java.io.tmpdir");
+        }
     }
 
     private static SandboxException run(Path dir, String mode) throws Exception {
