@@ -1,7 +1,5 @@
 package dev.kavach.backend.sev;
 
-import dev.kavach.api.BackendContext;
-import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.Outcome;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,13 +26,7 @@ class VmAdversarialTest {
 
     @BeforeAll
     static void createBackend() {
-        VmPrerequisites.qemu();
-        VmPrerequisites.busybox();
-        VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
-        BackendSettings settings = BackendSettings.of("kavach.backends.vm", Map.of(
-                "kernel", kernel.kernel().toString(), "modules", kernel.modules().toString(), "accel", "tcg", "boot-timeout", "180s"));
-        backend = new VmBackendProvider().create(new BackendContext("vm", settings, VmPrerequisites.stateDir(), "0.1.0"));
-        backend.start();
+        backend = VmPrerequisites.tcgBackend();
     }
 
     @AfterAll

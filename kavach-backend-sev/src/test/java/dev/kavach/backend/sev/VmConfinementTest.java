@@ -1,7 +1,6 @@
 package dev.kavach.backend.sev;
 
 import dev.kavach.api.BackendContext;
-import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.Outcome;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,16 +39,7 @@ class VmConfinementTest {
 
     @BeforeAll
     static void createBackend() {
-        backend = new VmBackendProvider().create(new BackendContext("vm", settings(), VmPrerequisites.stateDir(), "0.1.0"));
-        backend.start();
-    }
-
-    static BackendSettings settings() {
-        VmPrerequisites.qemu();
-        VmPrerequisites.busybox();
-        VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
-        return BackendSettings.of("kavach.backends.vm", Map.of(
-                "kernel", kernel.kernel().toString(), "modules", kernel.modules().toString(), "accel", "tcg", "boot-timeout", "180s"));
+        backend = VmPrerequisites.tcgBackend();
     }
 
     @AfterAll
@@ -130,7 +119,7 @@ class VmConfinementTest {
         // (another Kavach starting on this host meanwhile may have swept it already: that is the point)
         assertThat(directoriesOf(child.pid())).as("the killed JVM's VM directory, before the next start").hasSizeLessThanOrEqualTo(1);
 
-        new VmBackendProvider().create(new BackendContext("vm", settings(), VmPrerequisites.stateDir(), "0.1.0")).close();
+        new VmBackendProvider().create(new BackendContext("vm", VmPrerequisites.tcgSettings(), VmPrerequisites.stateDir(), "0.1.0")).close();
 
         assertThat(directoriesOf(child.pid())).as("swept on the next start").isEmpty();
     }
