@@ -88,6 +88,8 @@ public record AgentStatus(Optional<Integer> exitCode, Optional<Integer> signal, 
             case 11 -> " (SIGSEGV)";
             case 13 -> " (SIGPIPE)";
             case 15 -> " (SIGTERM)";
+            case 24 -> " (SIGXCPU: CPU time limit)";
+            case 25 -> " (SIGXFSZ: the policy's file size limit)";
             case 31 -> " (SIGSYS)";
             default -> "";
         };
