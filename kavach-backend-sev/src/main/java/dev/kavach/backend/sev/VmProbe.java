@@ -35,6 +35,9 @@ public final class VmProbe {
         checks.add(ProbeCheck.ok("settings", "valid"));
         checks.add(qemu(settings, snp, prefix));
         checks.add(qemuConfinement(settings));
+        if (snp && QemuLauncher.runningAsRoot()) {
+            checks.add(sevDeviceForDroppedQemu(settings.snp().orElseThrow().sevDevice()));
+        }
         checks.add(kvm(settings, snp, prefix, context.stateDir()));
         checks.addAll(guest(settings, snp, prefix));
         if (snp) {
@@ -140,6 +143,23 @@ public final class VmProbe {
         }
         return ProbeCheck.ok("qemu-sandbox", "-sandbox " + QemuTranslator.SANDBOX + "; " + setpriv.get() + " --pdeathsig=KILL"
                 + (QemuLauncher.runningAsRoot() ? ", QEMU dropped to a uid of its own from " + QemuUidLease.FIRST : ", QEMU runs as this user"));
+    }
+
+    /** A root Kavach drops QEMU to a uid of its own, which reaches the SEV device only through its group. */
+    static ProbeCheck sevDeviceForDroppedQemu(Path device) {
+        try {
+            int mode = (int) Files.getAttribute(device, "unix:mode");
+            int gid = (int) Files.getAttribute(device, "unix:gid");
+            if ((mode & 0060) == 0060 && gid != 0) {
+                return ProbeCheck.ok("sev-device-access", "QEMU (a uid of its own) opens " + device + " through group " + gid);
+            }
+            return ProbeCheck.missing("sev-device-access", "QEMU runs as a uid of its own and " + device + " (mode " + Integer.toOctalString(mode & 0777)
+                            + ", group " + gid + ") gives it no access",
+                    "give " + device + " a non-root group with read-write access, e.g. chgrp kvm " + device + " && chmod 660 " + device
+                            + " (a udev rule makes it last)");
+        } catch (IOException | UnsupportedOperationException e) {
+            return ProbeCheck.missing("sev-device-access", device + " cannot be inspected: " + e.getMessage(), "see the sev-device check");
+        }
     }
 
     private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix, Path stateDir) {
