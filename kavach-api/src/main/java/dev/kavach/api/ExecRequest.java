@@ -1,7 +1,6 @@
 package dev.kavach.api;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,11 +18,18 @@ import static java.util.Objects.requireNonNull;
  *                backend's default (a private scratch directory)
  * @param policy  what the sandbox must enforce
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
+ * @param stdinSource where stdin comes from, streamed as the command reads it; {@code null} for {@code stdin}'s
+ *                bytes. Give one or the other
  */
-public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
+                          StdinSource stdinSource) {
     public ExecRequest {
         requireNonNull(command, "command is null");
-        stdin = stdin == null ? new byte[0] : stdin.clone();
+        if (stdinSource != null && stdin != null && stdin.length > 0) {
+            throw new IllegalArgumentException("give stdin as bytes or as a StdinSource, not both");
+        }
+        stdinSource = stdinSource != null ? stdinSource : stdin == null || stdin.length == 0 ? StdinSource.EMPTY : new StdinSource.Bytes(stdin);
+        stdin = new byte[0]; // the source holds it; stdin() reads from there
         env = Map.copyOf(requireNonNull(env, "env is null"));
         requireNonNull(policy, "policy is null");
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -41,6 +47,11 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         }
     }
 
+    /** The request without a stdin source, as plugins compiled before {@link StdinSource} build it. */
+    public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+        this(command, stdin, env, workdir, policy, timeout, null);
+    }
+
     /** Runs {@code argv} exactly as given, with the {@code basic} policy and an empty environment. */
     public static ExecRequest of(String... argv) {
         return of(List.of(argv));
@@ -55,9 +66,10 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, SandboxPolicy.basic(), null);
     }
 
+    /** All of stdin in memory (reads a file or stream source whole, and consumes a stream): prefer {@link #stdinSource()}. */
     @Override
     public byte[] stdin() {
-        return stdin.clone();
+        return stdinSource.readAllBytes();
     }
 
     /** The timeout that applies: {@link #timeout()} if set, else the policy's. */
@@ -73,8 +85,13 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         return new ExecRequest(command, value, env, workdir, policy, timeout);
     }
 
+    /** Streams stdin from {@code value} (a file, a stream, or bytes) instead of holding it. */
+    public ExecRequest withStdin(StdinSource value) {
+        return new ExecRequest(command, null, env, workdir, policy, timeout, requireNonNull(value, "value is null"));
+    }
+
     public ExecRequest withEnv(Map<String, String> value) {
-        return new ExecRequest(command, stdin, value, workdir, policy, timeout);
+        return new ExecRequest(command, null, value, workdir, policy, timeout, stdinSource);
     }
 
     /** Adds or replaces one environment variable. */
@@ -85,32 +102,32 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withWorkdir(String value) {
-        return new ExecRequest(command, stdin, env, value, policy, timeout);
+        return new ExecRequest(command, null, env, value, policy, timeout, stdinSource);
     }
 
     public ExecRequest withPolicy(SandboxPolicy value) {
-        return new ExecRequest(command, stdin, env, workdir, value, timeout);
+        return new ExecRequest(command, null, env, workdir, value, timeout, stdinSource);
     }
 
     public ExecRequest withTimeout(Duration value) {
-        return new ExecRequest(command, stdin, env, workdir, policy, value);
+        return new ExecRequest(command, null, env, workdir, policy, value, stdinSource);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExecRequest other && command.equals(other.command) && Arrays.equals(stdin, other.stdin)
+        return o instanceof ExecRequest other && command.equals(other.command) && stdinSource.equals(other.stdinSource)
                 && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
                 && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, Arrays.hashCode(stdin), env, workdir, policy, timeout);
+        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, timeout);
     }
 
     @Override
     public String toString() {
-        return "ExecRequest[command=" + command + ", stdin=" + stdin.length + " bytes, env=" + env.keySet()
+        return "ExecRequest[command=" + command + ", stdin=" + stdinSource + ", env=" + env.keySet()
                 + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout + "]";
     }
 }
