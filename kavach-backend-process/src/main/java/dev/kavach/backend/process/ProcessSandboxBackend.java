@@ -124,7 +124,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             ProcessExecutor.TreeKill treeKill = treeKill(cgroup);
             ProcessExecutor.Result result;
             try {
-                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), plan.directory(), request.stdin(),
+                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), plan.directory(), request.stdinSource(),
                         request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, spawnScope, running::add, treeKill,
                         settings.drainGrace()));
             } catch (IOException e) {

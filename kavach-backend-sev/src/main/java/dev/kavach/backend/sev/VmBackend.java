@@ -99,6 +99,8 @@ public final class VmBackend implements SandboxBackend {
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
+        long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
+        request = StagedStdin.bounded(request, memoryMiB * 1024 * 1024 / 4, id, memoryMiB);
         byte[] reportData = null;
         byte[] hostData = null;
         if (snp.isPresent()) {
@@ -106,14 +108,6 @@ public final class VmBackend implements SandboxBackend {
             RANDOM.nextBytes(nonce);
             hostData = snp.get().attestor().hostData(request);
             reportData = snp.get().attestor().reportData(request, nonce);
-        }
-        long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
-        long stdinBytes = request.stdin().length;
-        if (stdinBytes > memoryMiB * 1024 * 1024 / 4) {
-            // stdin is staged in the guest's RAM (the task archive lands on a tmpfs) before the task starts.
-            throw new dev.kavach.api.PolicyNotEnforceableException(
-                    "stdin of " + stdinBytes + " bytes is more than the " + id + " backend stages in guest memory (a quarter of "
-                            + memoryMiB + " MiB)", "raise the policy's memory limit or pass less data on stdin");
         }
         byte[] task = TaskArchive.encode(request, reportData);
         Path dir = null;
