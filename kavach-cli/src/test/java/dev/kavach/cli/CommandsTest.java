@@ -63,7 +63,7 @@ class CommandsTest {
         Cli.Result json = new Cli(dir).run("plugins", "--json", "-D", "kavach.plugins.dir=" + plugins);
         assertEquals(0, json.exitCode(), json::toString);
         Config root = json.json();
-        assertEquals(plugins.toString(), Path.of(root.getString("pluginsDir")).toString());
+        assertEquals(plugins.toString(), Path.of(root.getString("plugins_dir")).toString());
         List<? extends Config> reports = root.getConfigList("plugins");
         assertEquals(1, reports.size(), json::toString);
         Config broken = reports.get(0);
