@@ -40,10 +40,7 @@ class BoundedMemoryIT {
 
     @BeforeAll
     static void locate() {
-        Path repo = Path.of(System.getProperty("launcher.repo.root", "..")).toAbsolutePath().normalize();
-        launcher = repo.resolve("kavach");
-        Prerequisites.require(Files.isDirectory(repo.resolve("kavach-cli/target/lib")),
-                "the CLI built by `./mvnw package`; run the tests with `./mvnw verify`");
+        launcher = RepoLauncher.require();
     }
 
     private record Run(int exitCode, Path stdout, String stderr) {

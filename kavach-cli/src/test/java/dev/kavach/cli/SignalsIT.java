@@ -34,10 +34,7 @@ class SignalsIT {
 
     @BeforeAll
     static void locate() {
-        Path repo = Path.of(System.getProperty("launcher.repo.root", "..")).toAbsolutePath().normalize();
-        launcher = repo.resolve("kavach");
-        Prerequisites.require(Files.isDirectory(repo.resolve("kavach-cli/target/lib")),
-                "the CLI built by `./mvnw package`; run the tests with `./mvnw verify`");
+        launcher = RepoLauncher.require();
         Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/python3")),
                 "python3, which starts kavach with default signal dispositions (apt-get install python3)");
     }
