@@ -11,11 +11,13 @@ import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,9 +80,32 @@ public final class QemuRunner {
     }
 
     public static Run run(QemuArgs args, VmChannels channels, byte[] task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
+        requireNonNull(task, "task is null");
+        return run(args, channels, (TaskWriter) channel -> writeFully(channel, task), limits, listener);
+    }
+
+    /** As {@link #run(QemuArgs, VmChannels, byte[], Limits, OutputListener)}, the task archive streamed from a file. */
+    public static Run run(QemuArgs args, VmChannels channels, Path task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
+        requireNonNull(task, "task is null");
+        return run(args, channels, (TaskWriter) channel -> {
+            try (FileChannel file = FileChannel.open(task, StandardOpenOption.READ)) {
+                long size = file.size();
+                for (long sent = 0; sent < size; ) {
+                    sent += file.transferTo(sent, size - sent, channel);
+                }
+            }
+        }, limits, listener);
+    }
+
+    /** Sends the task archive to the guest. */
+    @FunctionalInterface
+    private interface TaskWriter {
+        void writeTo(SocketChannel channel) throws IOException;
+    }
+
+    private static Run run(QemuArgs args, VmChannels channels, TaskWriter task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
         requireNonNull(args, "args is null");
         requireNonNull(channels, "channels is null");
-        requireNonNull(task, "task is null");
         requireNonNull(limits, "limits is null");
         requireNonNull(listener, "listener is null");
         List<ServerSocketChannel> servers = new ArrayList<>();
@@ -135,7 +160,7 @@ public final class QemuRunner {
             SocketChannel taskChannel = accepted[1];
             threads.add(daemon("vm-task", () -> {
                 try {
-                    writeFully(taskChannel, task);
+                    task.writeTo(taskChannel);
                 } catch (IOException e) {
                     return; // the VM ended before taking the task: reported through the status channel
                 }

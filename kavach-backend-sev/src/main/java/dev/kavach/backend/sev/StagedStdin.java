@@ -2,38 +2,56 @@ package dev.kavach.backend.sev;
 
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.PolicyNotEnforceableException;
+import dev.kavach.api.StdinSource;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.OptionalLong;
 
 /**
- * A VM task's stdin, read up to the most the guest stages in its RAM and no further: a larger (or endless)
- * input is refused with the limit rather than read whole into Kavach's memory first.
+ * A VM task's stdin, copied in chunks into a file of the exec's private directory, up to the most the guest
+ * stages in its RAM and no further: the task archive is then streamed from that file, so that no stdin is held
+ * in Kavach's memory, and a larger (or endless) input is refused with the limit.
  */
 final class StagedStdin {
     private StagedStdin() {
     }
 
-    /** {@code request} with its stdin held as bytes, at most {@code maxBytes}; refused when there is more. */
-    static ExecRequest bounded(ExecRequest request, long maxBytes, String backendId, long memoryMiB) {
-        if (request.stdinSource().isEmpty()) {
+    /**
+     * {@code request} with its stdin spooled to {@code dir/stdin} (at most {@code maxBytes}), so that its length
+     * is known; a request whose stdin is in memory already is returned as it is.
+     */
+    static ExecRequest spool(ExecRequest request, long maxBytes, String backendId, long memoryMiB, Path dir) {
+        StdinSource source = request.stdinSource();
+        if (source instanceof StdinSource.Bytes bytes) {
+            if (bytes.knownLength().orElseThrow() > maxBytes) {
+                throw tooLarge(bytes.knownLength().orElseThrow() + " bytes", backendId, memoryMiB);
+            }
             return request;
         }
-        OptionalLong known = request.stdinSource().knownLength();
+        OptionalLong known = source.knownLength();
         if (known.isPresent() && known.getAsLong() > maxBytes) {
             throw tooLarge(known.getAsLong() + " bytes", backendId, memoryMiB);
         }
-        try (InputStream in = request.stdinSource().open()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (bytes.length > maxBytes) {
-                throw tooLarge("more than " + maxBytes + " bytes", backendId, memoryMiB);
+        Path file = dir.resolve("stdin");
+        try (InputStream in = source.open(); OutputStream out = Files.newOutputStream(file)) {
+            byte[] buffer = new byte[64 * 1024];
+            long copied = 0;
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                copied += n;
+                if (copied > maxBytes) {
+                    throw tooLarge("more than " + maxBytes + " bytes", backendId, memoryMiB);
+                }
+                out.write(buffer, 0, n);
             }
-            return request.withStdin(bytes);
         } catch (IOException e) {
             throw new PolicyNotEnforceableException("cannot read the command's stdin: " + e.getMessage(),
                     "give a readable file or stream as stdin");
         }
+        return request.withStdin(StdinSource.of(file));
     }
 
     private static PolicyNotEnforceableException tooLarge(String size, String backendId, long memoryMiB) {

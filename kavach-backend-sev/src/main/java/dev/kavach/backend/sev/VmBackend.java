@@ -11,7 +11,9 @@ import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,20 +102,24 @@ public final class VmBackend implements SandboxBackend {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
         long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
-        request = StagedStdin.bounded(request, memoryMiB * 1024 * 1024 / 4, id, memoryMiB);
-        byte[] reportData = null;
-        byte[] hostData = null;
-        if (snp.isPresent()) {
-            byte[] nonce = new byte[32];
-            RANDOM.nextBytes(nonce);
-            hostData = snp.get().attestor().hostData(request);
-            reportData = snp.get().attestor().reportData(request, nonce);
-        }
-        byte[] task = TaskArchive.encode(request, reportData);
         Path dir = null;
-        long started = System.nanoTime();
         try {
             dir = Files.createTempDirectory(socketRoot, "kavach-" + id + "-");
+            // stdin goes to a file of this private directory and the task archive is streamed from there.
+            request = StagedStdin.spool(request, memoryMiB * 1024 * 1024 / 4, id, memoryMiB, dir);
+            byte[] reportData = null;
+            byte[] hostData = null;
+            if (snp.isPresent()) {
+                byte[] nonce = new byte[32];
+                RANDOM.nextBytes(nonce);
+                hostData = snp.get().attestor().hostData(request);
+                reportData = snp.get().attestor().reportData(request, nonce);
+            }
+            Path task = dir.resolve("task.cpio");
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(task))) {
+                TaskArchive.encode(request, reportData, out);
+            }
+            long started = System.nanoTime();
             Optional<SnpLaunch> launch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
             QemuArgs args = QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(dir), launch);
             QemuRunner.Limits limits = new QemuRunner.Limits(settings.bootTimeout(), request.effectiveTimeout(),
