@@ -48,6 +48,15 @@ class StdinSourceTest {
     }
 
     @Test
+    void theBuilderTakesASourceAndToBuilderKeepsIt(@TempDir Path dir) {
+        StdinSource source = StdinSource.of(dir.resolve("in"));
+        ExecRequest request = ExecRequest.builder("cat").stdin(source).env("A", "1").build();
+        assertSame(source, request.stdinSource());
+        assertSame(source, request.toBuilder().timeout(Duration.ofSeconds(1)).build().stdinSource());
+        assertArrayEquals(new byte[] {4}, request.toBuilder().stdin(new byte[] {4}).build().stdin(), "bytes replace the source");
+    }
+
+    @Test
     void aStreamIsCopiedOnceAndASecondExecIsToldWhy() throws IOException {
         StdinSource stream = StdinSource.of(new ByteArrayInputStream(new byte[] {7}));
         try (InputStream in = stream.open()) {
