@@ -231,7 +231,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             }
         }
         try {
-            return new ExecRequest(command, null, env, workdir, policy, null, input);
+            return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
