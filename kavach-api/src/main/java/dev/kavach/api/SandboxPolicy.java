@@ -112,14 +112,21 @@ public record SandboxPolicy(
         }
     }
 
-    /** No isolation extras: a fresh process with a timeout and bounded output, network allowed. */
+    /**
+     * Few restrictions on what the command does to itself (network allowed, no limits, no syscall filter),
+     * but still a sandbox: no access to the caller's terminal, to other sandboxes or to the host's shared
+     * writable places. A timeout and bounded output.
+     */
     public static SandboxPolicy minimal() {
         return new SandboxPolicy(0, 0, 0, true, false, SeccompProfile.NONE, 16 * MIB, DEFAULT_TIMEOUT, 0, 0);
     }
 
-    /** Seccomp {@code basic} and no network. The default. */
+    /**
+     * The default: no network, a read-only root (only the work directory and private temporary
+     * directories writable), seccomp {@code basic}, 1024 MiB of memory, 256 processes, files up to 1 GiB.
+     */
     public static SandboxPolicy basic() {
-        return new SandboxPolicy(0, 0, 0, false, false, SeccompProfile.BASIC, 16 * MIB, DEFAULT_TIMEOUT, 0, 0);
+        return new SandboxPolicy(0, 1024, 256, false, true, SeccompProfile.BASIC, 16 * MIB, DEFAULT_TIMEOUT, 0, 1024 * MIB);
     }
 
     /** Read-only root, 512 MiB, 1 CPU, 64 pids, no network, strict seccomp, 1024 open files, 1 MiB of output. */

@@ -107,7 +107,7 @@ class QemuTranslatorTest {
         QemuArgs limited = snpArgs(SandboxPolicy.basic().withMemoryMiB(1536), Map.of());
         assertThat(limited.value("-m")).contains("1536M");
         assertThat(limited.optionList("-object", "memory-backend-memfd").orElseThrow()).contains("size=1536M");
-        QemuArgs unlimited = snpArgs(SandboxPolicy.basic(), Map.of("default-memory", "768M"));
+        QemuArgs unlimited = snpArgs(SandboxPolicy.basic().withMemoryMiB(0), Map.of("default-memory", "768M"));
         assertThat(unlimited.value("-m")).contains("768M");
     }
 
