@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.OptionalLong;
 
 /**
@@ -37,7 +38,8 @@ final class StagedStdin {
             throw tooLarge(known.getAsLong() + " bytes", backendId, memoryMiB);
         }
         Path file = dir.resolve("stdin");
-        try (InputStream in = source.open(); OutputStream out = Files.newOutputStream(file)) {
+        try (InputStream in = source.open(); OutputStream out = Files.newOutputStream(
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))) {
             byte[] buffer = new byte[64 * 1024];
             long copied = 0;
             for (int n; (n = in.read(buffer)) >= 0; ) {
