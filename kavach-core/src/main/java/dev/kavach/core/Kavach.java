@@ -174,6 +174,17 @@ public final class Kavach implements AutoCloseable {
                 .render(ConfigRenderOptions.defaults().setOriginComments(true).setComments(false).setJson(false));
     }
 
+    /** Every effective setting under {@code kavach}, sorted by key, with its value as JSON and its origin. */
+    public List<ConfigSetting> configSettings() {
+        List<ConfigSetting> settings = new ArrayList<>();
+        for (var entry : config.withOnlyPath("kavach").entrySet()) {
+            settings.add(new ConfigSetting(entry.getKey(), entry.getValue().render(ConfigRenderOptions.concise()),
+                    entry.getValue().origin().description()));
+        }
+        settings.sort(Comparator.comparing(ConfigSetting::key));
+        return List.copyOf(settings);
+    }
+
     /**
      * Chooses a backend: {@code backendIdOrNull} if given (no fallback: the caller asked for that one), else
      * {@code kavach.backend} ({@code auto}: the strongest available, never strength 0), then the first
