@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * {@code kavach sev ...}: tools for the VM backends. {@code build-image} builds the guest agent initramfs
  * (busybox, agent, kernel modules in load order); {@code dry-run} prints the QEMU command line the
- * {@code sev} backend would run, also on hosts without SEV-SNP; {@code policy} decodes an SNP guest policy.
+ * {@code sev} backend would run, also on hosts without SEV-SNP; {@code policy} decodes an SNP guest policy; {@code measure} computes an SNP launch measurement.
  */
 public final class SevCommand implements CommandExtension {
     private static final String USAGE = """
@@ -31,11 +31,11 @@ public final class SevCommand implements CommandExtension {
                   Prints the QEMU command line the sev backend would run for COMMAND, one argument per line,
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
                   without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos).
-              policy VALUE
+%s              policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
                   Prints this text.
-            """;
+            """.formatted(dev.kavach.backend.sev.measure.MeasureCommand.USAGE);
 
     @Override
     public String name() {
@@ -44,7 +44,7 @@ public final class SevCommand implements CommandExtension {
 
     @Override
     public String summary() {
-        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, decode SNP guest policies";
+        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, compute SNP launch measurements, decode SNP guest policies";
     }
 
     @Override
@@ -54,7 +54,11 @@ public final class SevCommand implements CommandExtension {
 
     @Override
     public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
+        // measure takes free text (--append), so only its first argument can ask for help.
+        boolean help = args.isEmpty() || (args.get(0).equals("measure")
+                ? args.size() > 1 && (args.get(1).equals("--help") || args.get(1).equals("-h"))
+                : args.contains("--help") || args.contains("-h"));
+        if (help) {
             (args.isEmpty() ? err : out).print(USAGE);
             return args.isEmpty() ? 2 : 0;
         }
@@ -62,6 +66,7 @@ public final class SevCommand implements CommandExtension {
             case "build-image" -> buildImage(args.subList(1, args.size()), context, out, err);
             case "policy" -> policy(args.subList(1, args.size()), out, err);
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
+            case "measure" -> dev.kavach.backend.sev.measure.MeasureCommand.run(args.subList(1, args.size()), out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);
