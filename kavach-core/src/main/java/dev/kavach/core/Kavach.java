@@ -276,6 +276,28 @@ public final class Kavach implements AutoCloseable {
         }
     }
 
+    /**
+     * What backend {@code backendIdOrNull} shows beside its dry-run command line for {@code request}
+     * ({@link dev.kavach.api.BackendProvider#dryRunDetails}), e.g. the {@code sev} backend's expected launch
+     * measurement. Starts nothing.
+     */
+    public java.util.Map<String, String> dryRunDetails(String backendIdOrNull, ExecRequest request) {
+        requireOpen();
+        requireNonNull(request, "request is null");
+        String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
+        Registered backend = registry.backend(id).orElseThrow();
+        BackendContext context = contextFor(id);
+        try {
+            return ThreadContextLoader.call(backend.loader(), () -> backend.provider().dryRunDetails(context, request));
+        } catch (KavachException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            ServiceProviders.rethrowIfFatal(e);
+            throw new SandboxException("backend '" + id + "' failed to describe its dry run: " + ServiceProviders.describe(e),
+                    "this is a bug in the backend; report it to its author", e);
+        }
+    }
+
     /** {@code kavach.policy.preset} with the {@code kavach.policy.*} overrides and {@code kavach.timeout} applied. */
     public SandboxPolicy policy() {
         return settings.policy();

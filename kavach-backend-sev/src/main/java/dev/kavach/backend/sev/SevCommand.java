@@ -30,7 +30,8 @@ public final class SevCommand implements CommandExtension {
               dry-run [--memory MIB] [--cpus N] [--] COMMAND [ARG...]
                   Prints the QEMU command line the sev backend would run for COMMAND, one argument per line,
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
-                  without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos).
+                  without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos); on stderr the launch measurement the
+                  guest must report ("measurement: <hex>").
 %s              policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
@@ -147,9 +148,12 @@ public final class SevCommand implements CommandExtension {
             return 2;
         }
         try (VmBackend backend = VmBackends.assemble(context, true)) {
-            for (String arg : backend.commandLine(dev.kavach.api.ExecRequest.of(args.subList(i, args.size())).withPolicy(policy)).orElseThrow()) {
+            dev.kavach.api.ExecRequest request = dev.kavach.api.ExecRequest.of(args.subList(i, args.size())).withPolicy(policy);
+            for (String arg : backend.commandLine(request).orElseThrow()) {
                 out.println(arg);
             }
+            // stdout stays one argument per line; the expected measurement goes beside it on stderr.
+            SevBackendProvider.details(backend, request).forEach((key, value) -> err.println(key + ": " + value));
             return 0;
         } catch (dev.kavach.api.KavachException e) {
             err.println("kavach sev dry-run: " + e.oneLine());
