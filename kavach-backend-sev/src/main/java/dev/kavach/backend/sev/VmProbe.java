@@ -174,9 +174,10 @@ public final class VmProbe {
                 OvmfImage ovmf = OvmfImage.read(firmware);
                 if (!ovmf.snpMetadata()) {
                     checks.add(ProbeCheck.missing("firmware", firmware + " has no SEV-SNP metadata (\"SEV information block not found\")", ovmfFix));
-                } else if (snp.kernelHashes() && ovmf.hashTableSize() == 0) {
-                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table, so kernel-hashes=on fails "
-                            + "(\"guest firmware has no hashes table\"); this is a generic OVMF, not the AmdSev build", ovmfFix));
+                } else if (snp.kernelHashes() && (ovmf.hashTableSize() == 0 || !ovmf.kernelHashesSection())) {
+                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table (or no SNP_KERNEL_HASHES metadata"
+                            + " section to measure it), so kernel-hashes=on fails (\"guest firmware has no hashes table\"); this is a generic OVMF,"
+                            + " not the AmdSev build", ovmfFix));
                 } else {
                     checks.add(ProbeCheck.ok("firmware", firmware + ": SNP metadata, hash table " + ovmf.hashTableSize() + " bytes"));
                 }
