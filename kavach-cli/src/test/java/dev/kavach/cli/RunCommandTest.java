@@ -202,13 +202,7 @@ class RunCommandTest {
 
     @Test
     void dryRunOfTheSevBackendPrintsItsQemuCommandLineOnAHostWithoutSevSnp() throws IOException {
-        Prerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev, where the sev backend is unavailable");
-        Path kernelDir = Path.of(System.getenv().getOrDefault("KAVACH_GUEST_KERNEL_DIR", "/var/cache/kavach/guest-kernel"));
-        Path kernelEnv = kernelDir.resolve("kernel.env");
-        Prerequisites.require(Files.isRegularFile(kernelEnv), "a guest kernel in " + kernelDir + " (bash .ci/guest-kernel.sh " + kernelDir + ")");
-        String kernel = Files.readAllLines(kernelEnv).stream().filter(l -> l.startsWith("KAVACH_GUEST_KERNEL="))
-                .map(l -> l.substring("KAVACH_GUEST_KERNEL=".length())).findFirst().orElseThrow();
-        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "static busybox (apt-get install busybox-static)");
+        String kernel = sevDryRunPrerequisites();
         Cli.Result result = cli().run("run", "--backend", "sev", "--dry-run", "--memory", "1G",
                 "-D", "kavach.backends.sev.kernel=" + kernel, "-D", "kavach.backends.sev.cbitpos=51",
                 "-D", "kavach.state-dir=" + dir.resolve("state"), "--env", "TOKEN=s3cret", "--", "echo", "a,b");
@@ -222,13 +216,7 @@ class RunCommandTest {
 
     @Test
     void dryRunOfTheSevBackendPrintsTheLaunchMeasurementForScripts() throws IOException {
-        Prerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev, where the sev backend is unavailable");
-        Path kernelDir = Path.of(System.getenv().getOrDefault("KAVACH_GUEST_KERNEL_DIR", "/var/cache/kavach/guest-kernel"));
-        Path kernelEnv = kernelDir.resolve("kernel.env");
-        Prerequisites.require(Files.isRegularFile(kernelEnv), "a guest kernel in " + kernelDir + " (bash .ci/guest-kernel.sh " + kernelDir + ")");
-        String kernel = Files.readAllLines(kernelEnv).stream().filter(l -> l.startsWith("KAVACH_GUEST_KERNEL="))
-                .map(l -> l.substring("KAVACH_GUEST_KERNEL=".length())).findFirst().orElseThrow();
-        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "static busybox (apt-get install busybox-static)");
+        String kernel = sevDryRunPrerequisites();
         Path ovmf = Path.of("/usr/share/ovmf/OVMF.fd");
         Prerequisites.require(Files.isRegularFile(ovmf), "Debian's OVMF (apt-get install ovmf)");
         // The generic OVMF cannot hold kernel hashes, so it is measured without them; the AmdSev build measures the kernel too.
@@ -257,6 +245,18 @@ class RunCommandTest {
         assertContains(unmeasurable.stdout(), "measurement-error: ");
         assertContains(unmeasurable.stdout(), "SNP_KERNEL_HASHES");
         assertFalse(unmeasurable.stdout().contains("\nmeasurement: "), unmeasurable::toString);
+    }
+
+    /** A host without SEV-SNP, a guest kernel and busybox: what a dry run of sev needs. Returns the kernel path. */
+    private static String sevDryRunPrerequisites() throws IOException {
+        Prerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev, where the sev backend is unavailable");
+        Path kernelDir = Path.of(System.getenv().getOrDefault("KAVACH_GUEST_KERNEL_DIR", "/var/cache/kavach/guest-kernel"));
+        Path kernelEnv = kernelDir.resolve("kernel.env");
+        Prerequisites.require(Files.isRegularFile(kernelEnv), "a guest kernel in " + kernelDir + " (bash .ci/guest-kernel.sh " + kernelDir + ")");
+        String kernel = Files.readAllLines(kernelEnv).stream().filter(l -> l.startsWith("KAVACH_GUEST_KERNEL="))
+                .map(l -> l.substring("KAVACH_GUEST_KERNEL=".length())).findFirst().orElseThrow();
+        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "static busybox (apt-get install busybox-static)");
+        return kernel;
     }
 
     @Test

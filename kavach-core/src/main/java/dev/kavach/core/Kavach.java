@@ -260,20 +260,7 @@ public final class Kavach implements AutoCloseable {
      * @return empty when the backend runs nothing on the host
      */
     public Optional<List<String>> commandLine(String backendIdOrNull, ExecRequest request) {
-        requireOpen();
-        requireNonNull(request, "request is null");
-        String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
-        Registered backend = registry.backend(id).orElseThrow();
-        BackendContext context = contextFor(id);
-        try {
-            return ThreadContextLoader.call(backend.loader(), () -> backend.provider().commandLine(context, request));
-        } catch (KavachException e) {
-            throw e;
-        } catch (RuntimeException | Error e) {
-            ServiceProviders.rethrowIfFatal(e);
-            throw new SandboxException("backend '" + id + "' failed to describe its command line: " + ServiceProviders.describe(e),
-                    "this is a bug in the backend; report it to its author", e);
-        }
+        return describe(backendIdOrNull, request, "its command line", (provider, context) -> provider.commandLine(context, request));
     }
 
     /**
@@ -282,18 +269,24 @@ public final class Kavach implements AutoCloseable {
      * measurement. Starts nothing.
      */
     public java.util.Map<String, String> dryRunDetails(String backendIdOrNull, ExecRequest request) {
+        return describe(backendIdOrNull, request, "its dry run", (provider, context) -> provider.dryRunDetails(context, request));
+    }
+
+    /** Asks the backend's provider, in its class loader, to describe a run of {@code request} without starting anything. */
+    private <T> T describe(String backendIdOrNull, ExecRequest request, String what,
+                           java.util.function.BiFunction<dev.kavach.api.BackendProvider, BackendContext, T> question) {
         requireOpen();
         requireNonNull(request, "request is null");
         String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
         Registered backend = registry.backend(id).orElseThrow();
         BackendContext context = contextFor(id);
         try {
-            return ThreadContextLoader.call(backend.loader(), () -> backend.provider().dryRunDetails(context, request));
+            return ThreadContextLoader.call(backend.loader(), () -> question.apply(backend.provider(), context));
         } catch (KavachException e) {
             throw e;
         } catch (RuntimeException | Error e) {
             ServiceProviders.rethrowIfFatal(e);
-            throw new SandboxException("backend '" + id + "' failed to describe its dry run: " + ServiceProviders.describe(e),
+            throw new SandboxException("backend '" + id + "' failed to describe " + what + ": " + ServiceProviders.describe(e),
                     "this is a bug in the backend; report it to its author", e);
         }
     }
