@@ -62,7 +62,7 @@ final class LaunchMeasurer {
             return List.of(file.toAbsolutePath().toString(), attributes.size(), attributes.lastModifiedTime().toMillis(),
                     String.valueOf(attributes.fileKey()));
         } catch (IOException e) {
-            throw new MeasurementException("cannot read " + file + ": " + e.getMessage(), e);
+            throw MeasurementException.unreadable("file", file, e);
         }
     }
 }

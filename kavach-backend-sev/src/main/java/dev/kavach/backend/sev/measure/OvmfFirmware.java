@@ -33,7 +33,7 @@ public final class OvmfFirmware {
         try {
             data = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new MeasurementException("cannot read the firmware " + file + ": " + e.getMessage(), e);
+            throw MeasurementException.unreadable("firmware", file, e);
         }
         return of(data);
     }

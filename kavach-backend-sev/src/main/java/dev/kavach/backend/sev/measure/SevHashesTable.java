@@ -107,7 +107,7 @@ public final class SevHashesTable {
                 digest.update(buffer, 0, n);
             }
         } catch (IOException e) {
-            throw new MeasurementException("cannot read the " + what + " " + file + ": " + e.getMessage(), e);
+            throw MeasurementException.unreadable(what, file, e);
         }
         return digest.digest();
     }
