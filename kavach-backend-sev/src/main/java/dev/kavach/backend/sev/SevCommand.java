@@ -32,7 +32,7 @@ public final class SevCommand implements CommandExtension {
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
                   without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos); on stderr the launch measurement the
                   guest must report ("measurement: <hex>").
-%s              policy VALUE
+            %s  policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
                   Prints this text.

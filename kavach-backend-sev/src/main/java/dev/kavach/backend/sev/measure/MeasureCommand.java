@@ -23,9 +23,18 @@ public final class MeasureCommand {
               measure --ovmf FILE --vcpus N (--vcpu-type TYPE | --vcpu-sig VALUE | --vcpu-family F --vcpu-model M --vcpu-stepping S)
                       [--kernel FILE [--initrd FILE] [--append CMDLINE]] [--guest-features VALUE] [--output-format hex|base64]
                   Prints the SEV-SNP launch measurement (the report's MEASUREMENT) of a QEMU launch, as
-                  sev-snp-measure --mode snp computes it. --guest-features defaults to 0x1 (upstream QEMU 9.1+);
+                  sev-snp-measure --mode snp computes it. --guest-features defaults to 0x1 (upstream QEMU 9.1+).
                   vCPU types: %s.
-            """.formatted(String.join(", ", VcpuSignature.types().keySet()));
+            """.formatted(wrapped(List.copyOf(VcpuSignature.types().keySet())));
+
+    /** The type names, six to a line, indented as the usage text. */
+    private static String wrapped(List<String> names) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            text.append(i == 0 ? "" : i % 6 == 0 ? ",\n      " : ", ").append(names.get(i));
+        }
+        return text.toString();
+    }
 
     private static final Set<String> FLAGS = Set.of("--mode", "--ovmf", "--kernel", "--initrd", "--append", "--vcpus", "--vcpu-type",
             "--vcpu-sig", "--vcpu-family", "--vcpu-model", "--vcpu-stepping", "--guest-features", "--output-format");
