@@ -74,6 +74,23 @@ class MeasureCommandTest {
         assertThat(plain.out.strip()).isEqualTo("19358ba9a7615534a9a1e2f0dfc29384dcd4dcb7062ff9c6013b26869a5fc6ecabe033c48dd6f6db5d6d76e7c5df632d");
     }
 
+    @Test
+    void kavachSevDispatchesMeasureAndLetsTheAppendLineSayHelp(@TempDir Path state) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        dev.kavach.api.BackendContext context = new dev.kavach.api.BackendContext("sev",
+                dev.kavach.api.BackendSettings.of("kavach.backends.sev", java.util.Map.of()), state, "0.1.0");
+        int code = new dev.kavach.backend.sev.SevCommand().run(List.of("measure", "--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+                        "--kernel", "/dev/null", "--append", "--help"), context, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).strip()).matches("[0-9a-f]{96}");
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        assertThat(new dev.kavach.backend.sev.SevCommand().run(List.of("measure", "--help"), context, new PrintStream(help, true, StandardCharsets.UTF_8),
+                System.err)).isZero();
+        assertThat(help.toString(StandardCharsets.UTF_8)).contains("measure --ovmf FILE --vcpus N").contains("EPYC-Turin");
+    }
+
     private record Run(int code, String out, String err) {
     }
 
