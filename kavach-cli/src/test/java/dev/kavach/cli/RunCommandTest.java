@@ -226,9 +226,10 @@ class RunCommandTest {
         Cli.Result result = cli().run(args);
         assertEquals(0, result.exitCode(), result::toString);
         List<String> lines = result.stdout().lines().toList();
-        assertEquals(2, lines.size(), result::toString);
+        assertEquals(3, lines.size(), result::toString);
         assertContains(lines.get(0), "sev-snp-guest");
         assertTrue(lines.get(1).matches("measurement: [0-9a-f]{96}"), result::toString);
+        assertContains(lines.get(2), "measurement-scope: firmware and vCPUs only");
 
         List<String> json = new java.util.ArrayList<>(List.of(args));
         json.add(3, "--json");

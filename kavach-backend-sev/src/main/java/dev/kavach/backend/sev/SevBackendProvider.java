@@ -60,6 +60,10 @@ public final class SevBackendProvider implements BackendProvider {
         Map<String, String> details = new LinkedHashMap<>();
         try {
             backend.expectedMeasurement(request).ifPresent(m -> details.put("measurement", m.hex()));
+            if (backend.launch(request).snp().filter(snp -> !snp.kernelHashes()).isPresent()) {
+                details.put("measurement-scope", "firmware and vCPUs only: kernel-hashes is off, so the kernel, initrd and command line"
+                        + " are not measured and the report does not prove which ran");
+            }
         } catch (dev.kavach.api.ConfigurationException e) {
             details.put("measurement-error", e.getMessage() + (e.fix().isEmpty() ? "" : " (fix: " + e.fix() + ")"));
         }

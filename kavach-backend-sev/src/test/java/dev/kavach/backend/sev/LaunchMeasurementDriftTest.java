@@ -143,6 +143,10 @@ class LaunchMeasurementDriftTest {
         Map<String, String> details = SevBackendProvider.details(backend, ExecRequest.of("true"));
         assertThat(details).containsOnlyKeys("measurement");
         assertThat(details.get("measurement")).matches("[0-9a-f]{96}").isEqualTo(backend.expectedMeasurement(ExecRequest.of("true")).orElseThrow().hex());
+        Map<String, String> unhashed = SevBackendProvider.details(backend(Map.of("firmware", FIRMWARE.toString(), "kernel-hashes", "off"), ""),
+                ExecRequest.of("true"));
+        assertThat(unhashed).containsKeys("measurement", "measurement-scope");
+        assertThat(unhashed.get("measurement-scope")).contains("not measured");
     }
 
     @Example
