@@ -29,7 +29,7 @@ record MeasurementVectors(Path file, List<Row> rows) {
             return columns.getOrDefault(name, "");
         }
 
-        private boolean given(String name) {
+        boolean given(String name) {
             String value = get(name).strip();
             return !value.isEmpty() && !value.equals("-");
         }
