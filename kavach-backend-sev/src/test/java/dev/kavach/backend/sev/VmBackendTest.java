@@ -37,7 +37,9 @@ class VmBackendTest {
             assertThat(args.value("-kernel").orElseThrow()).contains("kernels/vmlinux-");
             assertThat(args.value("-initrd").orElseThrow()).contains("images/initrd-");
             assertThat(String.join(" ", argv)).doesNotContain("hunter2", "SECRET_TOKEN", "printenv", "/srv/job");
-            assertThatThrownBy(() -> backend.exec(ExecRequest.of("cat").withStdin(new byte[129 * 1024 * 1024])))
+            // basic() now limits memory to 1 GiB; at 512 MiB a quarter is 128 MiB, so 129 MiB of stdin is refused.
+            assertThatThrownBy(() -> backend.exec(ExecRequest.of("cat").withStdin(new byte[129 * 1024 * 1024])
+                    .withPolicy(SandboxPolicy.basic().withMemoryMiB(512))))
                     .isInstanceOf(dev.kavach.api.PolicyNotEnforceableException.class)
                     .hasMessageContaining("stages in guest memory");
             backend.close();
