@@ -93,7 +93,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
     @Option(names = "--shell", paramLabel = "SCRIPT", description = "Runs SCRIPT with /bin/sh -c instead of a program.")
     String shell;
 
-    @Option(names = "--dry-run", description = "Prints the host command line the backend would run, runs nothing.")
+    @Option(names = "--dry-run", description = "Prints the host command line the backend would run, then facts such as sev's launch measurement as 'key: value' lines (with --json: one object); runs nothing.")
     boolean dryRun;
 
     @Option(names = "--json", description = "Prints the whole result as one JSON object on stdout instead of streaming"
@@ -132,7 +132,18 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                             + "' runs no host command, so there is none to show",
                             "use --dry-run with a backend that runs one, e.g. --backend process");
                 }
-                out.println(ShellQuote.join(line.get()));
+                Map<String, String> details = kavach.dryRunDetails(backend, request);
+                if (json) {
+                    Map<String, Object> shown = new LinkedHashMap<>();
+                    shown.put("command", ShellQuote.join(line.get()));
+                    shown.put("argv", line.get());
+                    shown.putAll(details);
+                    out.println(Json.write(shown));
+                } else {
+                    out.println(ShellQuote.join(line.get()));
+                    // One "key: value" line each (e.g. "measurement: <hex>" for sev), for scripts to read.
+                    details.forEach((key, value) -> out.println(key + ": " + value));
+                }
                 return ExitCodes.OK;
             }
             try (Sandbox sandbox = kavach.open(backend);
