@@ -141,8 +141,16 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                     out.println(Json.write(shown));
                 } else {
                     out.println(ShellQuote.join(line.get()));
-                    // One "key: value" line each (e.g. "measurement: <hex>" for sev), for scripts to read.
-                    details.forEach((key, value) -> out.println(key + ": " + value));
+                    // One "key: value" line each (e.g. "measurement: <hex>" for sev), for scripts to read; a value of
+                    // several lines (kubernetes: the objects as YAML) as a YAML block scalar, each line indented.
+                    details.forEach((key, value) -> {
+                        if (value.indexOf('\n') < 0) {
+                            out.println(key + ": " + value);
+                        } else {
+                            out.println(key + ": |");
+                            value.lines().forEach(text -> out.println("  " + text));
+                        }
+                    });
                 }
                 return ExitCodes.OK;
             }
