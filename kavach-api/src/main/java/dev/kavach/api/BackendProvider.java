@@ -1,6 +1,7 @@
 package dev.kavach.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,5 +50,17 @@ public interface BackendProvider {
         try (SandboxBackend backend = create(context)) {
             return backend.commandLine(request);
         }
+    }
+
+    /**
+     * Facts a dry run shows beside the command line, for the same {@code request}: {@code kavach run
+     * --dry-run} prints each as a {@code key: value} line after the command line and {@code --json} adds them
+     * as fields. The {@code sev} backend gives the launch measurement the guest must report
+     * ({@code measurement}). Like {@link #commandLine}, this starts nothing.
+     *
+     * @return keys in a stable order; empty by default
+     */
+    default Map<String, String> dryRunDetails(BackendContext context, ExecRequest request) {
+        return Map.of();
     }
 }

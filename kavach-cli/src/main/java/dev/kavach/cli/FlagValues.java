@@ -29,25 +29,39 @@ final class FlagValues {
         }
     }
 
-    /** {@code --cpus 1.5}: fractional cores, {@code 0} for no limit. */
+    /**
+     * {@code --cpus 1.5}: fractional cores, {@code 0} for no limit. As with {@code docker run --cpus}, at most
+     * the CPUs this host has (more cannot be granted), and at least 0.01 (a cgroup quota of 1 ms per 100 ms).
+     */
     static final class Cpus implements ITypeConverter<Double> {
+        static final double MIN = 0.01;
+
         @Override
         public Double convert(String value) {
+            return check(value, Runtime.getRuntime().availableProcessors());
+        }
+
+        static double check(String value, int hostCpus) {
+            String range = "use 0 (no limit) or cores from " + MIN + " to " + hostCpus + " (the CPUs this host has), such as 0.5 or 1";
             double cpus;
             try {
                 cpus = Double.parseDouble(value.trim());
             } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a number; use cores such as 1, 0.5 or 2, or 0 for no limit");
+                throw new TypeConversionException("'" + value + "' is not a number; " + range);
             }
-            if (!Double.isFinite(cpus) || cpus < 0) {
-                throw new TypeConversionException("'" + value + "' is out of range; use cores >= 0 such as 1, 0.5 or 2 (0 = no limit)");
+            // NaN fails every comparison, so it lands here with the infinities and the out-of-range.
+            if (!(cpus == 0 || cpus >= MIN && cpus <= hostCpus)) {
+                throw new TypeConversionException("'" + value + "' is out of range; " + range);
             }
             return cpus;
         }
     }
 
-    /** {@code --timeout 30s}: a positive duration in HOCON's units, as kavach.timeout takes it. */
+    /** {@code --timeout 30s}: a positive duration in HOCON's units, as kavach.timeout takes it, at most 106751d (about 292 years). */
     static final class Timeout implements ITypeConverter<Duration> {
+        /** The parser saturates at Long.MAX_VALUE nanoseconds; anything there overflowed. */
+        static final Duration MAX = Duration.ofDays(106_751);
+
         @Override
         public Duration convert(String value) {
             Duration duration;
@@ -58,6 +72,9 @@ final class FlagValues {
             }
             if (duration.isZero() || duration.isNegative()) {
                 throw new TypeConversionException("'" + value + "' is not positive; use e.g. 500ms, 30s, 5m or 1h");
+            }
+            if (duration.compareTo(MAX) > 0) {
+                throw new TypeConversionException("'" + value + "' is too long; the longest timeout is " + MAX.toDays() + "d (about 292 years)");
             }
             return duration;
         }

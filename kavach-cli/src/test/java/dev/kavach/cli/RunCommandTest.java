@@ -166,13 +166,13 @@ class RunCommandTest {
         assertEquals(1, result.stdout().lines().count(), () -> "one line of JSON and nothing else: " + result);
         Config json = result.json();
         assertEquals("process", json.getString("backend"));
-        assertEquals(5, json.getInt("exitCode"));
+        assertEquals(5, json.getInt("exit_code"));
         assertEquals("COMPLETED", json.getString("outcome"));
-        assertTrue(json.getLong("durationMs") >= 0);
+        assertTrue(json.getLong("duration_ms") >= 0);
         assertEquals("out\n", json.getString("stdout.text"));
         assertEquals("err\n", json.getString("stderr.text"));
         assertFalse(json.getBoolean("stdout.truncated"));
-        assertEquals(0, json.getLong("stdout.droppedBytes"));
+        assertEquals(0, json.getLong("stdout.dropped_bytes"));
         assertEquals(4, json.getLong("stdout.bytes"));
         assertFalse(json.hasPath("stdout.base64"), "valid UTF-8 needs no base64");
         assertTrue(json.hasPath("enforcement"));
@@ -202,13 +202,7 @@ class RunCommandTest {
 
     @Test
     void dryRunOfTheSevBackendPrintsItsQemuCommandLineOnAHostWithoutSevSnp() throws IOException {
-        Prerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev, where the sev backend is unavailable");
-        Path kernelDir = Path.of(System.getenv().getOrDefault("KAVACH_GUEST_KERNEL_DIR", "/var/cache/kavach/guest-kernel"));
-        Path kernelEnv = kernelDir.resolve("kernel.env");
-        Prerequisites.require(Files.isRegularFile(kernelEnv), "a guest kernel in " + kernelDir + " (bash .ci/guest-kernel.sh " + kernelDir + ")");
-        String kernel = Files.readAllLines(kernelEnv).stream().filter(l -> l.startsWith("KAVACH_GUEST_KERNEL="))
-                .map(l -> l.substring("KAVACH_GUEST_KERNEL=".length())).findFirst().orElseThrow();
-        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "static busybox (apt-get install busybox-static)");
+        String kernel = sevDryRunPrerequisites();
         Cli.Result result = cli().run("run", "--backend", "sev", "--dry-run", "--memory", "1G",
                 "-D", "kavach.backends.sev.kernel=" + kernel, "-D", "kavach.backends.sev.cbitpos=51",
                 "-D", "kavach.state-dir=" + dir.resolve("state"), "--env", "TOKEN=s3cret", "--", "echo", "a,b");
@@ -221,11 +215,57 @@ class RunCommandTest {
     }
 
     @Test
+    void dryRunOfTheSevBackendPrintsTheLaunchMeasurementForScripts() throws IOException {
+        String kernel = sevDryRunPrerequisites();
+        Path ovmf = Path.of("/usr/share/ovmf/OVMF.fd");
+        Prerequisites.require(Files.isRegularFile(ovmf), "Debian's OVMF (apt-get install ovmf)");
+        // The generic OVMF cannot hold kernel hashes, so it is measured without them; the AmdSev build measures the kernel too.
+        String[] args = {"run", "--backend", "sev", "--dry-run", "-D", "kavach.backends.sev.kernel=" + kernel, "-D", "kavach.backends.sev.cbitpos=51",
+                "-D", "kavach.backends.sev.firmware=" + ovmf, "-D", "kavach.backends.sev.kernel-hashes=off",
+                "-D", "kavach.state-dir=" + dir.resolve("state"), "--", "true"};
+        Cli.Result result = cli().run(args);
+        assertEquals(0, result.exitCode(), result::toString);
+        List<String> lines = result.stdout().lines().toList();
+        assertEquals(3, lines.size(), result::toString);
+        assertContains(lines.get(0), "sev-snp-guest");
+        assertTrue(lines.get(1).matches("measurement: [0-9a-f]{96}"), result::toString);
+        assertContains(lines.get(2), "measurement-scope: firmware and vCPUs only");
+
+        List<String> json = new java.util.ArrayList<>(List.of(args));
+        json.add(3, "--json");
+        Cli.Result asJson = cli().run(json.toArray(String[]::new));
+        assertEquals(0, asJson.exitCode(), asJson::toString);
+        assertContains(asJson.stdout(), "\"measurement\":\"" + lines.get(1).substring("measurement: ".length()) + "\"");
+        assertContains(asJson.stdout(), "\"argv\":[");
+
+        // Without a firmware that can be measured the command line is still shown, and the reason instead of a value.
+        Cli.Result unmeasurable = cli().run("run", "--backend", "sev", "--dry-run", "-D", "kavach.backends.sev.kernel=" + kernel,
+                "-D", "kavach.backends.sev.cbitpos=51", "-D", "kavach.backends.sev.firmware=" + ovmf,
+                "-D", "kavach.state-dir=" + dir.resolve("state"), "--", "true");
+        assertEquals(0, unmeasurable.exitCode(), unmeasurable::toString);
+        assertContains(unmeasurable.stdout(), "measurement-error: ");
+        assertContains(unmeasurable.stdout(), "SNP_KERNEL_HASHES");
+        assertFalse(unmeasurable.stdout().contains("\nmeasurement: "), unmeasurable::toString);
+    }
+
+    /** A host without SEV-SNP, a guest kernel and busybox: what a dry run of sev needs. Returns the kernel path. */
+    private static String sevDryRunPrerequisites() throws IOException {
+        Prerequisites.require(!Files.exists(Path.of("/dev/sev")), "a host WITHOUT /dev/sev, where the sev backend is unavailable");
+        Path kernelDir = Path.of(System.getenv().getOrDefault("KAVACH_GUEST_KERNEL_DIR", "/var/cache/kavach/guest-kernel"));
+        Path kernelEnv = kernelDir.resolve("kernel.env");
+        Prerequisites.require(Files.isRegularFile(kernelEnv), "a guest kernel in " + kernelDir + " (bash .ci/guest-kernel.sh " + kernelDir + ")");
+        String kernel = Files.readAllLines(kernelEnv).stream().filter(l -> l.startsWith("KAVACH_GUEST_KERNEL="))
+                .map(l -> l.substring("KAVACH_GUEST_KERNEL=".length())).findFirst().orElseThrow();
+        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "static busybox (apt-get install busybox-static)");
+        return kernel;
+    }
+
+    @Test
     void rejectsBadFlagValuesWith125NamingTheFlag() {
         assertRejected(cli().run("run", "--memory", "lots", "--", "/bin/true"), "--memory", "256M");
         assertRejected(cli().run("run", "--memory", "512K", "--", "/bin/true"), "--memory", "at least 1M");
         assertRejected(cli().run("run", "--memory", "512mb", "--", "/bin/true"), "--memory", "unknown size unit 'mb'");
-        assertRejected(cli().run("run", "--cpus", "-1", "--", "/bin/true"), "--cpus", ">= 0");
+        assertRejected(cli().run("run", "--cpus", "-1", "--", "/bin/true"), "--cpus", "0 (no limit)");
         assertRejected(cli().run("run", "--cpus", "many", "--", "/bin/true"), "--cpus", "0.5");
         assertRejected(cli().run("run", "--env", "NOEQUALS", "--", "/bin/true"), "--env", "KEY=VALUE");
         assertRejected(cli().run("run", "--timeout", "0s", "--", "/bin/true"), "--timeout", "30s");

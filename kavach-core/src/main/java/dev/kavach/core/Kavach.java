@@ -174,6 +174,17 @@ public final class Kavach implements AutoCloseable {
                 .render(ConfigRenderOptions.defaults().setOriginComments(true).setComments(false).setJson(false));
     }
 
+    /** Every effective setting under {@code kavach}, sorted by key, with its value as JSON and its origin. */
+    public List<ConfigSetting> configSettings() {
+        List<ConfigSetting> settings = new ArrayList<>();
+        for (var entry : config.withOnlyPath("kavach").entrySet()) {
+            settings.add(new ConfigSetting(entry.getKey(), entry.getValue().render(ConfigRenderOptions.concise()),
+                    entry.getValue().origin().description()));
+        }
+        settings.sort(Comparator.comparing(ConfigSetting::key));
+        return List.copyOf(settings);
+    }
+
     /**
      * Chooses a backend: {@code backendIdOrNull} if given (no fallback: the caller asked for that one), else
      * {@code kavach.backend} ({@code auto}: the strongest available, never strength 0), then the first
@@ -261,6 +272,21 @@ public final class Kavach implements AutoCloseable {
      * @return empty when the backend runs nothing on the host
      */
     public Optional<List<String>> commandLine(String backendIdOrNull, ExecRequest request) {
+        return describe(backendIdOrNull, request, "commandLine", (provider, context) -> provider.commandLine(context, request));
+    }
+
+    /**
+     * What backend {@code backendIdOrNull} shows beside its dry-run command line for {@code request}
+     * ({@link dev.kavach.api.BackendProvider#dryRunDetails}), e.g. the {@code sev} backend's expected launch
+     * measurement. Starts nothing.
+     */
+    public java.util.Map<String, String> dryRunDetails(String backendIdOrNull, ExecRequest request) {
+        return describe(backendIdOrNull, request, "dryRunDetails", (provider, context) -> provider.dryRunDetails(context, request));
+    }
+
+    /** Asks the backend's provider, in its class loader, to describe a run of {@code request} without starting anything. */
+    private <T> T describe(String backendIdOrNull, ExecRequest request, String what,
+                           java.util.function.BiFunction<dev.kavach.api.BackendProvider, BackendContext, T> question) {
         requireOpen();
         requireNonNull(request, "request is null");
         if (unknownBackends.isPresent()) {
@@ -269,7 +295,7 @@ public final class Kavach implements AutoCloseable {
         String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
         Registered backend = registry.backend(id).orElseThrow();
         BackendContext context = contextFor(id);
-        return backend.guard().callNonNull("commandLine of backend '" + id + "'", () -> backend.provider().commandLine(context, request));
+        return backend.guard().callNonNull(what + " of backend '" + id + "'", () -> question.apply(backend.provider(), context));
     }
 
     /** {@code kavach.policy.preset} with the {@code kavach.policy.*} overrides and {@code kavach.timeout} applied. */

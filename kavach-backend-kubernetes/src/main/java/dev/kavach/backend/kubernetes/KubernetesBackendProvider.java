@@ -16,6 +16,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -59,6 +62,19 @@ public final class KubernetesBackendProvider implements BackendProvider {
         Config config = ClusterConnection.config(settings);
         return new KubernetesSandboxBackend(ClusterConnection.client(config), settings, ClusterConnection.namespace(settings, config),
                 newId(), KubernetesBackendProvider::newId);
+    }
+
+    /** The argv an exec runs in the pod (exec'd into its container, never through a shell); contacts no cluster. */
+    @Override
+    public Optional<List<String>> commandLine(BackendContext context, ExecRequest request) {
+        KubernetesSettings settings = KubernetesSettings.from(context.settings());
+        return Optional.of(new PodPlanner(settings, "default", "dry-run").plan(request, "dry-run", Instant.EPOCH).argv());
+    }
+
+    /** {@code objects}: what {@link #dryRun} prints, the NetworkPolicy and the Pod as YAML; contacts no cluster. */
+    @Override
+    public Map<String, String> dryRunDetails(BackendContext context, ExecRequest request) {
+        return Map.of("objects", dryRun(context, request));
     }
 
     /**

@@ -24,4 +24,14 @@ public interface ExecAttestor {
      * @return the appraisal; {@link Attestation#verified()} is false when any check failed
      */
     Attestation verify(byte[] report, byte[] expectedReportData, byte[] expectedHostData);
+
+    /**
+     * Like {@link #verify(byte[], byte[], byte[])}, and the report's MEASUREMENT must also equal
+     * {@code expectedMeasurement}, the value computed from the launch the host made (check
+     * {@code launch.measurement}, claim {@code expected_measurement}).
+     */
+    default Attestation verify(byte[] report, byte[] expectedReportData, byte[] expectedHostData,
+                               dev.kavach.backend.sev.measure.SnpMeasurement expectedMeasurement) {
+        return MeasurementPin.pin(verify(report, expectedReportData, expectedHostData), expectedMeasurement);
+    }
 }

@@ -5,26 +5,30 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+
+import dev.kavach.backend.sev.measure.MeasurementException;
+import dev.kavach.backend.sev.measure.MetadataSection;
+import dev.kavach.backend.sev.measure.OvmfFirmware;
+import dev.kavach.backend.sev.measure.OvmfFooterTable;
 
 /**
  * What an OVMF image offers an SEV-SNP launch, read from the GUIDed table OVMF places just below its
  * reset vector (the table QEMU itself searches): the SNP metadata that lets firmware boot as an SNP guest,
  * and the kernel hash table that {@code kernel-hashes=on} fills. A generic OVMF carries the hash-table entry
- * with size 0; only the AmdSev build ({@code OvmfPkg/AmdSev/AmdSevX64.dsc}) reserves the table.
+ * with size 0; only the AmdSev build ({@code OvmfPkg/AmdSev/AmdSevX64.dsc}) reserves the table and lists
+ * it as an SNP_KERNEL_HASHES section of its SNP metadata, which the launch measurement needs.
  */
-public record OvmfImage(boolean snpMetadata, int hashTableSize, boolean sevInfoBlock) {
-    static final UUID FOOTER = UUID.fromString("96b582de-1fb2-45f7-baea-a366c55a082d");
-    static final UUID SEV_INFO_BLOCK = UUID.fromString("00f771de-1a7e-4fcb-890e-68c77e2fb44e");
-    static final UUID SEV_HASH_TABLE = UUID.fromString("7255371f-3a3b-4b04-927b-1da6efa8d454");
-    static final UUID SEV_METADATA = UUID.fromString("dc886566-984a-4798-a75e-5585a7bf67cc");
+public record OvmfImage(boolean snpMetadata, int hashTableSize, boolean sevInfoBlock, boolean kernelHashesSection) {
+    static final UUID FOOTER = OvmfFooterTable.FOOTER;
+    static final UUID SEV_INFO_BLOCK = OvmfFooterTable.SEV_ES_RESET_BLOCK;
+    static final UUID SEV_HASH_TABLE = OvmfFooterTable.SEV_HASH_TABLE;
+    static final UUID SEV_METADATA = OvmfFooterTable.SEV_METADATA;
 
     /** Whether this firmware can do a measured direct boot under SNP. */
     public boolean snpDirectBoot() {
-        return snpMetadata && hashTableSize > 0;
+        return snpMetadata && hashTableSize > 0 && kernelHashesSection;
     }
 
     public static OvmfImage read(Path file) throws IOException {
@@ -33,43 +37,23 @@ public record OvmfImage(boolean snpMetadata, int hashTableSize, boolean sevInfoB
     }
 
     static Optional<OvmfImage> parse(byte[] image) {
-        if (image.length < 64) {
+        OvmfFooterTable table;
+        try {
+            table = OvmfFooterTable.parse(image);
+        } catch (MeasurementException e) {
             return Optional.empty();
         }
-        ByteBuffer buf = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        int end = image.length - 32;
-        if (!guid(buf, end - 16).equals(FOOTER)) {
+        if (table.isEmpty()) {
             return Optional.empty();
         }
-        int tableLength = Short.toUnsignedInt(buf.getShort(end - 18));
-        int start = end - tableLength;
-        if (start < 0) {
-            return Optional.empty();
+        int hashSize = table.entry(SEV_HASH_TABLE).filter(e -> e.length >= 8)
+                .map(e -> ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN).getInt(4)).orElse(0);
+        boolean kernelHashes;
+        try {
+            kernelHashes = OvmfFirmware.of(image).hasSection(MetadataSection.Type.SNP_KERNEL_HASHES);
+        } catch (MeasurementException e) {
+            kernelHashes = false; // damaged metadata: the measurement says why when it is computed
         }
-        Map<UUID, byte[]> entries = new HashMap<>();
-        int p = end - 18;
-        while (p - 18 >= start) {
-            UUID id = guid(buf, p - 16);
-            int length = Short.toUnsignedInt(buf.getShort(p - 18));
-            if (length < 18 || p - length < start) {
-                break;
-            }
-            entries.put(id, java.util.Arrays.copyOfRange(image, p - length, p - 18));
-            p -= length;
-        }
-        byte[] hashTable = entries.get(SEV_HASH_TABLE);
-        int hashSize = hashTable != null && hashTable.length >= 8 ? ByteBuffer.wrap(hashTable).order(ByteOrder.LITTLE_ENDIAN).getInt(4) : 0;
-        return Optional.of(new OvmfImage(entries.containsKey(SEV_METADATA), hashSize, entries.containsKey(SEV_INFO_BLOCK)));
-    }
-
-    private static UUID guid(ByteBuffer buf, int offset) {
-        // EFI GUIDs store the first three fields little-endian, the last eight bytes as they are.
-        long d1 = Integer.toUnsignedLong(buf.getInt(offset));
-        long d2 = Short.toUnsignedLong(buf.getShort(offset + 4));
-        long d3 = Short.toUnsignedLong(buf.getShort(offset + 6));
-        long msb = (d1 << 32) | (d2 << 16) | d3;
-        long lsb = buf.order(ByteOrder.BIG_ENDIAN).getLong(offset + 8);
-        buf.order(ByteOrder.LITTLE_ENDIAN);
-        return new UUID(msb, lsb);
+        return Optional.of(new OvmfImage(table.entry(SEV_METADATA).isPresent(), hashSize, table.entry(SEV_INFO_BLOCK).isPresent(), kernelHashes));
     }
 }

@@ -51,37 +51,46 @@ public final class QemuTranslator {
         requireNonNull(boot, "boot is null");
         requireNonNull(channels, "channels is null");
         requireNonNull(snp, "snp is null");
-        String prefix = snp.isPresent() ? "kavach.backends.sev." : "kavach.backends.vm.";
-        int vcpus = vcpus(policy, settings, prefix);
-        long memoryMiB = memoryMiB(policy, settings, prefix);
+        return translate(GuestLaunch.plan(policy, settings, accel, boot, snp), settings, channels);
+    }
+
+    /**
+     * The command line of a launch already decided; everything that reaches the launch measurement
+     * ({@code -smp}, {@code -cpu}, {@code -bios}, {@code -kernel}, {@code -initrd}, {@code -append},
+     * {@code kernel-hashes}) comes from {@code launch} and nowhere else.
+     */
+    public static QemuArgs translate(GuestLaunch launch, VmSettings settings, VmChannels channels) {
+        requireNonNull(launch, "launch is null");
+        requireNonNull(settings, "settings is null");
+        requireNonNull(channels, "channels is null");
+        Optional<SnpLaunch> snp = launch.snp();
+        GuestBoot boot = launch.boot();
+        String prefix = GuestLaunch.prefix(snp.isPresent());
+        long memoryMiB = launch.memoryMiB();
 
         List<String> argv = new ArrayList<>();
         argv.add(QemuOptionValue.requireSafe(prefix + "qemu", settings.qemuBinary()));
         argv.addAll(List.of("-nodefaults", "-no-user-config", "-no-reboot", "-display", "none"));
         argv.addAll(List.of("-sandbox", SANDBOX));
-        argv.addAll(List.of("-accel", accel.qemuName()));
+        argv.addAll(List.of("-accel", launch.accel().qemuName()));
         if (snp.isPresent()) {
             argv.addAll(List.of("-machine", settings.machine() + ",confidential-guest-support=sev0,memory-backend=ram0,vmport=off"));
         } else {
             argv.addAll(List.of("-machine", settings.machine() + ",vmport=off"));
         }
-        if (!settings.cpuModel().isEmpty()) {
-            argv.addAll(List.of("-cpu", QemuOptionValue.escape(prefix + "cpu", settings.cpuModel())));
-        } else if (accel == Accel.KVM) {
-            argv.addAll(List.of("-cpu", "host")); // QEMU's default model would hide most of the host CPU from the guest
-        }
-        argv.addAll(List.of("-smp", String.valueOf(vcpus), "-m", memoryMiB + "M"));
-        snp.ifPresent(launch -> {
+        launch.cpuModel().ifPresent(cpu -> argv.addAll(List.of("-cpu", QemuOptionValue.escape(prefix + "cpu", cpu))));
+        argv.addAll(List.of("-smp", String.valueOf(launch.vcpus()), "-m", memoryMiB + "M"));
+        snp.ifPresent(sev -> {
             argv.addAll(List.of("-object", "memory-backend-memfd,id=ram0,size=" + memoryMiB + "M,share=true,prealloc=false"));
             argv.addAll(List.of("-object", "sev-snp-guest,id=sev0"
-                    + ",sev-device=" + QemuOptionValue.escape(prefix + "sev-device", launch.sevDevice().toString())
-                    + ",policy=" + launch.policy().toHex()
-                    + ",cbitpos=" + launch.cbitpos()
-                    + ",reduced-phys-bits=" + launch.reducedPhysBits()
-                    + ",kernel-hashes=" + (launch.kernelHashes() ? "on" : "off")
-                    + ",host-data=" + Base64.getEncoder().encodeToString(launch.hostData())));
+                    + ",sev-device=" + QemuOptionValue.escape(prefix + "sev-device", sev.sevDevice().toString())
+                    + ",policy=" + sev.policy().toHex()
+                    + ",cbitpos=" + sev.cbitpos()
+                    + ",reduced-phys-bits=" + sev.reducedPhysBits()
+                    + ",kernel-hashes=" + (sev.kernelHashes() ? "on" : "off")
+                    + ",host-data=" + Base64.getEncoder().encodeToString(sev.hostData())));
             // -bios takes a plain file name (never split at commas), so it is checked, not escaped.
-            argv.addAll(List.of("-bios", QemuOptionValue.requireSafe(prefix + "firmware", launch.firmware().toString())));
+            argv.addAll(List.of("-bios", QemuOptionValue.requireSafe(prefix + "firmware", sev.firmware().toString())));
         });
         argv.addAll(List.of("-kernel", QemuOptionValue.requireSafe(prefix + "kernel", boot.kernel().toString())));
         argv.addAll(List.of("-initrd", QemuOptionValue.requireSafe(prefix + "initrd", boot.initrd().toString())));

@@ -8,7 +8,9 @@ import dev.kavach.api.ExecRequest;
 import dev.kavach.api.IsolationKind;
 import dev.kavach.api.SandboxBackend;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,5 +42,31 @@ public final class SevBackendProvider implements BackendProvider {
         try (VmBackend backend = VmBackends.assemble(context, true)) {
             return backend.commandLine(request);
         }
+    }
+
+    /**
+     * The launch measurement the guest of this request must report ({@code measurement}, 96 hex digits),
+     * computed from the same launch description as the command line; {@code measurement-error} says why
+     * there is none (e.g. a firmware without the kernel-hashes section).
+     */
+    @Override
+    public Map<String, String> dryRunDetails(BackendContext context, ExecRequest request) {
+        try (VmBackend backend = VmBackends.assemble(context, true)) {
+            return details(backend, request);
+        }
+    }
+
+    static Map<String, String> details(VmBackend backend, ExecRequest request) {
+        Map<String, String> details = new LinkedHashMap<>();
+        try {
+            backend.expectedMeasurement(request).ifPresent(m -> details.put("measurement", m.hex()));
+            if (backend.launch(request).snp().filter(snp -> !snp.kernelHashes()).isPresent()) {
+                details.put("measurement-scope", "firmware and vCPUs only: kernel-hashes is off, so the kernel, initrd and command line"
+                        + " are not measured and the report does not prove which ran");
+            }
+        } catch (dev.kavach.api.ConfigurationException e) {
+            details.put("measurement-error", e.getMessage() + (e.fix().isEmpty() ? "" : " (fix: " + e.fix() + ")"));
+        }
+        return details;
     }
 }

@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * {@code kavach sev ...}: tools for the VM backends. {@code build-image} builds the guest agent initramfs
  * (busybox, agent, kernel modules in load order); {@code dry-run} prints the QEMU command line the
- * {@code sev} backend would run, also on hosts without SEV-SNP; {@code policy} decodes an SNP guest policy.
+ * {@code sev} backend would run, also on hosts without SEV-SNP; {@code policy} decodes an SNP guest policy; {@code measure} computes an SNP launch measurement.
  */
 public final class SevCommand implements CommandExtension {
     private static final String USAGE = """
@@ -30,12 +30,13 @@ public final class SevCommand implements CommandExtension {
               dry-run [--memory MIB] [--cpus N] [--] COMMAND [ARG...]
                   Prints the QEMU command line the sev backend would run for COMMAND, one argument per line,
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
-                  without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos).
-              policy VALUE
+                  without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos); on stderr the launch measurement the
+                  guest must report ("measurement: <hex>").
+            %s  policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
                   Prints this text.
-            """;
+            """.formatted(dev.kavach.backend.sev.measure.MeasureCommand.USAGE);
 
     @Override
     public String name() {
@@ -44,7 +45,7 @@ public final class SevCommand implements CommandExtension {
 
     @Override
     public String summary() {
-        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, decode SNP guest policies";
+        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, compute SNP launch measurements, decode SNP guest policies";
     }
 
     @Override
@@ -54,7 +55,11 @@ public final class SevCommand implements CommandExtension {
 
     @Override
     public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
+        // measure takes free text (--append), so only its first argument can ask for help.
+        boolean help = args.isEmpty() || (args.get(0).equals("measure")
+                ? args.size() > 1 && (args.get(1).equals("--help") || args.get(1).equals("-h"))
+                : args.contains("--help") || args.contains("-h"));
+        if (help) {
             (args.isEmpty() ? err : out).print(USAGE);
             return args.isEmpty() ? 2 : 0;
         }
@@ -62,6 +67,7 @@ public final class SevCommand implements CommandExtension {
             case "build-image" -> buildImage(args.subList(1, args.size()), context, out, err);
             case "policy" -> policy(args.subList(1, args.size()), out, err);
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
+            case "measure" -> dev.kavach.backend.sev.measure.MeasureCommand.run(args.subList(1, args.size()), out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);
@@ -142,9 +148,12 @@ public final class SevCommand implements CommandExtension {
             return 2;
         }
         try (VmBackend backend = VmBackends.assemble(context, true)) {
-            for (String arg : backend.commandLine(dev.kavach.api.ExecRequest.of(args.subList(i, args.size())).withPolicy(policy)).orElseThrow()) {
+            dev.kavach.api.ExecRequest request = dev.kavach.api.ExecRequest.of(args.subList(i, args.size())).withPolicy(policy);
+            for (String arg : backend.commandLine(request).orElseThrow()) {
                 out.println(arg);
             }
+            // stdout stays one argument per line; the expected measurement goes beside it on stderr.
+            SevBackendProvider.details(backend, request).forEach((key, value) -> err.println(key + ": " + value));
             return 0;
         } catch (dev.kavach.api.KavachException e) {
             err.println("kavach sev dry-run: " + e.oneLine());

@@ -11,7 +11,11 @@ import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -36,16 +40,23 @@ public final class VmBackend implements SandboxBackend {
 
     /** The SNP half of a backend: launch parameters, without the per-exec host data, and the attestor. */
     public record Snp(SnpGuestPolicy policy, int cbitpos, int reducedPhysBits, Path firmware, Path sevDevice, boolean kernelHashes,
-                      ExecAttestor attestor) {
+                      long guestFeatures, Optional<Long> vcpuSignature, ExecAttestor attestor) {
         public Snp {
             requireNonNull(policy, "policy is null");
             requireNonNull(firmware, "firmware is null");
             requireNonNull(sevDevice, "sevDevice is null");
+            requireNonNull(vcpuSignature, "vcpuSignature is null");
             requireNonNull(attestor, "attestor is null");
         }
 
+        /** With upstream QEMU's guest features (0x1) and the signature of the {@code -cpu} model. */
+        public Snp(SnpGuestPolicy policy, int cbitpos, int reducedPhysBits, Path firmware, Path sevDevice, boolean kernelHashes, ExecAttestor attestor) {
+            this(policy, cbitpos, reducedPhysBits, firmware, sevDevice, kernelHashes,
+                    dev.kavach.backend.sev.measure.MeasurementInputs.DEFAULT_GUEST_FEATURES, Optional.empty(), attestor);
+        }
+
         SnpLaunch launch(byte[] hostData) {
-            return new SnpLaunch(policy, cbitpos, reducedPhysBits, hostData, firmware, sevDevice, kernelHashes);
+            return new SnpLaunch(policy, cbitpos, reducedPhysBits, hostData, firmware, sevDevice, kernelHashes, guestFeatures, vcpuSignature);
         }
     }
 
@@ -56,6 +67,7 @@ public final class VmBackend implements SandboxBackend {
     private final Optional<Snp> snp;
     private final Path socketRoot;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final LaunchMeasurer measurer = new LaunchMeasurer();
 
     public VmBackend(String id, VmSettings settings, Accel accel, GuestBoot boot, Optional<Snp> snp, Path socketRoot) {
         this.id = requireNonNull(id, "id is null");
@@ -68,8 +80,23 @@ public final class VmBackend implements SandboxBackend {
 
     /** The QEMU command line for {@code request}, with the channel sockets in {@code channelDir}. */
     public QemuArgs qemuArgs(ExecRequest request, Path channelDir) {
+        return QemuTranslator.translate(launch(request), settings, VmChannels.in(channelDir));
+    }
+
+    /** The launch an exec of {@code request} makes: the one description its command line and expected measurement come from. */
+    public GuestLaunch launch(ExecRequest request) {
         Optional<SnpLaunch> launch = snp.map(s -> s.launch(s.attestor().hostData(request)));
-        return QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(channelDir), launch);
+        return GuestLaunch.plan(request.policy(), settings, accel, boot, launch);
+    }
+
+    /**
+     * The SEV-SNP launch measurement an exec of {@code request} must report, computed from the same launch
+     * description as its command line (empty for a plain VM).
+     *
+     * @throws dev.kavach.api.ConfigurationException when the launch cannot be measured
+     */
+    public Optional<dev.kavach.backend.sev.measure.SnpMeasurement> expectedMeasurement(ExecRequest request) {
+        return measurer.expected(launch(request));
     }
 
     /**
@@ -96,29 +123,13 @@ public final class VmBackend implements SandboxBackend {
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
-        byte[] reportData = null;
-        byte[] hostData = null;
-        if (snp.isPresent()) {
-            byte[] nonce = new byte[32];
-            RANDOM.nextBytes(nonce);
-            hostData = snp.get().attestor().hostData(request);
-            reportData = snp.get().attestor().reportData(request, nonce);
-        }
         long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
-        long stdinBytes = request.stdin().length;
-        if (stdinBytes > memoryMiB * 1024 * 1024 / 4) {
-            // stdin is staged in the guest's RAM (the task archive lands on a tmpfs) before the task starts.
-            throw new dev.kavach.api.PolicyNotEnforceableException(
-                    "stdin of " + stdinBytes + " bytes is more than the " + id + " backend stages in guest memory (a quarter of "
-                            + memoryMiB + " MiB)", "raise the policy's memory limit or pass less data on stdin");
-        }
-        byte[] task = TaskArchive.encode(request, reportData);
         Path setpriv = QemuLauncher.setpriv().orElseThrow(() -> new SandboxException(
                 "the " + id + " backend needs setpriv with --pdeathsig (util-linux 2.33+) so that QEMU dies with this JVM, and found none on PATH",
                 "install util-linux (apt-get install util-linux)"));
         Path dir = null;
         QemuUidLease lease = null;
-        long started = System.nanoTime();
+        dev.kavach.backend.sev.measure.SnpMeasurement expected = null;
         try {
             try {
                 dir = VmWorkDirs.create(socketRoot, id);
@@ -126,8 +137,27 @@ public final class VmBackend implements SandboxBackend {
                 throw new SandboxException("the " + id + " backend cannot create its VM directory in " + socketRoot + ": " + describe(e),
                         "make " + socketRoot + " (java.io.tmpdir) a writable directory");
             }
-            Optional<SnpLaunch> launch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
-            QemuArgs args = QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(dir), launch);
+            // stdin goes to a file of the VM's directory and the task archive is streamed from a file there:
+            // neither is held in memory, and both are this JVM's alone (the dropped QEMU never reads them).
+            request = StagedStdin.spool(request, memoryMiB * 1024 * 1024 / 4, id, memoryMiB, dir);
+            byte[] reportData = null;
+            byte[] hostData = null;
+            if (snp.isPresent()) {
+                byte[] nonce = new byte[32];
+                RANDOM.nextBytes(nonce);
+                hostData = snp.get().attestor().hostData(request);
+                reportData = snp.get().attestor().reportData(request, nonce);
+            }
+            Path task = Files.createFile(dir.resolve("task.cpio"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(task))) {
+                TaskArchive.encode(request, reportData, out);
+            }
+            long started = System.nanoTime();
+            Optional<SnpLaunch> snpLaunch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
+            GuestLaunch launch = GuestLaunch.plan(request.policy(), settings, accel, boot, snpLaunch);
+            // Measured before QEMU starts: a launch whose measurement cannot be known could never be verified.
+            expected = measurer.expected(launch).orElse(null);
+            QemuArgs args = QemuTranslator.translate(launch, settings, VmChannels.in(dir));
             if (QemuLauncher.runningAsRoot()) {
                 lease = QemuUidLease.acquire(QemuUidLease.LOCK_DIR);
             }
@@ -136,7 +166,7 @@ public final class VmBackend implements SandboxBackend {
                     request.policy().outputLimitBytes(), settings.consoleTailBytes(), settings.statusLimitBytes());
             QemuRunner.Run run = QemuRunner.run(launcher, VmChannels.in(dir), task, limits, listener);
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
-            return result(request, run, duration, args, launcher, reportData, hostData);
+            return result(request, run, duration, args, launcher, reportData, hostData, expected);
         } catch (IOException e) {
             throw new SandboxException("the " + id + " backend could not start its VM: " + describe(e),
                     "check that " + socketRoot + " is writable" + (lease == null && QemuLauncher.runningAsRoot() ? " and " + QemuUidLease.LOCK_DIR + " is root's" : ""), e);
@@ -158,7 +188,7 @@ public final class VmBackend implements SandboxBackend {
     }
 
     private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, QemuLauncher launcher, byte[] reportData,
-                              byte[] hostData) {
+                              byte[] hostData, dev.kavach.backend.sev.measure.SnpMeasurement expected) {
         if (run.bootFailure().isPresent()) {
             // Before the agent reported ready no task had run: the console holds only firmware, kernel and
             // agent lines, quoted (sanitized, labelled) because they explain the failure.
@@ -184,7 +214,7 @@ public final class VmBackend implements SandboxBackend {
         int exit = status.exitCode().get();
         Attestation attestation = null;
         if (snp.isPresent()) {
-            attestation = attest(run, reportData, hostData);
+            attestation = attest(run, reportData, hostData, expected);
         }
         String program = request.command().argv().get(0);
         if (status.notFound()) {
@@ -212,7 +242,7 @@ public final class VmBackend implements SandboxBackend {
                 enforcement, attestation);
     }
 
-    private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData) {
+    private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData, dev.kavach.backend.sev.measure.SnpMeasurement expected) {
         Optional<String> report = run.statusValue("report");
         if (report.isEmpty()) {
             String why = run.statusValue("report-error").orElse("the guest agent returned no report");
@@ -225,7 +255,7 @@ public final class VmBackend implements SandboxBackend {
         } catch (IllegalArgumentException e) {
             throw new SandboxException("the sev guest returned a malformed attestation report (not base64); the result is not trusted", "");
         }
-        Attestation attestation = snp.get().attestor().verify(bytes, reportData, hostData);
+        Attestation attestation = snp.get().attestor().verify(bytes, reportData, hostData, expected);
         if (!attestation.verified()) {
             String failed = String.join("; ", attestation.checks().stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.detail()).toList());
             throw new SandboxException("the sev guest's attestation report failed verification; the result is not trusted: " + failed,

@@ -61,7 +61,8 @@ final class VmBackends {
             ExecAttestor attestor = new SnpExecAttestor(UUID.randomUUID().toString(),
                     Map.of("policy", policy.toHex(), "kernel", kernel.toString(), "initrd", initrd.toString()),
                     store, SnpAttestationVerifier.atSystemClock(), context.settings().list(VmProbe.EXPECTED_MEASUREMENTS));
-            snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(), attestor));
+            snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(),
+                    s.guestFeatures(), s.vcpuSignature(), attestor));
         }
         return new VmBackend(context.backendId(), settings, accel, boot, snpPart, socketRoot());
     }

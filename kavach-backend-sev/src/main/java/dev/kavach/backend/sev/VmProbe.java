@@ -49,25 +49,21 @@ public final class VmProbe {
 
     /**
      * A valid signature proves that AMD hardware launched <em>some</em> guest; only the launch measurement
-     * proves it was Kavach's guest. Without an expected measurement a host could boot a guest of its own
-     * choosing and still produce a verifying report, so {@code sev} does not run without one.
+     * proves it was Kavach's guest. The backend computes that measurement itself from what it launches and
+     * pins it (check {@code launch.measurement}); {@code attestation.expected-measurements} is an optional
+     * allow-list on top, e.g. for values an auditor computed independently, and must be well formed.
      */
     static ProbeCheck expectedMeasurements(BackendContext context, String prefix) {
         List<String> expected = context.settings().list(EXPECTED_MEASUREMENTS);
         String key = prefix + EXPECTED_MEASUREMENTS;
-        if (expected.isEmpty()) {
-            return ProbeCheck.missing("expected-measurement", "no expected launch measurement is configured (" + key
-                            + "), so a verified report would not prove which guest ran",
-                    "compute the launch measurement of this OVMF, kernel, initrd, command line and vCPU setup (e.g. with sev-snp-measure, "
-                            + "or take it from a report of a guest you trust: kavach attest show --report FILE) and set " + key + " = [\"<96 hex digits>\"]");
-        }
         for (String hex : expected) {
             if (!hex.matches("(?i)[0-9a-f]{96}")) {
                 return ProbeCheck.missing("expected-measurement", "'" + hex + "' in " + key + " is not a 48-byte measurement",
-                        "give each measurement as 96 hex digits");
+                        "give each measurement as 96 hex digits, e.g. as printed by kavach sev measure");
             }
         }
-        return ProbeCheck.ok("expected-measurement", expected.size() + " accepted launch measurement(s)");
+        return ProbeCheck.ok("expected-measurement", "each launch is pinned to the measurement Kavach computes for it"
+                + (expected.isEmpty() ? " (no allow-list in " + key + ")" : "; it must also be one of the " + expected.size() + " in " + key));
     }
 
     /** The setting listing the launch measurements a {@code sev} guest's report must carry. */
@@ -248,9 +244,10 @@ public final class VmProbe {
                 OvmfImage ovmf = OvmfImage.read(firmware);
                 if (!ovmf.snpMetadata()) {
                     checks.add(ProbeCheck.missing("firmware", firmware + " has no SEV-SNP metadata (\"SEV information block not found\")", ovmfFix));
-                } else if (snp.kernelHashes() && ovmf.hashTableSize() == 0) {
-                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table, so kernel-hashes=on fails "
-                            + "(\"guest firmware has no hashes table\"); this is a generic OVMF, not the AmdSev build", ovmfFix));
+                } else if (snp.kernelHashes() && (ovmf.hashTableSize() == 0 || !ovmf.kernelHashesSection())) {
+                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table (or no SNP_KERNEL_HASHES metadata"
+                            + " section to measure it), so kernel-hashes=on fails (\"guest firmware has no hashes table\"); this is a generic OVMF,"
+                            + " not the AmdSev build", ovmfFix));
                 } else {
                     checks.add(ProbeCheck.ok("firmware", firmware + ": SNP metadata, hash table " + ovmf.hashTableSize() + " bytes"));
                 }

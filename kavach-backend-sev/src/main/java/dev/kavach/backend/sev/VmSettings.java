@@ -58,7 +58,7 @@ public record VmSettings(
     private static final Set<String> COMMON_KEYS = Set.of("qemu", "machine", "accel", "cpu", "kernel", "initrd", "modules", "busybox",
             "append", "boot-vmlinux", "default-memory", "max-cpus", "max-memory", "boot-timeout", "console-tail", "status-limit");
     private static final Set<String> SNP_KEYS = Set.of("firmware", "sev-device", "cbitpos", "reduced-phys-bits", "policy", "policy-smt",
-            "allow-policy-bits-kvm-rejects", "kernel-hashes");
+            "allow-policy-bits-kvm-rejects", "kernel-hashes", "guest-features", "vcpu-signature");
 
     public VmSettings {
         requireNonNull(qemuBinary, "qemuBinary is null");
@@ -86,15 +86,24 @@ public record VmSettings(
      * @param policySmt           {@code auto} (as the host), {@code on} or {@code off}; used with the hardened default
      * @param allowKvmRejectedBits whether to launch with policy bits upstream KVM refuses (a patched kernel may take them)
      * @param kernelHashes        measured direct boot: kernel, initrd and command line hashed into the launch measurement
+     * @param guestFeatures       the VMSA SEV_FEATURES the host's QEMU and KVM launch with (0x1 for QEMU 9.1+), for the expected measurement
+     * @param vcpuSignature       the vCPU signature to measure with; empty to take it from the {@code cpu} model
      */
     public record Snp(Path firmware, Path sevDevice, Optional<Integer> cbitpos, int reducedPhysBits, Optional<SnpGuestPolicy> policy,
-                      String policySmt, boolean allowKvmRejectedBits, boolean kernelHashes) {
+                      String policySmt, boolean allowKvmRejectedBits, boolean kernelHashes, long guestFeatures, Optional<Long> vcpuSignature) {
         public Snp {
             requireNonNull(firmware, "firmware is null");
             requireNonNull(sevDevice, "sevDevice is null");
             requireNonNull(cbitpos, "cbitpos is null");
             requireNonNull(policy, "policy is null");
             requireNonNull(policySmt, "policySmt is null");
+            requireNonNull(vcpuSignature, "vcpuSignature is null");
+        }
+
+        public Snp(Path firmware, Path sevDevice, Optional<Integer> cbitpos, int reducedPhysBits, Optional<SnpGuestPolicy> policy,
+                   String policySmt, boolean allowKvmRejectedBits, boolean kernelHashes) {
+            this(firmware, sevDevice, cbitpos, reducedPhysBits, policy, policySmt, allowKvmRejectedBits, kernelHashes,
+                    dev.kavach.backend.sev.measure.MeasurementInputs.DEFAULT_GUEST_FEATURES, Optional.empty());
         }
 
         /** The policy to launch with: the configured one, or the hardened default with SMT as the host has it. */
@@ -206,7 +215,25 @@ public record VmSettings(
                 policy,
                 smt,
                 settings.bool("allow-policy-bits-kvm-rejects", false),
-                settings.bool("kernel-hashes", true));
+                settings.bool("kernel-hashes", true),
+                unsigned(settings, "guest-features", "0x1", -1L, "a number such as 0x1 (SNPActive, what QEMU 9.1+ launches with) or 0x21 (with DebugSwap)"),
+                settings.string("vcpu-signature", "auto").trim().equals("auto") ? Optional.empty()
+                        : Optional.of(unsigned(settings, "vcpu-signature", "auto", 0xFFFF_FFFFL, "auto or the guest's 32-bit CPUID signature, e.g. 0xa10f11")));
+    }
+
+    /** A setting written in decimal or 0x-hex, at most {@code max} (-1: any unsigned 64-bit value). */
+    private static long unsigned(BackendSettings settings, String key, String defaultValue, long max, String expected) {
+        String text = settings.string(key, defaultValue).trim();
+        try {
+            boolean hex = text.startsWith("0x") || text.startsWith("0X");
+            long value = Long.parseUnsignedLong(hex ? text.substring(2) : text, hex ? 16 : 10);
+            if (max >= 0 && Long.compareUnsigned(value, max) > 0) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw settings.invalid(key, text, expected);
+        }
     }
 
     private static String oneOf(BackendSettings settings, String key, String defaultValue, List<String> values) {

@@ -34,8 +34,12 @@ class SmallPartsTest {
         assertThat(image.snpMetadata()).isTrue();
         assertThat(image.sevInfoBlock()).isTrue();
         assertThat(image.hashTableSize()).isZero();
+        assertThat(image.kernelHashesSection()).isFalse();
         assertThat(image.snpDirectBoot()).isFalse();
         assertThat(OvmfImage.parse(new byte[4096])).isEmpty();
+        OvmfImage amdSev = OvmfImage.read(Path.of("src/test/resources/sev-snp-measure/ovmf_AmdSev_suffix.bin"));
+        assertThat(amdSev.kernelHashesSection()).isTrue();
+        assertThat(amdSev.snpDirectBoot()).isTrue();
     }
 
     @Test
