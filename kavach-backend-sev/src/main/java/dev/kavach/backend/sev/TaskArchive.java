@@ -3,6 +3,7 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
+import dev.kavach.backend.sev.attestation.ResultBinding;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,15 +11,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The task as it travels to the guest agent: a cpio archive read by busybox {@code cpio -i} on the
- * {@code kavach.task} port. Argv and environment go in {@code cmd} as NUL-terminated strings that the
- * agent hands to {@code xargs -0} (each becomes one argument: no shell ever parses them); the work
- * directory, stdin and limits are files of their own; {@code reportdata} (SNP only) is the 64 bytes the
- * attestation report must carry.
+ * {@code kavach.task} port. Argv and environment go in {@code argv} and {@code env} as the canonical
+ * NUL-terminated files of {@link ResultBinding}; the agent composes the runner's argument list from them
+ * ({@link #runnerArgs}) and hands it to {@code xargs -0} (each string becomes one argument: no shell ever
+ * parses them), so what it runs is exactly what it hashes. The work directory, stdin, limits and the output
+ * limit are files of their own; {@code nonce} (SNP only) is the host's fresh nonce in hex, the one thing the
+ * host contributes to the guest's result statement.
  */
 public final class TaskArchive {
     /** Linux's MAX_ARG_STRLEN: the longest single argument or environment string execve takes. */
@@ -26,7 +27,7 @@ public final class TaskArchive {
     /** Total argv plus environment; the agent's {@code xargs -s} allows a little more. */
     static final int MAX_TOTAL = 768 * 1024;
     /** The working directory when the request names none. */
-    public static final String DEFAULT_WORKDIR = "/work";
+    public static final String DEFAULT_WORKDIR = ResultBinding.DEFAULT_WORKDIR;
 
     /**
      * Runs the task's argv after env -i. A program that cannot be found is recorded in /task/notfound so
@@ -38,11 +39,16 @@ public final class TaskArchive {
     private TaskArchive() {
     }
 
-    /** The NUL-separated argument list the agent's runner receives: {@code env -i -- VARS... /bin/sh -c 'exec "$@"' kavach-task ARGV...}. */
+    /**
+     * The NUL-separated argument list the agent's runner receives, as the agent composes it from {@code env}
+     * and {@code argv}: {@code env -i -- VARS... /bin/sh -c WRAPPER kavach-task ARGV...} (the guest's init
+     * holds the same {@link #EXEC_WRAPPER}).
+     */
     static List<String> runnerArgs(ExecRequest request) {
         List<String> args = new ArrayList<>(List.of("env", "-i", "--"));
-        for (Map.Entry<String, String> e : new TreeMap<>(request.env()).entrySet()) {
-            args.add(e.getKey() + "=" + e.getValue());
+        String env = new String(ResultBinding.envFile(request.env()), StandardCharsets.UTF_8);
+        if (!env.isEmpty()) {
+            args.addAll(List.of(env.substring(0, env.length() - 1).split("\0", -1)));
         }
         // A first argv element containing '=' would otherwise be taken by env as a variable.
         args.addAll(List.of("/bin/sh", "-c", EXEC_WRAPPER, "kavach-task"));
@@ -50,8 +56,8 @@ public final class TaskArchive {
         return List.copyOf(args);
     }
 
-    /** Encodes a request; {@code reportData} is null outside SNP. */
-    public static byte[] encode(ExecRequest request, byte[] reportData) {
+    /** Encodes a request; {@code nonce} is null outside SNP. */
+    public static byte[] encode(ExecRequest request, byte[] nonce) {
         List<String> args = runnerArgs(request);
         ByteArrayOutputStream cmd = new ByteArrayOutputStream();
         for (int i = 0; i < args.size(); i++) {
@@ -73,15 +79,15 @@ public final class TaskArchive {
         String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0) + "\n";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (CpioWriter cpio = new CpioWriter(out)) {
-            cpio.file("cmd", 0600, cmd.toByteArray());
-            cpio.file("workdir", 0600, request.workdirOptional().orElse(DEFAULT_WORKDIR).getBytes(StandardCharsets.UTF_8));
+            cpio.file("argv", 0600, ResultBinding.argvFile(request.command().argv()));
+            cpio.file("env", 0600, ResultBinding.envFile(request.env()));
+            cpio.file("workdir", 0600, ResultBinding.workdirFile(request));
             cpio.file("stdin", 0600, request.stdin());
             cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
-            if (reportData != null) {
-                if (reportData.length != 64) {
-                    throw new IllegalArgumentException("report data must be 64 bytes, got " + reportData.length);
-                }
-                cpio.file("reportdata", 0600, reportData);
+            // Outputs are bounded in the guest, so the bytes it hashes are exactly the bytes the host receives.
+            cpio.file("outlimit", 0600, (policy.outputLimitBytes() + "\n").getBytes(StandardCharsets.US_ASCII));
+            if (nonce != null) {
+                cpio.file("nonce", 0600, ResultBinding.nonceText(nonce).getBytes(StandardCharsets.US_ASCII));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

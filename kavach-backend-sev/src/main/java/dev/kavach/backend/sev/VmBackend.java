@@ -10,6 +10,7 @@ import dev.kavach.api.Outcome;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
+import dev.kavach.api.StreamOutput;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,13 +100,13 @@ public final class VmBackend implements SandboxBackend {
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
-        byte[] reportData = null;
+        byte[] nonce = null;
         byte[] hostData = null;
         if (snp.isPresent()) {
-            byte[] nonce = new byte[32];
+            // The host sends only this fresh nonce; the guest vouches for everything else (ResultBinding).
+            nonce = new byte[32];
             RANDOM.nextBytes(nonce);
             hostData = snp.get().attestor().hostData(request);
-            reportData = snp.get().attestor().reportData(request, nonce);
         }
         long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
         long stdinBytes = request.stdin().length;
@@ -115,7 +116,7 @@ public final class VmBackend implements SandboxBackend {
                     "stdin of " + stdinBytes + " bytes is more than the " + id + " backend stages in guest memory (a quarter of "
                             + memoryMiB + " MiB)", "raise the policy's memory limit or pass less data on stdin");
         }
-        byte[] task = TaskArchive.encode(request, reportData);
+        byte[] task = TaskArchive.encode(request, nonce);
         Path dir = null;
         long started = System.nanoTime();
         try {
@@ -126,7 +127,7 @@ public final class VmBackend implements SandboxBackend {
                     request.policy().outputLimitBytes(), settings.consoleTailBytes(), settings.statusLimitBytes());
             QemuRunner.Run run = QemuRunner.run(args, VmChannels.in(dir), task, limits, listener);
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
-            return result(request, run, duration, args, reportData, hostData);
+            return result(request, run, duration, args, nonce, hostData);
         } catch (IOException e) {
             throw new SandboxException("the " + id + " backend could not run QEMU: " + e.getMessage(),
                     "check that " + settings.qemuBinary() + " runs and that " + socketRoot + " is writable", e);
@@ -140,7 +141,7 @@ public final class VmBackend implements SandboxBackend {
         }
     }
 
-    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, byte[] reportData, byte[] hostData) {
+    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, byte[] nonce, byte[] hostData) {
         if (run.bootFailure().isPresent()) {
             throw new SandboxException("the " + id + " VM never booted into the Kavach agent: " + run.bootFailure().get()
                     + "\nlast console lines:\n" + run.console().lastLines(25),
@@ -163,47 +164,63 @@ public final class VmBackend implements SandboxBackend {
                     + (errors.isEmpty() ? "" : ": " + errors) + "\nlast console lines:\n" + run.console().lastLines(25),
                     "this is a guest image problem; rebuild it with kavach sev build-image and check the kernel's modules");
         }
+        // Outputs are bounded in the guest, which forwards at most the limit and reports what it dropped.
+        StreamOutput stdout = withGuestDropped(run.stdout(), run.statusValue("stdout-dropped"));
+        StreamOutput stderr = withGuestDropped(run.stderr(), run.statusValue("stderr-dropped"));
         Attestation attestation = null;
         if (snp.isPresent()) {
-            attestation = attest(run, reportData, hostData);
+            attestation = attest(request, run, nonce, hostData, stdout, stderr, exit.get());
         }
         if (run.status().contains("oom")) {
             String memory = args.value("-m").orElse("?");
             // Only a task that died of SIGKILL was stopped by the limit; one that survived a child's OOM kill completed.
             return exit.get() == 137
-                    ? new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.KILLED,
+                    ? new ExecResult(137, stdout, stderr, duration, Outcome.KILLED,
                     "memory limit exceeded: the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped the task",
                     enforcement, attestation)
-                    : new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
+                    : new ExecResult(exit.get(), stdout, stderr, duration, Outcome.COMPLETED,
                     "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped a process of the task", enforcement, attestation);
         }
         if (run.status().contains("notfound")) {
-            return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+            return new ExecResult(exit.get(), stdout, stderr, duration, Outcome.FAILED_TO_START,
                     "program not found in the guest: " + request.command().argv().get(0), enforcement, attestation);
         }
-        return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED, "", enforcement, attestation);
+        return new ExecResult(exit.get(), stdout, stderr, duration, Outcome.COMPLETED, "", enforcement, attestation);
     }
 
-    private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData) {
+    private static StreamOutput withGuestDropped(StreamOutput received, Optional<String> guestDropped) {
+        long dropped = guestDropped.map(String::trim).filter(v -> v.matches("[0-9]{1,18}")).map(Long::parseLong).orElse(0L);
+        return dropped == 0 ? received : new StreamOutput(received.bytes(), received.droppedBytes() + dropped);
+    }
+
+    private Attestation attest(ExecRequest request, QemuRunner.Run run, byte[] nonce, byte[] hostData, StreamOutput stdout, StreamOutput stderr,
+                               int exit) {
         Optional<String> report = run.statusValue("report");
-        if (report.isEmpty()) {
+        Optional<String> statement = run.statusValue("statement");
+        if (report.isEmpty() || statement.isEmpty()) {
             String why = run.statusValue("report-error").orElse("the guest agent returned no report");
             throw new SandboxException("the sev guest returned no attestation report: " + why + "; the result is not trusted",
-                    "use a guest kernel with the sev-guest driver and configfs-tsm (CONFIG_TSM_REPORTS, Linux 6.7+)");
+                    "use a guest kernel with the sev-guest driver and configfs-tsm (CONFIG_TSM_REPORTS, Linux 6.7+, e.g. Debian's 6.12: "
+                            + "kavach sev fetch-kernel), and run on an SEV-SNP host");
         }
-        byte[] bytes;
+        ExecAttestor.GuestResult guest;
         try {
-            bytes = Base64.getDecoder().decode(report.get().trim());
+            guest = new ExecAttestor.GuestResult(base64(statement.get()), base64(report.get()), base64(run.statusValue("certs").orElse("")),
+                    stdout.bytes(), stderr.bytes(), stdout.droppedBytes(), stderr.droppedBytes(), exit);
         } catch (IllegalArgumentException e) {
-            throw new SandboxException("the sev guest returned a malformed attestation report (not base64); the result is not trusted", "");
+            throw new SandboxException("the sev guest returned a malformed statement, report or certificate table (not base64); the result is not trusted", "");
         }
-        Attestation attestation = snp.get().attestor().verify(bytes, reportData, hostData);
+        Attestation attestation = snp.get().attestor().verify(request, nonce, hostData, guest);
         if (!attestation.verified()) {
             String failed = String.join("; ", attestation.checks().stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.detail()).toList());
             throw new SandboxException("the sev guest's attestation report failed verification; the result is not trusted: " + failed,
                     "check the expected measurement and certificates (kavach attest verify)");
         }
         return attestation;
+    }
+
+    private static byte[] base64(String value) {
+        return Base64.getDecoder().decode(value.trim());
     }
 
     private List<Enforcement> enforcement(ExecRequest request, QemuRunner.Run run, QemuArgs args) {
@@ -232,7 +249,8 @@ public final class VmBackend implements SandboxBackend {
         if (request.policy().maxFileSizeBytes() > 0) {
             list.add(new Enforcement("maxFileSizeBytes", "RLIMIT_FSIZE=" + request.policy().maxFileSizeBytes() / 512 * 512 + " bytes" + inGuest));
         }
-        list.add(new Enforcement("output", "host-side bounded capture per virtio-serial port, limit " + request.policy().outputLimitBytes() + " bytes"));
+        list.add(new Enforcement("output", "bounded in the guest (the agent forwards at most " + request.policy().outputLimitBytes()
+                + " bytes per stream and counts the rest) and again on the host, per virtio-serial port"));
         return List.copyOf(list);
     }
 
