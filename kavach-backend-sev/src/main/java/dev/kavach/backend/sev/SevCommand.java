@@ -31,6 +31,10 @@ public final class SevCommand implements CommandExtension {
                   Prints the QEMU command line the sev backend would run for COMMAND, one argument per line,
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
                   without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos).
+              fetch-kernel [--series 6.12|6.1] [--dir DIR] [--quiet]
+                  Downloads and unpacks a Debian guest kernel and its modules (apt-get download, dpkg-deb -x; no
+                  install) into DIR (default: the state directory's guest-kernel-<series>) and prints its paths.
+                  6.12 (default) can ask for SEV-SNP reports (configfs-tsm, sev-guest); 6.1 serves the vm backend.
               policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
@@ -62,6 +66,7 @@ public final class SevCommand implements CommandExtension {
             case "build-image" -> buildImage(args.subList(1, args.size()), context, out, err);
             case "policy" -> policy(args.subList(1, args.size()), out, err);
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
+            case "fetch-kernel" -> new FetchKernelCommand(null).run(args.subList(1, args.size()), context, out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);

@@ -138,11 +138,14 @@ public final class VmProbe {
             Path modules = GuestSetup.modules(settings, kernel, prefix);
             KernelModules tree = KernelModules.scan(modules);
             List<String> order = tree.loadOrder(GuestSetup.wantedModules(snp));
-            if (!order.contains("virtio_console")) {
+            if (!tree.available("virtio_console")) {
                 checks.add(ProbeCheck.missing("modules", modules + " has no virtio_console module; the agent's channels need it",
                         "use a kernel package with virtio modules, e.g. linux-image-6.1.0-<N>-amd64"));
             } else {
                 checks.add(ProbeCheck.ok("modules", modules + ": " + String.join(", ", order)));
+            }
+            if (snp) {
+                checks.add(GuestKernelCheck.reports(tree, modules));
             }
         } catch (KavachException e) {
             checks.add(ProbeCheck.missing("modules", e.getMessage(), e.fix() + "; or " + buildFix));
