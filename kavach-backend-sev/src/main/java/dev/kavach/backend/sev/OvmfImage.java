@@ -14,17 +14,21 @@ import java.util.UUID;
  * What an OVMF image offers an SEV-SNP launch, read from the GUIDed table OVMF places just below its
  * reset vector (the table QEMU itself searches): the SNP metadata that lets firmware boot as an SNP guest,
  * and the kernel hash table that {@code kernel-hashes=on} fills. A generic OVMF carries the hash-table entry
- * with size 0; only the AmdSev build ({@code OvmfPkg/AmdSev/AmdSevX64.dsc}) reserves the table.
+ * with size 0; only the AmdSev build ({@code OvmfPkg/AmdSev/AmdSevX64.dsc}) reserves the table and lists it
+ * as an SNP metadata section of type KERNEL_HASHES (0x10), which the SNP launch (and its measurement) needs.
+ * (The sev measurement code parses the same metadata in full; this reads only what the probe needs.)
  */
-public record OvmfImage(boolean snpMetadata, int hashTableSize, boolean sevInfoBlock) {
+public record OvmfImage(boolean snpMetadata, int hashTableSize, boolean sevInfoBlock, boolean kernelHashesSection) {
     static final UUID FOOTER = UUID.fromString("96b582de-1fb2-45f7-baea-a366c55a082d");
     static final UUID SEV_INFO_BLOCK = UUID.fromString("00f771de-1a7e-4fcb-890e-68c77e2fb44e");
     static final UUID SEV_HASH_TABLE = UUID.fromString("7255371f-3a3b-4b04-927b-1da6efa8d454");
     static final UUID SEV_METADATA = UUID.fromString("dc886566-984a-4798-a75e-5585a7bf67cc");
+    /** SNP metadata section type of the kernel hashes page (edk2 OvmfPkg/ResetVector: SEV_SNP_METADATA_SECTION_KERNEL_HASHES). */
+    static final int KERNEL_HASHES = 0x10;
 
     /** Whether this firmware can do a measured direct boot under SNP. */
     public boolean snpDirectBoot() {
-        return snpMetadata && hashTableSize > 0;
+        return snpMetadata && hashTableSize > 0 && kernelHashesSection;
     }
 
     public static OvmfImage read(Path file) throws IOException {
@@ -59,7 +63,32 @@ public record OvmfImage(boolean snpMetadata, int hashTableSize, boolean sevInfoB
         }
         byte[] hashTable = entries.get(SEV_HASH_TABLE);
         int hashSize = hashTable != null && hashTable.length >= 8 ? ByteBuffer.wrap(hashTable).order(ByteOrder.LITTLE_ENDIAN).getInt(4) : 0;
-        return Optional.of(new OvmfImage(entries.containsKey(SEV_METADATA), hashSize, entries.containsKey(SEV_INFO_BLOCK)));
+        byte[] metadata = entries.get(SEV_METADATA);
+        return Optional.of(new OvmfImage(metadata != null, hashSize, entries.containsKey(SEV_INFO_BLOCK),
+                metadata != null && hasSection(image, metadata, KERNEL_HASHES)));
+    }
+
+    /**
+     * Whether the SNP metadata ({@code "ASEV"}, u32 size, u32 version 1, u32 count, then {u32 gpa, u32 size,
+     * u32 type} items) that the footer entry points to (u32 offset from the image's end) lists a section of
+     * {@code type}.
+     */
+    private static boolean hasSection(byte[] image, byte[] entry, int type) {
+        if (entry.length < 4) {
+            return false;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        long header = image.length - Integer.toUnsignedLong(ByteBuffer.wrap(entry).order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+        if (header < 0 || header + 16 > image.length || buf.getInt((int) header) != 0x56455341) { // "ASEV"
+            return false;
+        }
+        long count = Integer.toUnsignedLong(buf.getInt((int) header + 12));
+        for (long i = 0; i < count && header + 16 + 12 * (i + 1) <= image.length; i++) {
+            if (buf.getInt((int) (header + 16 + 12 * i + 8)) == type) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static UUID guid(ByteBuffer buf, int offset) {

@@ -181,9 +181,11 @@ public final class VmProbe {
                 OvmfImage ovmf = OvmfImage.read(firmware);
                 if (!ovmf.snpMetadata()) {
                     checks.add(ProbeCheck.missing("firmware", firmware + " has no SEV-SNP metadata (\"SEV information block not found\")", ovmfFix));
-                } else if (snp.kernelHashes() && ovmf.hashTableSize() == 0) {
-                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table, so kernel-hashes=on fails "
-                            + "(\"guest firmware has no hashes table\"); this is a generic OVMF, not the AmdSev build", ovmfFix));
+                } else if (snp.kernelHashes() && (ovmf.hashTableSize() == 0 || !ovmf.kernelHashesSection())) {
+                    checks.add(ProbeCheck.missing("firmware", firmware + (ovmf.kernelHashesSection() ? "" : " has no SNP kernel-hashes metadata section (type 0x10) and")
+                            + " reserves " + (ovmf.hashTableSize() == 0 ? "no" : "a") + " kernel hash table, so kernel-hashes=on fails "
+                            + "(\"guest firmware has no hashes table\") and the launch cannot be measured; this is a generic OVMF build "
+                            + "(e.g. OvmfPkg/OvmfPkgX64.dsc), not the AmdSev one", ovmfFix));
                 } else {
                     checks.add(ProbeCheck.ok("firmware", firmware + ": SNP metadata, hash table " + ovmf.hashTableSize() + " bytes"));
                 }
