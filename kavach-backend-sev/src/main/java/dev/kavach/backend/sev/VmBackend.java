@@ -249,8 +249,10 @@ public final class VmBackend implements SandboxBackend {
         if (request.policy().maxFileSizeBytes() > 0) {
             list.add(new Enforcement("maxFileSizeBytes", "RLIMIT_FSIZE=" + request.policy().maxFileSizeBytes() / 512 * 512 + " bytes" + inGuest));
         }
-        list.add(new Enforcement("output", "bounded in the guest (the agent forwards at most " + request.policy().outputLimitBytes()
-                + " bytes per stream and counts the rest) and again on the host, per virtio-serial port"));
+        long limit = request.policy().outputLimitBytes();
+        list.add(new Enforcement("output", limit == 0 ? "no output limit: the agent forwards every byte on a virtio-serial port per stream"
+                : "bounded in the guest (the agent forwards at most " + limit + " bytes per stream and counts the rest) and again on the host, "
+                + "per virtio-serial port"));
         return List.copyOf(list);
     }
 

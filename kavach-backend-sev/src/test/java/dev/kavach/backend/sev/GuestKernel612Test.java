@@ -65,7 +65,7 @@ class GuestKernel612Test {
                     "qemu", host.qemuWrapper.toString(), "boot-timeout", "300s")), true);
             ExecAttestor attestor = new SnpExecAttestor("job-612", Map.of(), new CertificateStore(dir.resolve("certs"), null),
                     host.psp.verifier(), List.of("00".repeat(48)));
-            VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, dir.resolve("OVMF.amdsev.fd"), Path.of("/dev/sev"), true, attestor);
+            VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, OvmfKernelHashesProbeTest.suffix(dir, "ovmf_AmdSev_suffix.bin"), Path.of("/dev/sev"), true, attestor);
             try (VmBackend backend = new VmBackend("sev", settings, Accel.TCG, new GuestBoot(kernel.kernel(), image.initrd(), GuestBoot.BASE_APPEND),
                     Optional.of(snp), dir)) {
                 assertThatThrownBy(() -> backend.exec(ExecRequest.of("echo", "hi")))

@@ -99,6 +99,8 @@ class SevBackendTest {
         assertThat(args.value("-bios")).contains("/fw/OVMF.amdsev.fd");
         assertThat(args.value("-kernel")).contains(kernel.kernel().toString());
         assertThat(args.optionList("-object", "sev-snp-guest").orElseThrow()).contains("policy=0x30000", "cbitpos=51", "kernel-hashes=on", "host-data=");
+        // Production launches offer the guest no report path but the SEV firmware's: no simulated PSP port.
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(SimulatedSnpHost.PSP_PORT);
     }
 
     @Test

@@ -81,10 +81,10 @@ class SimulatedSevEndToEndTest {
         wrongMeasurement = backend(settings, boot, certs, "ab".repeat(48));
     }
 
-    private static VmBackend backend(VmSettings settings, GuestBoot boot, Path certs, String measurement) {
+    private static VmBackend backend(VmSettings settings, GuestBoot boot, Path certs, String measurement) throws java.io.IOException {
         ExecAttestor attestor = new Tampering(new SnpExecAttestor("job-e2e", Map.of("policy", "0x30000"), new CertificateStore(certs, null),
                 host.psp.verifier(), List.of(measurement)));
-        VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, dir.resolve("OVMF.amdsev.fd"), Path.of("/dev/sev"), true, attestor);
+        VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, OvmfKernelHashesProbeTest.suffix(dir, "ovmf_AmdSev_suffix.bin"), Path.of("/dev/sev"), true, attestor);
         return new VmBackend("sev", settings, Accel.TCG, boot, Optional.of(snp), dir);
     }
 
