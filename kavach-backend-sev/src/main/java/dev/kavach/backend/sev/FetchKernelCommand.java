@@ -30,15 +30,17 @@ final class FetchKernelCommand {
 
     /** A kernel series Kavach knows how to fetch: the package name pattern of Debian 12's generic amd64 flavour. */
     enum Series {
-        V6_1("6.1", Pattern.compile("linux-image-6\\.1\\.0-[0-9]+-amd64")),
-        V6_12("6.12", Pattern.compile("linux-image-6\\.12\\.[0-9]+\\+deb12-amd64"));
+        V6_1("6.1", Pattern.compile("linux-image-6\\.1\\.0-[0-9]+-amd64"), "linux-image-6.1.0-N-amd64"),
+        V6_12("6.12", Pattern.compile("linux-image-6\\.12\\.[0-9]+\\+deb12-amd64"), "linux-image-6.12.N+deb12-amd64");
 
         final String name;
         final Pattern packageName;
+        final String shown;
 
-        Series(String name, Pattern packageName) {
+        Series(String name, Pattern packageName, String shown) {
             this.name = name;
             this.packageName = packageName;
+            this.shown = shown;
         }
 
         static Optional<Series> named(String name) {
@@ -115,10 +117,10 @@ final class FetchKernelCommand {
             say(progress, "already unpacked in " + dir);
             return existing.get();
         }
-        say(progress, "looking for the newest " + series.packageName.pattern() + " package (apt-cache search)");
+        say(progress, "looking for the newest " + series.shown + " package (apt-cache search)");
         String listing = capture(List.of(tool("apt-cache"), "search", "--names-only", "^" + series.packageName.pattern() + "$"), null,
                 "apt-cache search");
-        String pkg = newest(series, listing).orElseThrow(() -> new IOException("apt knows no " + series.packageName.pattern()
+        String pkg = newest(series, listing).orElseThrow(() -> new IOException("apt knows no " + series.shown
                 + " package: run apt-get update (Debian 12 has 6.12 in bookworm and bookworm-backports)"));
         Files.createDirectories(dir);
         Path work = Files.createTempDirectory(dir, ".download-");
