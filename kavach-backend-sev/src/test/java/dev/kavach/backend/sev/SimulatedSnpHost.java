@@ -66,8 +66,12 @@ final class SimulatedSnpHost implements AutoCloseable {
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final List<byte[]> reportData = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    SimulatedSnpHost(Path dir, SimulatedPsp psp) throws IOException {
-        this.dir = dir;
+    SimulatedSnpHost(Path testDir, SimulatedPsp psp) throws IOException {
+        // QEMU may run as an unprivileged uid of its own: it must reach the wrapper, the boot files and the
+        // PSP socket below the test's directory, and the wrapper must record the launch there.
+        Files.setPosixFilePermissions(testDir, PosixFilePermissions.fromString("rwx--x--x"));
+        this.dir = Files.createDirectories(testDir.resolve("simulated-snp"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         this.psp = psp;
         this.qemuWrapper = dir.resolve("qemu-simulated-snp");
         Files.writeString(qemuWrapper, """
@@ -93,6 +97,7 @@ final class SimulatedSnpHost implements AutoCloseable {
         Files.setPosixFilePermissions(qemuWrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(dir.resolve("psp.sock")));
+        Files.setPosixFilePermissions(dir.resolve("psp.sock"), PosixFilePermissions.fromString("rw-rw-rw-"));
         thread = Thread.ofPlatform().daemon().name("simulated-psp").start(this::serve);
     }
 
