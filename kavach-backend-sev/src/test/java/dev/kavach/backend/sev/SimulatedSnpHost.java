@@ -90,7 +90,12 @@ final class SimulatedSnpHost implements AutoCloseable {
                   esac
                   args+=("$a")
                 done
-                printf '%%s\\0' "${args[@]}" >"$dir/argv"
+                # A dropped QEMU gets its boot files as /proc/self/fd/N, opened for it: record the files themselves.
+                rec=()
+                for a in "${args[@]}"; do
+                  case "$a" in /proc/self/fd/*) rec+=("$(readlink "$a")") ;; *) rec+=("$a") ;; esac
+                done
+                printf '%%s\\0' "${rec[@]}" >"$dir/argv"
                 exec qemu-system-x86_64 "${args[@]}" -chardev socket,id=psp,path="$dir/psp.sock" \\
                   -device virtserialport,bus=vser0.0,chardev=psp,name=%s
                 """.formatted(dir, PSP_PORT));
