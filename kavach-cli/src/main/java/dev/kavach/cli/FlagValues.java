@@ -5,6 +5,7 @@ import java.util.Locale;
 
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.SandboxPolicy;
+import dev.kavach.core.MemoryLimit;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -13,25 +14,18 @@ import picocli.CommandLine.TypeConversionException;
  * adds the flag's name ({@code Invalid value for option '--memory': ...}).
  */
 final class FlagValues {
-    private static final long MIB = 1024 * 1024;
-
     private FlagValues() {
     }
 
-    /** {@code --memory 512M}: a size in whole MiB; {@code 0} for no limit. */
+    /** {@code --memory 512M}: a size in HOCON's units, as kavach.policy.memory takes it (rounded up to whole MiB); {@code 0} for no limit. */
     static final class MemoryMiB implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            long bytes;
             try {
-                bytes = BackendSettings.parseBytes(value);
+                return MemoryLimit.mebibytes(BackendSettings.parseBytes(value));
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not a size; use e.g. 256M, 2G or 0 for no limit");
+                throw new TypeConversionException("'" + value + "' is not a memory limit (" + e.getMessage() + "); use e.g. 256M, 2G or 0 for no limit");
             }
-            if (bytes % MIB != 0) {
-                throw new TypeConversionException("'" + value + "' is not a whole number of MiB; use e.g. 256M, 2G or 0 for no limit");
-            }
-            return bytes / MIB;
         }
     }
 
@@ -52,7 +46,7 @@ final class FlagValues {
         }
     }
 
-    /** {@code --timeout 30s}: a positive duration. */
+    /** {@code --timeout 30s}: a positive duration in HOCON's units, as kavach.timeout takes it. */
     static final class Timeout implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
@@ -60,7 +54,7 @@ final class FlagValues {
             try {
                 duration = BackendSettings.parseDuration(value);
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 30s, 5m or 1h");
+                throw new TypeConversionException("'" + value + "' is not a duration (" + e.getMessage() + "); use e.g. 500ms, 30s, 5m or 1h");
             }
             if (duration.isZero() || duration.isNegative()) {
                 throw new TypeConversionException("'" + value + "' is not positive; use e.g. 500ms, 30s, 5m or 1h");

@@ -123,8 +123,8 @@ final class KavachCommand implements Callable<Integer> {
                 }
                 return ExitCodes.USAGE;
             }
-            String backendId = entry.extension().backendId();
-            return entry.extension().run(List.copyOf(rest.subList(1, rest.size())), kavach.contextFor(backendId),
+            String backendId = entry.backendId();
+            return entry.run(List.copyOf(rest.subList(1, rest.size())), kavach.contextFor(backendId),
                     invocation.out(), invocation.err());
         }
     }
@@ -136,7 +136,7 @@ final class KavachCommand implements Callable<Integer> {
             if (!table.usable().isEmpty()) {
                 text.append("Commands from plugins:%n".formatted());
                 for (Map.Entry<String, ExtensionEntry> e : table.usable().entrySet()) {
-                    text.append("  %-10s %s (%s)%n".formatted(e.getKey(), e.getValue().extension().summary(),
+                    text.append("  %-10s %s (%s)%n".formatted(e.getKey(), e.getValue().summary(),
                             e.getValue().origin().describe()));
                 }
             }

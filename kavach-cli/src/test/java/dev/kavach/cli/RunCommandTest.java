@@ -223,7 +223,8 @@ class RunCommandTest {
     @Test
     void rejectsBadFlagValuesWith125NamingTheFlag() {
         assertRejected(cli().run("run", "--memory", "lots", "--", "/bin/true"), "--memory", "256M");
-        assertRejected(cli().run("run", "--memory", "1500K", "--", "/bin/true"), "--memory", "whole number of MiB");
+        assertRejected(cli().run("run", "--memory", "512K", "--", "/bin/true"), "--memory", "at least 1M");
+        assertRejected(cli().run("run", "--memory", "512mb", "--", "/bin/true"), "--memory", "unknown size unit 'mb'");
         assertRejected(cli().run("run", "--cpus", "-1", "--", "/bin/true"), "--cpus", ">= 0");
         assertRejected(cli().run("run", "--cpus", "many", "--", "/bin/true"), "--cpus", "0.5");
         assertRejected(cli().run("run", "--env", "NOEQUALS", "--", "/bin/true"), "--env", "KEY=VALUE");

@@ -17,9 +17,10 @@ import java.util.List;
  * {@code kavach.task} port. Argv and environment go in {@code argv} and {@code env} as the canonical
  * NUL-terminated files of {@link ResultBinding}; the agent composes the runner's argument list from them
  * ({@link #runnerArgs}) and hands it to {@code xargs -0} (each string becomes one argument: no shell ever
- * parses them), so what it runs is exactly what it hashes. The work directory, stdin, limits and the output
- * limit are files of their own; {@code nonce} (SNP only) is the host's fresh nonce in hex, the one thing the
- * host contributes to the guest's result statement.
+ * parses them), so what it runs is exactly what it hashes. The work directory, stdin, limits (open files,
+ * file size, pids, read-only root, number of environment entries), the task's PATH and the output limit are
+ * files of their own; {@code nonce} (SNP only) is the host's fresh nonce in hex, the one thing the host
+ * contributes to the guest's result statement.
  */
 public final class TaskArchive {
     /** Linux's MAX_ARG_STRLEN: the longest single argument or environment string execve takes. */
@@ -29,29 +30,28 @@ public final class TaskArchive {
     /** The working directory when the request names none. */
     public static final String DEFAULT_WORKDIR = ResultBinding.DEFAULT_WORKDIR;
 
-    /**
-     * Runs the task's argv after env -i. A program that cannot be found is recorded in /task/notfound so
-     * that the host reports FAILED_TO_START rather than a command that exited 127 by itself.
-     */
-    static final String EXEC_WRAPPER = "command -v -- \"$1\" >/dev/null 2>&1 || { printf '%s' \"$1\" >/task/notfound; "
-            + "echo \"kavach: $1: not found\" >&2; exit 127; }; exec \"$@\"";
+    /** The PATH the task's program is looked up on when the request's environment sets none (busybox ash's own default). */
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private TaskArchive() {
     }
 
     /**
      * The NUL-separated argument list the agent's runner receives, as the agent composes it from {@code env}
-     * and {@code argv}: {@code env -i -- VARS... /bin/sh -c WRAPPER kavach-task ARGV...} (the guest's init
-     * holds the same {@link #EXEC_WRAPPER}).
+     * and {@code argv} ({@code attest command}): {@code /bin/env -i -- VARS... /kavach/drop-exec PROGRAM ARGV...},
+     * where PROGRAM is {@code argv[0]} again, which the runner replaces by the path it finds on the task's PATH.
+     * {@code env} runs as root and only sets the environment; drop-exec execs the task by that path as the task
+     * user, so whether the program was found is recorded by the agent, never by something the task runs.
      */
     static List<String> runnerArgs(ExecRequest request) {
-        List<String> args = new ArrayList<>(List.of("env", "-i", "--"));
+        List<String> args = new ArrayList<>(List.of("/bin/env", "-i", "--"));
         String env = new String(ResultBinding.envFile(request.env()), StandardCharsets.UTF_8);
         if (!env.isEmpty()) {
             args.addAll(List.of(env.substring(0, env.length() - 1).split("\0", -1)));
         }
         // A first argv element containing '=' would otherwise be taken by env as a variable.
-        args.addAll(List.of("/bin/sh", "-c", EXEC_WRAPPER, "kavach-task"));
+        args.add("/" + DropExecProgram.PATH);
+        args.add(request.command().argv().get(0));
         args.addAll(request.command().argv());
         return List.copyOf(args);
     }
@@ -76,7 +76,9 @@ public final class TaskArchive {
                     "pass large data through stdin instead of arguments or environment");
         }
         SandboxPolicy policy = request.policy();
-        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0) + "\n";
+        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0)
+                + " " + request.env().size() + "\n";
+        String path = request.env().getOrDefault("PATH", DEFAULT_PATH);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (CpioWriter cpio = new CpioWriter(out)) {
             cpio.file("argv", 0600, ResultBinding.argvFile(request.command().argv()));
@@ -84,6 +86,7 @@ public final class TaskArchive {
             cpio.file("workdir", 0600, ResultBinding.workdirFile(request));
             cpio.file("stdin", 0600, request.stdin());
             cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
+            cpio.file("path", 0600, path.getBytes(StandardCharsets.UTF_8));
             // Outputs are bounded in the guest, so the bytes it hashes are exactly the bytes the host receives.
             cpio.file("outlimit", 0600, (policy.outputLimitBytes() + "\n").getBytes(StandardCharsets.US_ASCII));
             if (nonce != null) {
