@@ -118,13 +118,11 @@ class GuestAttestScriptTest {
         Path tools = Files.createDirectories(helper.resolve("empty-path"));
         Path script = helper.resolve("attest");
         Files.write(script, GuestImageBuilder.resource("guest/attest"));
-        Path wrapper = helper.resolve("exec");
-        Files.writeString(wrapper, TaskArchive.EXEC_WRAPPER);
         List<String> argv = new ArrayList<>(List.of(busybox.toString(), "sh", script.toString()));
         argv.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(argv).directory(task.toFile());
         builder.environment().clear();
-        builder.environment().putAll(Map.of("PATH", tools.toString(), "KAVACH_TASK_DIR", task.toString(), "KAVACH_EXEC_FILE", wrapper.toString()));
+        builder.environment().putAll(Map.of("PATH", tools.toString(), "KAVACH_TASK_DIR", task.toString()));
         Process process = builder.start();
         Thread feeder = Thread.ofPlatform().start(() -> {
             try (var in = process.getOutputStream()) {
