@@ -32,6 +32,10 @@ public final class SevCommand implements CommandExtension {
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
                   without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos); on stderr the launch measurement the
                   guest must report ("measurement: <hex>").
+              fetch-kernel [--series 6.12|6.1] [--dir DIR] [--quiet]
+                  Downloads and unpacks a Debian guest kernel and its modules (apt-get download, dpkg-deb -x; no
+                  install) into DIR (default: the state directory's guest-kernel-<series>) and prints its paths.
+                  6.12 (default) can ask for SEV-SNP reports (configfs-tsm, sev-guest); 6.1 serves the vm backend.
             %s  policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
@@ -68,6 +72,7 @@ public final class SevCommand implements CommandExtension {
             case "policy" -> policy(args.subList(1, args.size()), out, err);
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
             case "measure" -> dev.kavach.backend.sev.measure.MeasureCommand.run(args.subList(1, args.size()), out, err);
+            case "fetch-kernel" -> new FetchKernelCommand(null).run(args.subList(1, args.size()), context, out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);

@@ -175,7 +175,8 @@ class LaunchMeasurementDriftTest {
     @Example
     void theAttestorPinsEvenAReportItCannotParse() {
         ExecAttestor attestor = attestor();
-        Attestation result = attestor.verify(new byte[10], new byte[64], new byte[32], new SnpMeasurement(new byte[48]));
+        ExecAttestor.GuestResult unparsable = new ExecAttestor.GuestResult(new byte[0], new byte[10], new byte[0], new byte[0], new byte[0], 0, 0, 0);
+        Attestation result = attestor.verify(ExecRequest.of("true"), new byte[32], new byte[32], unparsable, new SnpMeasurement(new byte[48]));
         assertThat(result.verified()).isFalse();
         assertThat(result.checks()).extracting(Attestation.Check::name).contains("launch.measurement");
     }
