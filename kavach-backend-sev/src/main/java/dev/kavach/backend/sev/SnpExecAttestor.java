@@ -31,15 +31,16 @@ final class SnpExecAttestor implements ExecAttestor {
     private final Map<String, String> launchFacts;
     private final CertificateStore certificates;
     private final SnpAttestationVerifier verifier;
-    private final List<String> expectedMeasurements;
+    private final AppraisalPolicy basePolicy;
 
+    /** @param basePolicy the operator's appraisal (settings) with the launched policy; the bindings are added per exec */
     SnpExecAttestor(String jobId, Map<String, String> launchFacts, CertificateStore certificates, SnpAttestationVerifier verifier,
-                    List<String> expectedMeasurements) {
+                    AppraisalPolicy basePolicy) {
         this.jobId = requireNonNull(jobId, "jobId is null");
         this.launchFacts = Map.copyOf(requireNonNull(launchFacts, "launchFacts is null"));
         this.certificates = requireNonNull(certificates, "certificates is null");
         this.verifier = requireNonNull(verifier, "verifier is null");
-        this.expectedMeasurements = List.copyOf(requireNonNull(expectedMeasurements, "expectedMeasurements is null"));
+        this.basePolicy = requireNonNull(basePolicy, "basePolicy is null");
     }
 
     @Override
@@ -68,9 +69,7 @@ final class SnpExecAttestor implements ExecAttestor {
         } catch (KavachException e) {
             return failed("certificates", e.getMessage() + (e.fix().isEmpty() ? "" : " (fix: " + e.fix() + ")"));
         }
-        AppraisalPolicy.Builder policy = AppraisalPolicy.builder().reportData(expectedReportData).hostData(expectedHostData);
-        expectedMeasurements.forEach(policy::expectMeasurement);
-        AttestationResult result = verifier.verify(parsed, chain, policy.build());
+        AttestationResult result = verifier.verify(parsed, chain, basePolicy.toBuilder().reportData(expectedReportData).hostData(expectedHostData).build());
         return result.toAttestation();
     }
 

@@ -33,7 +33,7 @@ class SevBackendTest {
     private static final Path OVMF = Path.of("/usr/share/ovmf/OVMF.fd");
 
     private static SnpExecAttestor attestor(Path certs) {
-        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), List.of());
+        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults());
     }
 
     @Test
