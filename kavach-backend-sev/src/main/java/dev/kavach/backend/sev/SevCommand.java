@@ -62,6 +62,7 @@ public final class SevCommand implements CommandExtension {
             case "build-image" -> buildImage(args.subList(1, args.size()), context, out, err);
             case "policy" -> policy(args.subList(1, args.size()), out, err);
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
+            case "fetch-certs" -> new dev.kavach.backend.sev.attestation.cli.FetchCertsCommand().run(args.subList(1, args.size()), context, out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);
