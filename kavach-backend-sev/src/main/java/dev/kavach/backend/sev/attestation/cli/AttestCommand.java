@@ -100,6 +100,7 @@ public final class AttestCommand implements CommandExtension {
 
 
     private final TrustAnchors anchors;
+    private final java.util.function.Function<AttestationSettings, KdsClient> kds;
 
     /** The command ServiceLoader creates: trusts AMD's roots only. */
     public AttestCommand() {
@@ -108,7 +109,13 @@ public final class AttestCommand implements CommandExtension {
 
     /** A command trusting other roots than AMD's: for tests with a self-made chain, never for production. */
     public AttestCommand(TrustAnchors anchors) {
+        this(anchors, KdsClient::from);
+    }
+
+    /** For tests: other roots, and a KDS client that answers without the network. */
+    public AttestCommand(TrustAnchors anchors, java.util.function.Function<AttestationSettings, KdsClient> kds) {
         this.anchors = java.util.Objects.requireNonNull(anchors, "anchors is null");
+        this.kds = java.util.Objects.requireNonNull(kds, "kds is null");
     }
 
     @Override
@@ -238,7 +245,7 @@ public final class AttestCommand implements CommandExtension {
         Optional<byte[]> stderr = cl.value("--stderr").map(p -> readFile(Path.of(p), "stderr"));
         // Offline by design: the evidence carries its chain; only a revocation check may need the cache (never KDS unless --kds).
         CertificateStore store = new CertificateStore(cl.value("--cert-dir").map(Path::of).orElse(settings.certDir()),
-                cl.flag("--kds") ? KdsClient.from(settings) : null);
+                cl.flag("--kds") ? kds.apply(settings) : null);
         EvidenceVerifier.Options options = new EvidenceVerifier.Options(measurement, cl.flag("--any-measurement"), stdout, stderr,
                 policy(cl, settings), revocation(cl, settings, store));
         AttestationResult result = new EvidenceVerifier(new SnpAttestationVerifier(new ReportVerifier(clock(cl), null, anchors)))
@@ -251,13 +258,13 @@ public final class AttestCommand implements CommandExtension {
         return cl.value("--at").map(AttestCommand::instant).map(i -> Clock.fixed(i, ZoneOffset.UTC)).orElse(Clock.systemUTC());
     }
 
-    private static CertificateStore store(CommandLine cl, AttestationSettings settings) {
+    private CertificateStore store(CommandLine cl, AttestationSettings settings) {
         if (cl.flag("--kds") && cl.flag("--offline")) {
             throw new UsageException("--kds and --offline exclude each other");
         }
         Path certDir = cl.value("--cert-dir").map(Path::of).orElse(settings.certDir());
         boolean online = cl.flag("--kds") || settings.kdsEnabled() && !cl.flag("--offline");
-        return new CertificateStore(certDir, online ? KdsClient.from(settings) : null);
+        return new CertificateStore(certDir, online ? kds.apply(settings) : null);
     }
 
     private static Revocation.Source revocation(CommandLine cl, AttestationSettings settings, CertificateStore store) {
