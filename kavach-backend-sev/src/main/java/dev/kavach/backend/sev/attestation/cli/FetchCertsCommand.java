@@ -56,7 +56,25 @@ public final class FetchCertsCommand {
 
     /** The production command: KDS over HTTP, AMD's roots, progress when stderr is a terminal. */
     public FetchCertsCommand() {
-        this(KdsClient::from, TrustAnchors.amd(), System.console() != null);
+        this(KdsClient::from, TrustAnchors.amd(), onTerminal());
+    }
+
+    /**
+     * Whether Kavach runs attached to a terminal. Since JDK 22 {@code System.console()} is non-null even
+     * when the streams are redirected, so ask {@code Console.isTerminal()} where it exists (JDK 22+).
+     */
+    static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true; // JDK 21: a console exists only on a terminal
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** For tests: an injected KDS client (no network), other roots, and whether progress is shown. */
