@@ -63,12 +63,12 @@ public final class CertificateTable {
             return new CertificateTable(entries);
         }
         ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer be = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN); // GUIDs are in RFC 4122 byte order
         List<long[]> ranges = new ArrayList<>();
         List<UUID> guids = new ArrayList<>();
         int headerEnd = -1;
         for (int at = 0; at + ENTRY_SIZE <= bytes.length; at += ENTRY_SIZE) {
-            UUID guid = new UUID(le.order(ByteOrder.BIG_ENDIAN).getLong(at), le.getLong(at + 8));
-            le.order(ByteOrder.LITTLE_ENDIAN);
+            UUID guid = new UUID(be.getLong(at), be.getLong(at + 8));
             long offset = Integer.toUnsignedLong(le.getInt(at + 16));
             long length = Integer.toUnsignedLong(le.getInt(at + 20));
             if (guid.getMostSignificantBits() == 0 && guid.getLeastSignificantBits() == 0 && offset == 0 && length == 0) {
@@ -99,17 +99,18 @@ public final class CertificateTable {
     public static byte[] encode(List<Entry> entries) {
         int header = (entries.size() + 1) * ENTRY_SIZE;
         int total = header + entries.stream().mapToInt(e -> e.der.length).sum();
-        ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] table = new byte[total];
+        ByteBuffer be = ByteBuffer.wrap(table).order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer out = ByteBuffer.wrap(table).order(ByteOrder.LITTLE_ENDIAN);
         int cursor = header;
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            out.order(ByteOrder.BIG_ENDIAN).putLong(i * ENTRY_SIZE, e.guid().getMostSignificantBits())
-                    .putLong(i * ENTRY_SIZE + 8, e.guid().getLeastSignificantBits());
-            out.order(ByteOrder.LITTLE_ENDIAN).putInt(i * ENTRY_SIZE + 16, cursor).putInt(i * ENTRY_SIZE + 20, e.der.length);
+            be.putLong(i * ENTRY_SIZE, e.guid().getMostSignificantBits()).putLong(i * ENTRY_SIZE + 8, e.guid().getLeastSignificantBits());
+            out.putInt(i * ENTRY_SIZE + 16, cursor).putInt(i * ENTRY_SIZE + 20, e.der.length);
             out.put(cursor, e.der);
             cursor += e.der.length;
         }
-        return out.array();
+        return table;
     }
 
     public List<Entry> entries() {
