@@ -56,6 +56,11 @@ public final class EvidenceVerifier {
         AttestationResult result = verifier.verify(evidence.report(), evidence.chain(), policy.build(), options.revocation());
         List<Check> checks = new ArrayList<>(result.checks());
         checks.addAll(bindingChecks(evidence, options));
+        // A verifier that requires a policy of its own (--launched-policy) is not satisfied by the evidence's claim alone.
+        options.policy().launchedPolicy().ifPresent(required -> checks.add(required == evidence.launchPolicy()
+                ? new Check("evidence.launch-policy", true, String.format("the evidence's launch policy is the required 0x%x", required))
+                : new Check("evidence.launch-policy", false, String.format("the evidence says the VM was launched with policy 0x%x, not the"
+                + " required 0x%x", evidence.launchPolicy(), required))));
         return new AttestationResult(result.report(), result.generation(), result.layout(), checks);
     }
 

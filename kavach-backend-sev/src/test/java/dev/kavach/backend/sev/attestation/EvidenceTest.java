@@ -226,6 +226,10 @@ class EvidenceTest {
         Map<String, Object> m = (Map<String, Object>) JsonReader.read(bad.out());
         assertEquals(List.of("policy.measurement", "binding.stdout"), m.get("failed"));
 
+        Run policy = cli("verify", "--evidence", evidence.toString(), "--measurement", measurement(), "--launched-policy", "0x10000", "--at", AT);
+        assertEquals(1, policy.exit());
+        assertTrue(policy.out().contains("FAIL evidence.launch-policy") && policy.out().contains("NOT VERIFIED: 1 of"), policy.out());
+
         Run none = cli("verify", "--evidence", evidence.toString(), "--at", AT);
         assertEquals(1, none.exit());
         assertTrue(none.out().contains("FAIL measurement.reference") && none.out().contains("kavach sev measure"), none.out());
