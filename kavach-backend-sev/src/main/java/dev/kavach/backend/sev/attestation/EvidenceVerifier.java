@@ -29,8 +29,8 @@ public final class EvidenceVerifier {
     /**
      * What the verifier brings.
      *
-     * @param measurement     the reference measurement (96 hex digits) computed independently; empty with
-     *                        {@code anyMeasurement} to accept the evidence's own
+     * @param measurement     the reference measurement (96 hex digits) computed independently; empty when the
+     *                        policy's expected measurements decide, or with {@code anyMeasurement} to accept any
      * @param anyMeasurement  accept without a reference (the result then proves only that some guest ran)
      * @param stdout          the command's stdout as received, to compare with the statement
      * @param stderr          the command's stderr as received
@@ -72,7 +72,10 @@ public final class EvidenceVerifier {
                 ? new Check("evidence.measurement", true, "the report's MEASUREMENT equals the one the host pinned")
                 : new Check("evidence.measurement", false, "the report's MEASUREMENT " + reported + " differs from the evidence's "
                 + evidence.measurement() + ": the host ran another guest than it claims"));
-        if (options.measurement().isEmpty()) {
+        if (options.measurement().isEmpty() && !options.policy().expectedMeasurements().isEmpty()) {
+            checks.add(new Check("measurement.reference", true, "the report's MEASUREMENT is held to the "
+                    + options.policy().expectedMeasurements().size() + " expected (policy.measurement)"));
+        } else if (options.measurement().isEmpty()) {
             checks.add(options.anyMeasurement()
                     ? new Check("measurement.reference", true, "no reference measurement given (--any-measurement): the report proves"
                     + " only that some SNP guest produced this result")

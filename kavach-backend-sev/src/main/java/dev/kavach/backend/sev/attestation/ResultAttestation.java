@@ -61,10 +61,33 @@ public final class ResultAttestation {
      */
     public Attestation verify(byte[] report, Optional<byte[]> certificateTable, ResultStatement statement, byte[] nonce, byte[] stdout,
                               byte[] stderr, String measurement, long launchedPolicy) {
+        requireNonNull(nonce, "nonce is null");
+        requireNonNull(stdout, "stdout is null");
+        requireNonNull(stderr, "stderr is null");
+        return verify(report, certificateTable, statement, Optional.empty(), Optional.of(measurement), launchedPolicy,
+                Optional.of(stdout), Optional.of(stderr), List.of(nonce(statement, nonce)));
+    }
+
+    /**
+     * The report half alone, for a caller that checks the statement's fields against what it sent and
+     * received itself: certificates, signature and chain, appraisal (with HOST_DATA when given),
+     * {@code binding.report-data}, the measurement, and the evidence claim.
+     *
+     * @param hostData    the 32-byte HOST_DATA the VM was launched with, if any
+     * @param measurement the measurement the host computed for its launch; empty when it has only the
+     *                    operator's allow-list ({@code expected-measurements}), whose match then is the pin
+     */
+    public Attestation verifyReport(byte[] report, Optional<byte[]> certificateTable, ResultStatement statement, Optional<byte[]> hostData,
+                                    Optional<String> measurement, long launchedPolicy) {
+        return verify(report, certificateTable, statement, hostData, measurement, launchedPolicy, Optional.empty(), Optional.empty(), List.of());
+    }
+
+    private Attestation verify(byte[] report, Optional<byte[]> certificateTable, ResultStatement statement, Optional<byte[]> hostData,
+                               Optional<String> measurement, long launchedPolicy, Optional<byte[]> stdout, Optional<byte[]> stderr,
+                               List<Check> extra) {
         requireNonNull(report, "report is null");
         requireNonNull(certificateTable, "certificateTable is null");
         requireNonNull(statement, "statement is null");
-        requireNonNull(nonce, "nonce is null");
         AttestationReport parsed;
         try {
             parsed = AttestationReport.parse(report);
@@ -73,17 +96,19 @@ public final class ResultAttestation {
         }
         VekChain chain;
         try {
-            chain = certificateTable.isPresent()
+            chain = certificateTable.isPresent() && certificateTable.get().length > 0
                     ? certificates.chainFor(parsed, CertificateTable.parse(certificateTable.get()))
                     : certificates.chainFor(parsed, Optional.empty(), List.of());
         } catch (KavachException e) {
             return failed("certificates", e);
         }
-        SnpEvidence evidence = new SnpEvidence(parsed, chain, statement, measurement, launchedPolicy);
-        AttestationResult result = verifier.verify(evidence, new EvidenceVerifier.Options(Optional.of(measurement), false,
-                Optional.of(stdout), Optional.of(stderr), basePolicy, revocation));
+        AppraisalPolicy policy = hostData.map(basePolicy::withHostData).orElse(basePolicy);
+        // Without a computed measurement the allow-list decides (policy.measurement); the evidence records what the report says.
+        String evidenceMeasurement = measurement.orElse(HexFormat.of().formatHex(parsed.measurement()));
+        SnpEvidence evidence = new SnpEvidence(parsed, chain, statement, evidenceMeasurement, launchedPolicy);
+        AttestationResult result = verifier.verify(evidence, new EvidenceVerifier.Options(measurement, false, stdout, stderr, policy, revocation));
         List<Check> checks = new ArrayList<>(result.checks());
-        checks.add(nonce(statement, nonce));
+        checks.addAll(extra);
         Map<String, String> claims = new LinkedHashMap<>(result.claims());
         claims.put(EVIDENCE_CLAIM, evidence.toJson());
         boolean verified = checks.stream().allMatch(Check::passed);

@@ -169,6 +169,19 @@ class EvidenceTest {
         Attestation wrongPolicy = host.verify(report(st, 0x30000), Optional.empty(), st, NONCE, STDOUT, STDERR, measurement(), 0x10000);
         assertEquals(List.of("policy.launched-policy"), wrongPolicy.checks().stream().filter(c -> !c.passed()).map(Check::name).toList());
         assertTrue(wrongPolicy.claims().containsKey("evidence"), "evidence is exported even when a check fails, so it can be examined");
+        // The report half alone (the caller checks the statement's fields itself), pinned by the operator's allow-list.
+        ResultAttestation allowList = new ResultAttestation(new SnpAttestationVerifier(new ReportVerifier(NOW, null, chain.anchors())),
+                new CertificateStore(dir, kds.client()), AppraisalPolicy.builder().expectMeasurement(measurement()).build(), null);
+        Attestation reportOnly = allowList.verifyReport(report(st, 0x30000), Optional.empty(), st, Optional.empty(), Optional.empty(), 0x30000);
+        assertTrue(reportOnly.verified(), reportOnly.checks().toString());
+        assertTrue(SnpEvidence.parse(reportOnly.claims().get("evidence")).measurement().equals(measurement()));
+        Attestation notAllowed = new ResultAttestation(new SnpAttestationVerifier(new ReportVerifier(NOW, null, chain.anchors())),
+                new CertificateStore(dir, kds.client()), AppraisalPolicy.builder().expectMeasurement("44".repeat(48)).build(), null)
+                .verifyReport(report(st, 0x30000), Optional.empty(), st, Optional.of(new byte[32]), Optional.empty(), 0x30000);
+        assertEquals(List.of("policy.measurement"), notAllowed.checks().stream().filter(c -> !c.passed()).map(Check::name).toList());
+        Attestation unpinned = host.verifyReport(report(st, 0x30000), Optional.empty(), st, Optional.empty(), Optional.empty(), 0x30000);
+        assertEquals(List.of("measurement.reference"), unpinned.checks().stream().filter(c -> !c.passed()).map(Check::name).toList());
+
         Attestation garbage = host.verify(new byte[10], Optional.empty(), st, NONCE, STDOUT, STDERR, measurement(), 0x30000);
         assertEquals("report.parse", garbage.checks().get(0).name());
         assertTrue(!garbage.verified());
