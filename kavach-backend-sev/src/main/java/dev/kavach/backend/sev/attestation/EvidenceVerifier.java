@@ -51,8 +51,8 @@ public final class EvidenceVerifier {
     public AttestationResult verify(SnpEvidence evidence, Options options) {
         requireNonNull(evidence, "evidence is null");
         requireNonNull(options, "options is null");
+        // The reference and the allow-list must both hold: the reference is its own check, not one more allowed value.
         AppraisalPolicy.Builder policy = options.policy().toBuilder().launchedPolicy(evidence.launchPolicy());
-        options.measurement().ifPresent(policy::expectMeasurement);
         AttestationResult result = verifier.verify(evidence.report(), evidence.chain(), policy.build(), options.revocation());
         List<Check> checks = new ArrayList<>(result.checks());
         checks.addAll(bindingChecks(evidence, options));
@@ -72,14 +72,20 @@ public final class EvidenceVerifier {
                 ? new Check("evidence.measurement", true, "the report's MEASUREMENT equals the one the host pinned")
                 : new Check("evidence.measurement", false, "the report's MEASUREMENT " + reported + " differs from the evidence's "
                 + evidence.measurement() + ": the host ran another guest than it claims"));
-        if (options.measurement().isEmpty() && !options.policy().expectedMeasurements().isEmpty()) {
-            checks.add(new Check("measurement.reference", true, "the report's MEASUREMENT is held to the "
+        if (options.measurement().isPresent()) {
+            String reference = options.measurement().get();
+            checks.add(reported.equals(reference)
+                    ? new Check("measurement.reference", true, "the report's MEASUREMENT equals the reference computed for this launch")
+                    : new Check("measurement.reference", false, "the report's MEASUREMENT " + reported + " differs from the reference " + reference
+                    + ": the firmware, kernel, initrd, command line, vCPU count or type, or guest features differ from what was measured"));
+        } else if (!options.policy().expectedMeasurements().isEmpty()) {
+            checks.add(new Check("measurement.reference", true, "no reference computed; the report's MEASUREMENT is held to the "
                     + options.policy().expectedMeasurements().size() + " expected (policy.measurement)"));
-        } else if (options.measurement().isEmpty()) {
-            checks.add(options.anyMeasurement()
-                    ? new Check("measurement.reference", true, "no reference measurement given (--any-measurement): the report proves"
-                    + " only that some SNP guest produced this result")
-                    : new Check("measurement.reference", false, "no reference measurement given: compute it from the same firmware, kernel,"
+        } else if (options.anyMeasurement()) {
+            checks.add(new Check("measurement.reference", true, "no reference measurement given (--any-measurement): the report proves"
+                    + " only that some SNP guest produced this result"));
+        } else {
+            checks.add(new Check("measurement.reference", false, "no reference measurement given: compute it from the same firmware, kernel,"
                     + " initrd and command line with 'kavach sev measure' and pass it with --measurement (or accept any with --any-measurement)"));
         }
         options.stdout().ifPresent(bytes -> checks.add(output(evidence.statement(), "stdout", bytes)));

@@ -130,14 +130,14 @@ class EvidenceTest {
         String json = goodEvidence();
         AttestationResult ok = reverify(json, Optional.of(measurement()), STDOUT, STDERR);
         assertTrue(ok.passed(), () -> ok.failures().toString());
-        for (String name : List.of("ark.pinned", "report.signature", "policy.launched-policy", "policy.measurement", "binding.report-data",
+        for (String name : List.of("ark.pinned", "report.signature", "policy.launched-policy", "measurement.reference", "binding.report-data",
                 "evidence.measurement", "binding.stdout", "binding.stderr", "policy.vmpl")) {
             assertTrue(ok.passed(name), name);
         }
 
         assertEquals(Set.of("binding.stdout"), failed(reverify(json, Optional.of(measurement()), "hellO\n".getBytes(), STDERR)));
         assertEquals(Set.of("binding.stderr"), failed(reverify(json, Optional.of(measurement()), STDOUT, new byte[0])));
-        assertEquals(Set.of("policy.measurement"), failed(reverify(json, Optional.of("11".repeat(48)), null, null)));
+        assertEquals(Set.of("measurement.reference"), failed(reverify(json, Optional.of("11".repeat(48)), null, null)));
         assertEquals(Set.of("measurement.reference"), failed(reverify(json, Optional.empty(), null, null)));
 
         String otherStatement = json.replace("exit 0", "exit 1");
@@ -237,7 +237,11 @@ class EvidenceTest {
         assertEquals(1, bad.exit(), bad.out() + bad.err());
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) JsonReader.read(bad.out());
-        assertEquals(List.of("policy.measurement", "binding.stdout"), m.get("failed"));
+        assertEquals(List.of("measurement.reference", "binding.stdout"), m.get("failed"));
+        // The reference and an allow-list must both hold.
+        Run both = cli("verify", "--evidence", evidence.toString(), "--measurement", measurement(), "--expect-measurement", "cd".repeat(48), "--at", AT);
+        assertEquals(1, both.exit());
+        assertTrue(both.out().contains("FAIL policy.measurement") && both.out().contains("PASS measurement.reference"), both.out());
 
         Run policy = cli("verify", "--evidence", evidence.toString(), "--measurement", measurement(), "--launched-policy", "0x10000", "--at", AT);
         assertEquals(1, policy.exit());
