@@ -6,6 +6,7 @@
 module dev.kavach.api {
     exports dev.kavach.api;
     exports dev.kavach.api.io;
+    exports dev.kavach.api.process;
 
     uses dev.kavach.api.BackendProvider;
     uses dev.kavach.api.CommandExtension;

@@ -10,7 +10,12 @@ import java.util.TreeMap;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One command to run in a sandbox.
+ * One command to run in a sandbox. Build requests with {@link #builder(Command)} (or the {@link #of} and
+ * {@link #shell} shortcuts and the {@code with} methods) rather than the canonical constructor: components
+ * may be added.
+ *
+ * <p>The environment rule: the command sees exactly {@link #env()}, plus {@code PATH} (the backend's
+ * default) and {@code PWD} (the working directory) where {@code env} sets neither; see {@link SandboxPolicy}.
  *
  * @param command the argument vector or an explicit shell script
  * @param stdin   bytes fed to the command's standard input, then closed; empty for none
@@ -21,6 +26,13 @@ import static java.util.Objects.requireNonNull;
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
  */
 public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+    /**
+     * The canonical constructor.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; this constructor changes whenever a component
+     *             is added (the old one then stays as a deprecated overload, so compiled plugins keep linking).
+     */
+    @Deprecated(since = "0.2.0")
     public ExecRequest {
         requireNonNull(command, "command is null");
         stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -53,6 +65,21 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     /** Runs {@code script} with {@code /bin/sh -c}. */
     public static ExecRequest shell(String script) {
         return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, SandboxPolicy.basic(), null);
+    }
+
+    /** A builder for {@code argv}, run exactly as given, with the {@code basic} policy and an empty environment. */
+    public static Builder builder(String... argv) {
+        return builder(new Command.Argv(List.of(argv)));
+    }
+
+    /** A builder for {@code command}, with the {@code basic} policy and an empty environment. */
+    public static Builder builder(Command command) {
+        return new Builder(requireNonNull(command, "command is null"));
+    }
+
+    /** A builder holding every component of this request, to derive a changed copy. */
+    public Builder toBuilder() {
+        return new Builder(command).stdin(stdin).env(env).workdir(workdir).policy(policy).timeout(timeout);
     }
 
     @Override
@@ -112,5 +139,61 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     public String toString() {
         return "ExecRequest[command=" + command + ", stdin=" + stdin.length + " bytes, env=" + env.keySet()
                 + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout + "]";
+    }
+
+    /** Builds an {@link ExecRequest}; values are checked by {@link #build()}. Not thread-safe. */
+    public static final class Builder {
+        private final Command command;
+        private byte[] stdin = new byte[0];
+        private final Map<String, String> env = new TreeMap<>();
+        private String workdir;
+        private SandboxPolicy policy = SandboxPolicy.basic();
+        private Duration timeout;
+
+        private Builder(Command command) {
+            this.command = command;
+        }
+
+        /** Bytes fed to standard input, which is then closed; {@code null} or empty for none. */
+        public Builder stdin(byte[] value) {
+            this.stdin = value == null ? new byte[0] : value.clone();
+            return this;
+        }
+
+        /** Replaces the whole environment. */
+        public Builder env(Map<String, String> value) {
+            env.clear();
+            env.putAll(requireNonNull(value, "env is null"));
+            return this;
+        }
+
+        /** Adds or replaces one environment variable. */
+        public Builder env(String name, String value) {
+            env.put(requireNonNull(name, "name is null"), requireNonNull(value, "value is null"));
+            return this;
+        }
+
+        /** The working directory; {@code null} for the backend's private scratch directory. */
+        public Builder workdir(String value) {
+            this.workdir = value;
+            return this;
+        }
+
+        public Builder policy(SandboxPolicy value) {
+            this.policy = requireNonNull(value, "policy is null");
+            return this;
+        }
+
+        /** Overrides the policy's timeout; {@code null} to use the policy's. */
+        public Builder timeout(Duration value) {
+            this.timeout = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout) */
+        @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
+        public ExecRequest build() {
+            return new ExecRequest(command, stdin, env, workdir, policy, timeout);
+        }
     }
 }

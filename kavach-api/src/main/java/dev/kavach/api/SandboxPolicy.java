@@ -10,20 +10,72 @@ import static java.util.Objects.requireNonNull;
  * What a sandbox must enforce. A backend enforces every field or refuses the exec before the command
  * starts with a {@link PolicyNotEnforceableException}; it never runs with less isolation than asked.
  *
- * <p>For numeric limits, {@code 0} means "no limit". Build policies from a preset and the {@code with}
- * methods rather than the canonical constructor: fields may be added before 1.0.
+ * <p>For numeric limits, {@code 0} means "no limit". Build policies from a preset and {@link #toBuilder()}
+ * (or the {@code with} methods) rather than the canonical constructor: fields may be added before 1.0.
+ *
+ * <h2>What each limit covers</h2>
+ * One exec is one sandbox: the program and every process it starts, until the exec returns.
+ * <table>
+ * <caption>Scope of each limit</caption>
+ * <tr><th>field</th><th>scope</th><th>when exceeded</th></tr>
+ * <tr><td>{@code cpus}</td><td>per sandbox: all its processes together get at most this many cores of CPU
+ *     time (a quota per period; a VM gets this many vCPUs, rounded up)</td><td>throttled, never killed</td></tr>
+ * <tr><td>{@code memoryMiB}</td><td>per sandbox: the memory of all its processes together as a cgroup
+ *     counts it (anonymous memory and page cache; no swap to escape to); in a VM, the guest's RAM</td><td>the kernel's OOM killer kills a
+ *     process; {@link Outcome#KILLED} when that ended the command</td></tr>
+ * <tr><td>{@code maxPids}</td><td>per sandbox: processes and threads alive at once, all together</td>
+ *     <td>{@code fork}/{@code clone} fail with {@code EAGAIN}; nothing is killed</td></tr>
+ * <tr><td>{@code maxOpenFiles}</td><td>per process: each process may hold this many descriptors
+ *     ({@code RLIMIT_NOFILE}, inherited by children)</td><td>{@code open} fails with {@code EMFILE}</td></tr>
+ * <tr><td>{@code maxFileSizeBytes}</td><td>per file and process: no process may write a file past this size
+ *     ({@code RLIMIT_FSIZE}, rounded down to a multiple of 512 bytes)</td><td>{@code SIGXFSZ}: {@link Outcome#KILLED}</td></tr>
+ * <tr><td>{@code outputLimitBytes}</td><td>per stream of the exec: stdout and stderr are bounded
+ *     separately</td><td>the rest is drained, counted in {@link StreamOutput#droppedBytes()} and dropped;
+ *     the command never blocks and keeps running</td></tr>
+ * <tr><td>{@code timeout}</td><td>per exec, wall clock from the start of the program until it ends (what it
+ *     leaves running in the background is killed then, and does not extend the exec)</td><td>the whole process tree (or VM) is stopped:
+ *     {@link Outcome#TIMED_OUT}</td></tr>
+ * </table>
+ *
+ * <h2>Network off</h2>
+ * {@code network = false} means the command can neither send nor receive any packet: its network
+ * namespace (or VM) has no interface but a loopback that stays down, so even {@code 127.0.0.1} is
+ * unreachable and abstract Unix sockets of the host are invisible. Unix sockets in the file system remain
+ * reachable as files (use {@code readOnlyRoot} and the work directory to limit which).
+ *
+ * <h2>Read-only root</h2>
+ * {@code readOnlyRoot = true} makes the host's file systems read-only for the command; what stays writable
+ * is its own: a private, empty {@code /tmp}, the work directory, and a private {@code /dev} and {@code /proc}
+ * (the process backend also keeps {@code /sys} and {@code /proc/sys} read-only whatever this says). In a VM
+ * it applies to the guest's root.
+ *
+ * <h2>Seccomp</h2>
+ * See {@link SeccompProfile} for what {@code basic} and {@code strict} block.
+ *
+ * <h2>The environment rule</h2>
+ * The command's environment is the request's {@link ExecRequest#env()}, plus {@code PATH} when the request
+ * sets none (the backend's default search path, e.g. {@code /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin})
+ * and {@code PWD}, the working directory, when the request sets none. Nothing of the host's environment is
+ * inherited unless a backend setting names it (the process backend's {@code inherit-env}).
+ * {@code dev.kavach.api.process.CommandEnvironment} applies this rule.
+ *
+ * <h2>Starting the program</h2>
+ * Argument vectors are executed as given ({@code execve}, never a shell). A program that is not found is
+ * reported as {@link Outcome#FAILED_TO_START} with exit code 127, one that cannot be executed as
+ * {@code FAILED_TO_START} with 126; a program that runs and itself exits 126 or 127 is
+ * {@link Outcome#COMPLETED}. See {@link ExecResult}.
  *
  * @param cpus             CPU limit in cores, fractional allowed (0.5 = half a core); 0 for none
- * @param memoryMiB        memory limit in MiB; 0 for none
- * @param maxPids          maximum number of processes/threads in the sandbox; 0 for none
+ * @param memoryMiB        memory limit in MiB for the whole sandbox; 0 for none
+ * @param maxPids          maximum number of processes and threads alive in the sandbox at once; 0 for none
  * @param network          whether the command may reach any network; false leaves only a down loopback
  * @param readOnlyRoot     whether the root filesystem is read-only (a private {@code /tmp} and the
  *                         work directory stay writable)
  * @param seccomp          the syscall filter
  * @param outputLimitBytes bytes kept per output stream; the rest is drained, counted and dropped; 0 for none
  * @param timeout          wall-clock limit for one exec
- * @param maxOpenFiles     open file descriptor limit (RLIMIT_NOFILE); 0 for none
- * @param maxFileSizeBytes largest file the command may write (RLIMIT_FSIZE); 0 for none
+ * @param maxOpenFiles     open file descriptor limit per process (RLIMIT_NOFILE); 0 for none
+ * @param maxFileSizeBytes largest file any process may write (RLIMIT_FSIZE); 0 for none
  */
 @Experimental(eta = "1.0")
 public record SandboxPolicy(
@@ -126,9 +178,105 @@ public record SandboxPolicy(
         return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, value);
     }
 
+    /** A builder starting from the {@link #basic()} preset. */
+    public static Builder builder() {
+        return basic().toBuilder();
+    }
+
+    /** A builder holding every field of this policy, to derive a changed copy. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     private static void requireNonNegative(String name, long value) {
         if (value < 0) {
             throw new IllegalArgumentException(name + " must be >= 0 (0 = no limit), got " + value);
+        }
+    }
+
+    /**
+     * Builds a {@link SandboxPolicy}, field by field, from a preset or another policy. Values are checked
+     * when {@link #build()} is called. Not thread-safe.
+     */
+    public static final class Builder {
+        private double cpus;
+        private long memoryMiB;
+        private int maxPids;
+        private boolean network;
+        private boolean readOnlyRoot;
+        private SeccompProfile seccomp;
+        private long outputLimitBytes;
+        private Duration timeout;
+        private int maxOpenFiles;
+        private long maxFileSizeBytes;
+
+        private Builder(SandboxPolicy base) {
+            this.cpus = base.cpus;
+            this.memoryMiB = base.memoryMiB;
+            this.maxPids = base.maxPids;
+            this.network = base.network;
+            this.readOnlyRoot = base.readOnlyRoot;
+            this.seccomp = base.seccomp;
+            this.outputLimitBytes = base.outputLimitBytes;
+            this.timeout = base.timeout;
+            this.maxOpenFiles = base.maxOpenFiles;
+            this.maxFileSizeBytes = base.maxFileSizeBytes;
+        }
+
+        public Builder cpus(double value) {
+            this.cpus = value;
+            return this;
+        }
+
+        public Builder memoryMiB(long value) {
+            this.memoryMiB = value;
+            return this;
+        }
+
+        public Builder maxPids(int value) {
+            this.maxPids = value;
+            return this;
+        }
+
+        public Builder network(boolean value) {
+            this.network = value;
+            return this;
+        }
+
+        public Builder readOnlyRoot(boolean value) {
+            this.readOnlyRoot = value;
+            return this;
+        }
+
+        public Builder seccomp(SeccompProfile value) {
+            this.seccomp = value;
+            return this;
+        }
+
+        public Builder outputLimitBytes(long value) {
+            this.outputLimitBytes = value;
+            return this;
+        }
+
+        public Builder timeout(Duration value) {
+            this.timeout = value;
+            return this;
+        }
+
+        public Builder maxOpenFiles(int value) {
+            this.maxOpenFiles = value;
+            return this;
+        }
+
+        public Builder maxFileSizeBytes(long value) {
+            this.maxFileSizeBytes = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first field out of range */
+        public SandboxPolicy build() {
+            return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles,
+                    maxFileSizeBytes);
         }
     }
 }

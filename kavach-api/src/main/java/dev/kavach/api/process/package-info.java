@@ -1,0 +1,22 @@
+/**
+ * The host-process kit: what every backend that runs its command as a host process needs, so that third
+ * parties do not write it again (and get the tree kill wrong).
+ *
+ * <ul>
+ * <li>{@link dev.kavach.api.process.ProcessRunner}: runs one host command line (an argv, never a shell
+ *     string) to its end and returns the {@link dev.kavach.api.ExecResult}: checks the program exists
+ *     (FAILED_TO_START with 127 or 126 otherwise), applies the environment rule, feeds stdin, pumps both
+ *     streams within the output limit, enforces the deadline, kills the whole tree top-down and proves
+ *     that nothing of it survived.</li>
+ * <li>The pieces it is made of, usable alone: {@link dev.kavach.api.process.OutputPump},
+ *     {@link dev.kavach.api.process.StdinFeeder}, {@link dev.kavach.api.process.TreeKill} (with
+ *     {@link dev.kavach.api.process.TreeKillReport}), {@link dev.kavach.api.process.ProgramLookup},
+ *     {@link dev.kavach.api.process.CommandEnvironment}.</li>
+ * </ul>
+ *
+ * <p>Linux only: the tree kill reads {@code /proc} and signals through {@code /bin/sh}'s {@code kill}.
+ * What the kit cannot see is a process that left both the tree and the process group (a daemon that
+ * calls {@code setsid} itself): a backend that must stop those runs its command in a PID namespace or a
+ * cgroup and passes its own {@link dev.kavach.api.process.TreeKill}.
+ */
+package dev.kavach.api.process;
