@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Which mechanism enforced one part of the policy for an exec, e.g. {@code (MEMORY, "cgroup v1
- * memory.limit_in_bytes=536870912")} or {@code (NETWORK, "network namespace, loopback down")}. Use the
+ * memory.limit_in_bytes=536870912")} or {@code (NETWORK, "private network namespace, its own loopback only")}. Use the
  * constants below as {@code limit}, so that users and tools (the JSON output) see one name per limit
  * whatever the backend; a backend may add names of its own for mechanisms outside the policy.
  */

@@ -38,10 +38,14 @@ import static java.util.Objects.requireNonNull;
  * </table>
  *
  * <h2>Network off</h2>
- * {@code network = false} means the command can neither send nor receive any packet: its network
- * namespace (or VM) has no interface but a loopback that stays down, so even {@code 127.0.0.1} is
- * unreachable and abstract Unix sockets of the host are invisible. Unix sockets in the file system remain
- * reachable as files (use {@code readOnlyRoot} and the work directory to limit which).
+ * {@code network = false} means no packet crosses the sandbox's boundary, in either direction: the command
+ * has a network namespace (or VM) of its own with no interface but its own loopback, as bubblewrap's
+ * {@code --unshare-net}, {@code docker --network none} and nsjail give. That loopback is up, so a program that
+ * talks to itself over {@code 127.0.0.1} (a test suite, a local server) works, but it reaches nothing
+ * outside: not the host's loopback, not the host's abstract Unix sockets, not another sandbox's. Socket
+ * families that no network namespace confines (e.g. {@code AF_VSOCK}) are denied by the seccomp profiles.
+ * Unix sockets in the file system remain reachable as files (use {@code readOnlyRoot} and the work directory
+ * to limit which). Backends without a private loopback (a VM with no network device) may offer less.
  *
  * <h2>Read-only root</h2>
  * {@code readOnlyRoot = true} makes the host's file systems read-only for the command; what stays writable
@@ -68,7 +72,7 @@ import static java.util.Objects.requireNonNull;
  * @param cpus             CPU limit in cores, fractional allowed (0.5 = half a core); 0 for none
  * @param memoryMiB        memory limit in MiB for the whole sandbox; 0 for none
  * @param maxPids          maximum number of processes and threads alive in the sandbox at once; 0 for none
- * @param network          whether the command may reach any network; false leaves only a down loopback
+ * @param network          whether the command may reach any network; false leaves only a private loopback that reaches nothing outside
  * @param readOnlyRoot     whether the root filesystem is read-only (a private {@code /tmp} and the
  *                         work directory stay writable)
  * @param seccomp          the syscall filter
@@ -112,14 +116,21 @@ public record SandboxPolicy(
         }
     }
 
-    /** No isolation extras: a fresh process with a timeout and bounded output, network allowed. */
+    /**
+     * Few restrictions on what the command does to itself (network allowed, no limits, no syscall filter),
+     * but still a sandbox: no access to the caller's terminal, to other sandboxes or to the host's shared
+     * writable places. A timeout and bounded output.
+     */
     public static SandboxPolicy minimal() {
         return new SandboxPolicy(0, 0, 0, true, false, SeccompProfile.NONE, 16 * MIB, DEFAULT_TIMEOUT, 0, 0);
     }
 
-    /** Seccomp {@code basic} and no network. The default. */
+    /**
+     * The default: no network, a read-only root (only the work directory and private temporary
+     * directories writable), seccomp {@code basic}, 1024 MiB of memory, 256 processes, files up to 1 GiB.
+     */
     public static SandboxPolicy basic() {
-        return new SandboxPolicy(0, 0, 0, false, false, SeccompProfile.BASIC, 16 * MIB, DEFAULT_TIMEOUT, 0, 0);
+        return new SandboxPolicy(0, 1024, 256, false, true, SeccompProfile.BASIC, 16 * MIB, DEFAULT_TIMEOUT, 0, 1024 * MIB);
     }
 
     /** Read-only root, 512 MiB, 1 CPU, 64 pids, no network, strict seccomp, 1024 open files, 1 MiB of output. */

@@ -20,7 +20,10 @@ class SandboxPolicyTest {
         SandboxPolicy basic = SandboxPolicy.basic();
         assertFalse(basic.network());
         assertEquals(SeccompProfile.BASIC, basic.seccomp());
-        assertFalse(basic.readOnlyRoot());
+        assertTrue(basic.readOnlyRoot());
+        assertEquals(1024, basic.memoryMiB());
+        assertEquals(256, basic.maxPids());
+        assertEquals(1L << 30, basic.maxFileSizeBytes());
 
         SandboxPolicy strict = SandboxPolicy.strict();
         assertFalse(strict.network());

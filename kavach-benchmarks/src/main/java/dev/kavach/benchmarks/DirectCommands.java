@@ -34,8 +34,9 @@ final class DirectCommands {
     /**
      * The {@code bwrap ...} part of a process-backend command line (from {@code Sandbox.commandLine}): what
      * follows Kavach's launcher step, with the placeholder scratch directory replaced by {@code scratch}.
-     * {@code --seccomp 3} is dropped: a direct {@link ProcessBuilder} cannot hand bubblewrap descriptor 3
-     * (that is why the backend has a launcher step); loading the filter itself costs microseconds.
+     * {@code --seccomp 3} and {@code --json-status-fd 5} are dropped: a direct {@link ProcessBuilder} cannot hand
+     * bubblewrap descriptors above 2 (that is why the backend has a launcher step); loading the filter and
+     * writing the status cost microseconds.
      */
     static List<String> bwrapPart(List<String> commandLine, Path scratch) {
         int start = bwrapIndex(commandLine);
@@ -43,7 +44,7 @@ final class DirectCommands {
         List<String> rest = commandLine.subList(start, commandLine.size());
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
-            if (arg.equals("--seccomp") && i + 1 < rest.size()) {
+            if ((arg.equals("--seccomp") || arg.equals("--json-status-fd")) && i + 1 < rest.size()) {
                 i++;
                 continue;
             }

@@ -21,12 +21,8 @@ import static java.util.Objects.requireNonNull;
  * @param v1Dirs      the exec's cgroup v1 directories by controller
  * @param writes      limit files to write, in order
  * @param enforcement which mechanism enforces each limit
- * @param joinByThread the spawning Java thread joins the (v1, non-limiting) group itself, so the child is
- *                     born inside it and no launcher step is needed; otherwise the launcher joins
- * @param pool         where a thread-joined tracking group comes from and returns to, or {@code null}
  */
-record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> writes, List<Enforcement> enforcement,
-                  boolean joinByThread, TrackingGroupPool pool) {
+record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> writes, List<Enforcement> enforcement) {
     /** One limit file and its value; {@code required} false for files some kernels lack (swap accounting). */
     record Write(Path file, String value, boolean required) {
     }
@@ -44,7 +40,7 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
 
     /** The {@code cgroup.procs} files the launcher joins before it executes anything. */
     List<String> procsFiles() {
-        return joinByThread ? List.of() : new ExecCgroup(v2Dir, v1Dirs, null).procsFiles();
+        return new ExecCgroup(v2Dir, v1Dirs).procsFiles();
     }
 
     /** Which mechanism kills the tree, for the result's enforcement list. */
@@ -54,17 +50,13 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
             return "cgroup v2 " + (Files.exists(v2Dir.getParent().resolve("cgroup.kill")) ? "cgroup.kill" : "SIGKILL of every member")
                     + " of the exec's group";
         }
-        return "SIGKILL of every member of the exec's cgroup v1 " + String.join("/", v1Dirs.keySet()) + " group"
-                + (joinByThread ? " (the spawning thread joins it, so the command is born inside)" : "") + ", until it is empty";
+        return "SIGKILL of every member of the exec's cgroup v1 " + String.join("/", v1Dirs.keySet()) + " group" + ", until it is empty";
     }
 
     /** Creates the directories and writes the limits; on any failure undoes it and refuses to run. */
     ExecCgroup apply() {
         List<Path> created = new ArrayList<>();
         try {
-            if (pool != null) {
-                return new ExecCgroup(null, Map.of("pids", pool.take()), pool);
-            }
             if (v2Dir != null) {
                 Files.createDirectory(v2Dir);
                 created.add(v2Dir);
@@ -78,7 +70,7 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
                     KavachCgroups.write(write.file(), write.value());
                 }
             }
-            return new ExecCgroup(v2Dir, v1Dirs, null);
+            return new ExecCgroup(v2Dir, v1Dirs);
         } catch (IOException | RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) {
                 try {

@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * Finds the program of an argv the way {@code execvp} will inside the sandbox, before anything starts, so
  * that "not found" (127) and "not executable" (126) are reported as such rather than as a launcher's
- * exit status. The sandbox sees the host's file system except a private {@code /tmp}, so the host view
- * answers for everything else.
+ * exit status. The sandbox sees the host's file system except its private directories (/tmp, /var/tmp,
+ * /dev/shm, /run or /run/lock, Kavach's own), so the host view answers for everything else.
  *
  * @param status  127 not found, 126 not executable, 0 found
  * @param message why, for stderr and the result's detail
@@ -23,14 +23,15 @@ record CommandResolution(int status, String message, Path path) {
         return new CommandResolution(0, "", path);
     }
 
-    static CommandResolution resolve(String program, Map<String, String> env, Path workdir, boolean privateTmp) {
+    static CommandResolution resolve(String program, Map<String, String> env, Path workdir, java.util.List<Path> hidden) {
         if (program.isEmpty()) {
             return new CommandResolution(127, "the program name is empty");
         }
         if (program.contains("/")) {
             Path path = workdir.resolve(program).normalize();
-            if (privateTmp && hiddenByPrivateTmp(path, workdir)) {
-                return new CommandResolution(127, program + ": not found inside the sandbox (its /tmp is private)");
+            if (hiddenInside(path, workdir, hidden)) {
+                return new CommandResolution(127, program + ": not found inside the sandbox (" + path + " lies in a directory the sandbox "
+                        + "replaces with a private one)");
             }
             return check(program, path).orElse(found(path));
         }
@@ -38,7 +39,7 @@ record CommandResolution(int status, String message, Path path) {
         CommandResolution firstProblem = null;
         for (String dir : searchPath.split(":")) {
             Path candidate = (dir.isEmpty() ? workdir : workdir.resolve(dir)).resolve(program);
-            if (privateTmp && hiddenByPrivateTmp(candidate, workdir)) {
+            if (hiddenInside(candidate, workdir, hidden)) {
                 continue;
             }
             java.util.Optional<CommandResolution> problem = check(program, candidate);
@@ -66,7 +67,7 @@ record CommandResolution(int status, String message, Path path) {
         return java.util.Optional.empty();
     }
 
-    private static boolean hiddenByPrivateTmp(Path path, Path workdir) {
-        return path.startsWith("/tmp") && !path.startsWith(workdir);
+    private static boolean hiddenInside(Path path, Path workdir, java.util.List<Path> hidden) {
+        return !path.startsWith(workdir) && hidden.stream().anyMatch(path::startsWith);
     }
 }

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
-import static java.util.Objects.requireNonNull;
 
 /**
  * The cgroups of one exec: every process the command starts is a member, whatever it does to its
@@ -18,13 +17,9 @@ import static java.util.Objects.requireNonNull;
 final class ExecCgroup {
     private final Path v2Dir;
     private final Map<String, Path> v1Dirs;
-    private final TrackingGroupPool pool;
-
-    /** @param pool where an empty tracking group goes back to instead of being removed, or {@code null} */
-    ExecCgroup(Path v2Dir, Map<String, Path> v1Dirs, TrackingGroupPool pool) {
+    ExecCgroup(Path v2Dir, Map<String, Path> v1Dirs) {
         this.v2Dir = v2Dir;
         this.v1Dirs = Map.copyOf(v1Dirs);
-        this.pool = pool;
     }
 
     /** The {@code cgroup.procs} files the launcher writes its own PID to before it executes anything. */
@@ -69,28 +64,6 @@ final class ExecCgroup {
         }
     }
 
-    /**
-     * Moves the calling thread (only it: cgroup v1 is per thread) into the pids group, so that a process
-     * it spawns is born inside; closing moves it back. Never used with a limiting group, so the JVM's own
-     * work is never charged against a command's limits.
-     */
-    AutoCloseable joinCallingThread() throws IOException {
-        Path dir = requireNonNull(v1Dirs.get("pids"), "no pids group to join");
-        String tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
-        Path mount = dir.getParent().getParent();
-        String original = Files.readAllLines(Path.of("/proc/thread-self/cgroup")).stream()
-                .map(line -> line.split(":", 3))
-                .filter(fields -> fields.length == 3 && java.util.Arrays.asList(fields[1].split(",")).contains("pids"))
-                .map(fields -> fields[2]).findFirst()
-                .orElseThrow(() -> new IOException("this thread is in no cgroup v1 pids group"));
-        Path home = mount.resolve(original.substring(1)).resolve("tasks");
-        if (!Files.isWritable(home)) {
-            throw new IOException("cannot return the spawning thread to " + home);
-        }
-        KavachCgroups.write(dir.resolve("tasks"), tid);
-        return () -> KavachCgroups.write(home, tid);
-    }
-
     /** Whether the kernel's OOM killer killed a member: memory.events (v2) or memory.oom_control (v1). */
     boolean oomKilled() {
         Optional<String> events = Optional.empty();
@@ -106,14 +79,6 @@ final class ExecCgroup {
 
     /** Kills what is left and removes the groups; retries briefly while exiting members leave. */
     void remove() {
-        if (pool != null) {
-            Path dir = v1Dirs.values().iterator().next();
-            kill();
-            if (members(dir.resolve("cgroup.procs")).isEmpty()) {
-                pool.give(dir);
-                return;
-            }
-        }
         List<Path> dirs = new ArrayList<>(v1Dirs.values());
         if (v2Dir != null) {
             dirs.add(v2Dir);

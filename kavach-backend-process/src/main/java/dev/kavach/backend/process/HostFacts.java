@@ -15,10 +15,7 @@ import static java.util.Objects.requireNonNull;
  * @param bwrapVersion   its version line, e.g. {@code "bubblewrap 0.8.0"}
  * @param bwrapWorks     whether a trial {@code bwrap --unshare-all ... true} succeeded
  * @param bwrapError     why the trial failed, if it did
- * @param unshare        the util-linux unshare binary, if found
- * @param setpriv        the util-linux setpriv binary, if found (drops privileges under unshare)
- * @param unshareSetuid  whether unshare knows {@code --setuid}/{@code --setgid} (util-linux 2.36+), so it can make a
- *                       namespace and drop root in one step
+ * @param setpriv        the util-linux setpriv binary, if found (drops root before bubblewrap starts)
  * @param bwrapSetuid    whether the bubblewrap binary is setuid (then only {@code setpriv --no-new-privs} may start it
  *                       after dropping root, so that it cannot regain it)
  * @param root           whether Kavach runs as root
@@ -33,9 +30,7 @@ record HostFacts(
         String bwrapVersion,
         boolean bwrapWorks,
         String bwrapError,
-        Optional<Path> unshare,
         Optional<Path> setpriv,
-        boolean unshareSetuid,
         boolean bwrapSetuid,
         boolean root,
         Check userNamespaces,
@@ -52,7 +47,6 @@ record HostFacts(
         requireNonNull(bwrap, "bwrap is null");
         requireNonNull(bwrapVersion, "bwrapVersion is null");
         requireNonNull(bwrapError, "bwrapError is null");
-        requireNonNull(unshare, "unshare is null");
         requireNonNull(setpriv, "setpriv is null");
         requireNonNull(userNamespaces, "userNamespaces is null");
         requireNonNull(cgroups, "cgroups is null");
@@ -63,15 +57,17 @@ record HostFacts(
         Optional<Path> shell = HostTools.find(settings.shell(), path);
         Optional<Path> bwrap = HostTools.find(settings.bwrap(), path);
         String version = bwrap.flatMap(b -> HostTools.firstLine(List.of(b.toString(), "--version"))).orElse("");
-        Optional<Path> unshare = HostTools.find(settings.unshare(), path);
-        Optional<Path> setpriv = unshare.flatMap(u -> HostTools.find(u.resolveSibling("setpriv").toString(), path))
-                .or(() -> HostTools.find("setpriv", path));
+        Optional<Path> setpriv = HostTools.find("setpriv", path);
         // As root, commands (and so bubblewrap) normally run as an unprivileged user: try it as that user, whose
         // user namespaces a host may forbid while root's work.
         List<String> dropTo = List.of();
         boolean unprivileged = !HostTools.isRoot();
         try {
+            // A per-sandbox identity is tried as nobody: any unprivileged id answers whether bubblewrap works.
             RunAs runAs = RunAs.resolve(settings.runAs());
+            if (runAs.perSandbox()) {
+                runAs = new RunAs(RunAs.NOBODY, RunAs.NOBODY, "nobody", true, false, false);
+            }
             if (runAs.dropFromRoot() && setpriv.isPresent()) {
                 dropTo = new java.util.ArrayList<>(List.of(setpriv.get().toString()));
                 dropTo.addAll(runAs.setprivArgs());
@@ -87,14 +83,14 @@ record HostFacts(
             works = trial.isEmpty();
             error = trial.orElse("");
         }
-        boolean unshareSetuid = unshare.flatMap(u -> HostTools.run(List.of(u.toString(), "--help")))
-                .map(run -> run.output().contains("--setuid")).orElse(false);
         boolean bwrapSetuid = bwrap.map(HostFacts::setuid).orElse(false);
         boolean root = HostTools.isRoot();
         boolean seccomp = HostTools.read(Path.of("/proc/self/status"))
                 .map(status -> status.lines().anyMatch(line -> line.startsWith("Seccomp:"))).orElse(false);
         String arch = System.getProperty("os.arch", "");
-        return new HostFacts(shell, bwrap, version, works, error, unshare, setpriv, unshareSetuid, bwrapSetuid, root, userNamespaces(!unprivileged),
+        return new HostFacts(shell, bwrap, version, works, error, setpriv, bwrapSetuid, root, userNamespaces(!unprivileged,
+                HostTools.read(Path.of("/proc/sys/user/max_user_namespaces")), HostTools.read(Path.of("/proc/sys/kernel/unprivileged_userns_clone")),
+                HostTools.read(Path.of("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"))),
                 CgroupHost.detect(settings.cgroupRoot()), seccomp, arch.equals("amd64") || arch.equals("x86_64"));
     }
 
@@ -106,22 +102,31 @@ record HostFacts(
         }
     }
 
-    /** @param privileged whether namespaces are made as root (commands run as root, or before dropping it) */
-    private static Check userNamespaces(boolean privileged) {
-        Optional<String> max = HostTools.read(Path.of("/proc/sys/user/max_user_namespaces"));
-        Optional<String> debian = HostTools.read(Path.of("/proc/sys/kernel/unprivileged_userns_clone"));
-        Optional<String> apparmor = HostTools.read(Path.of("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"));
-        if (max.isPresent() && max.get().equals("0")) {
-            return new Check(false, "user.max_user_namespaces = 0");
+    /**
+     * Whether user namespaces may be made, from the sysctls' texts (pure, so that a test can feed any value).
+     * The count is parsed as a number, never compared as text.
+     *
+     * @param privileged whether namespaces are made as root (commands run as root, or before dropping it)
+     */
+    static Check userNamespaces(boolean privileged, Optional<String> maxText, Optional<String> debian, Optional<String> apparmor) {
+        Optional<Long> max = maxText.map(String::strip).flatMap(text -> {
+            try {
+                return Optional.of(Long.parseLong(text));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+        if (max.isPresent() && max.get() <= 0) {
+            return new Check(false, "user.max_user_namespaces = " + max.get());
         }
-        if (!privileged && debian.isPresent() && debian.get().equals("0")) {
+        if (!privileged && debian.map(String::strip).filter("0"::equals).isPresent()) {
             return new Check(false, "kernel.unprivileged_userns_clone = 0");
         }
-        if (!privileged && apparmor.isPresent() && apparmor.get().equals("1")) {
+        if (!privileged && apparmor.map(String::strip).filter("1"::equals).isPresent()) {
             return new Check(false, "kernel.apparmor_restrict_unprivileged_userns = 1");
         }
-        return new Check(true, "allowed (user.max_user_namespaces = " + max.orElse("?")
-                + debian.map(v -> ", kernel.unprivileged_userns_clone = " + v).orElse("") + (privileged ? ", for root" : "") + ")");
+        return new Check(true, "allowed (user.max_user_namespaces = " + max.map(String::valueOf).orElse("unknown")
+                + debian.map(v -> ", kernel.unprivileged_userns_clone = " + v.strip()).orElse("") + (privileged ? ", for root" : "") + ")");
     }
 
     /** Runs bubblewrap once the way Kavach will; returns why it failed, or empty when it worked. */
@@ -131,14 +136,17 @@ record HostFacts(
             return Optional.of("no 'true' binary to try bubblewrap with");
         }
         List<String> argv = new java.util.ArrayList<>(dropTo);
-        argv.addAll(List.of(bwrap.toString(), "--unshare-all", "--die-with-parent",
-                "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", trueBinary.get().toString()));
+        // Every feature Kavach relies on (--disable-userns and --size need bubblewrap 0.8), so an older one fails here, once.
+        argv.addAll(List.of(bwrap.toString(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--size", "1048576", "--tmpfs", "/tmp", "--",
+                trueBinary.get().toString()));
         Optional<HostTools.Run> run = HostTools.run(argv);
         if (run.isEmpty()) {
             return Optional.of("could not run " + bwrap);
         }
         if (run.get().exitCode() != 0) {
-            return Optional.of("a trial run exited with " + run.get().exitCode() + ": " + run.get().firstLine());
+            return Optional.of("a trial run exited with " + run.get().exitCode() + ": " + run.get().firstLine()
+                    + " (Kavach needs bubblewrap 0.8 or later)");
         }
         return Optional.empty();
     }

@@ -90,7 +90,7 @@ final class KavachCgroups {
                 for (Path child : children.filter(Files::isDirectory).toList()) {
                     java.util.regex.Matcher m = EXEC_ID.matcher(child.getFileName().toString());
                     if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) {
-                        ExecCgroup orphan = new ExecCgroup(null, Map.of("orphan", child), null);
+                        ExecCgroup orphan = new ExecCgroup(null, Map.of("orphan", child));
                         orphan.kill();
                         orphan.remove();
                     }
@@ -110,29 +110,6 @@ final class KavachCgroups {
     /** Whether a per-exec group can be made at all (for killing whole trees). */
     boolean canTrackTree() {
         return v2Parent.isPresent() || !v1Parents.isEmpty();
-    }
-
-    /**
-     * Whether a tree can be tracked without a launcher step: cgroup v1 lets a single thread change group,
-     * and a child is born in its forking thread's group. Only the pids hierarchy is used for this, with no
-     * limit set, so the Java thread's own work is never charged against a command's limits.
-     */
-    boolean canTrackByThread() {
-        return v1Parents.containsKey("pids");
-    }
-
-    /**
-     * A tracking-only group in the v1 pids hierarchy that the spawning thread joins (see {@link
-     * #canTrackByThread}); the group itself comes from {@code pool} when the plan is applied.
-     */
-    CgroupPlan planThreadTracking(TrackingGroupPool pool) {
-        Path dir = v1Parents.get("pids").resolve("<pooled>");
-        return new CgroupPlan(host.root(), null, Map.of("pids", dir), List.of(), List.of(), true, requireNonNull(pool, "pool is null"));
-    }
-
-    /** A pool of tracking groups below the pids parent, named for this process; call only if {@link #canTrackByThread}. */
-    TrackingGroupPool trackingPool() {
-        return new TrackingGroupPool(v1Parents.get("pids"), "k" + ProcessHandle.current().pid() + "-t");
     }
 
     /**
@@ -226,7 +203,7 @@ final class KavachCgroups {
             // Only for tracking the tree: any v1 hierarchy lists every member process.
             v1Dir(v1Parents.containsKey("pids") ? "pids" : v1Parents.keySet().iterator().next(), id, v1Dirs);
         }
-        return new CgroupPlan(host.root(), v2Dir, v1Dirs, writes, enforcement, false, null);
+        return new CgroupPlan(host.root(), v2Dir, v1Dirs, writes, enforcement);
     }
 
     private Path v1Dir(String controller, String id, Map<String, Path> v1Dirs) {

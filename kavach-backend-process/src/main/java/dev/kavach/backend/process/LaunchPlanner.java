@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 
 import static java.util.Objects.requireNonNull;
 
@@ -21,25 +21,40 @@ import static java.util.Objects.requireNonNull;
  * Turns a request and its policy into a {@link LaunchPlan}, refusing with a
  * {@link PolicyNotEnforceableException} whatever this host cannot enforce. Pure: reads only facts cached
  * when the backend started, so planning costs microseconds and {@code --dry-run} shows the real argv.
+ *
+ * <p>Every preset runs through bubblewrap: the command always gets a new session (no controlling
+ * terminal), its own user, PID, mount, IPC, UTS and cgroup namespaces, private size-capped /tmp, /var/tmp,
+ * /dev/shm and /run/lock, and dies with Kavach. The chain is the launcher shell (descriptors, cgroups,
+ * rlimits), setpriv when Kavach is root (the drop to the sandbox's own uid), bubblewrap, the command.
  */
 final class LaunchPlanner {
-    private static final String INSTALL_BWRAP = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)";
+    static final String INSTALL_BWRAP = "install bubblewrap 0.8 or later (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)";
+    /**
+     * The fewest open files bubblewrap needs to set a sandbox up (measured: 0.8 fails below 10 with the
+     * status and argument descriptors open), with room for the command's own stdio and libraries.
+     */
+    static final int MIN_OPEN_FILES = 16;
+
+    /**
+     * The only environment of the trusted programs that run before the command (launcher shell, setpriv,
+     * bubblewrap): the request's could preload code into them (LD_PRELOAD, GCONV_PATH, BASH_ENV...) before
+     * any isolation applies, as root when Kavach is root. The command gets its own from bubblewrap.
+     */
+    static final Map<String, String> LAUNCHER_ENV = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
 
     private final ProcessBackendSettings settings;
     private final HostFacts facts;
     private final KavachCgroups cgroups;
     private final Map<SeccompProfile, Path> seccompFiles;
     private final Map<String, String> inheritedEnv;
-    private final TrackingGroupPool trackingPool;
-    private final RunAs runAs;
+    private final Path baseDir;
 
-    LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles,
-                  RunAs runAs) {
+    LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles, Path baseDir) {
         this.settings = requireNonNull(settings, "settings is null");
-        this.runAs = requireNonNull(runAs, "runAs is null");
         this.facts = requireNonNull(facts, "facts is null");
         this.cgroups = requireNonNull(cgroups, "cgroups is null");
         this.seccompFiles = Map.copyOf(seccompFiles);
+        this.baseDir = requireNonNull(baseDir, "baseDir is null");
         Map<String, String> inherited = new HashMap<>();
         for (String name : settings.inheritEnv()) {
             String value = System.getenv(name);
@@ -48,28 +63,6 @@ final class LaunchPlanner {
             }
         }
         this.inheritedEnv = Map.copyOf(inherited);
-        this.trackingPool = cgroups.canTrackByThread() ? cgroups.trackingPool() : null;
-    }
-
-    /** Removes pooled cgroups; called when the backend closes. */
-    void close() {
-        if (trackingPool != null) {
-            trackingPool.close();
-        }
-    }
-
-    /** Whether the policy asks for anything only namespaces (and bubblewrap or unshare) can give. */
-    /**
-     * The only environment of the trusted programs that run before the command (launcher shell, unshare,
-     * setpriv, bubblewrap, env): the request's could preload code into them (LD_PRELOAD, GCONV_PATH,
-     * BASH_ENV...) before any isolation applies, as root when Kavach is root. The command gets its own
-     * environment at the last hop (bwrap --clearenv --setenv, or env -i).
-     */
-    static final Map<String, String> LAUNCHER_ENV = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-    private static final Path ENV = Path.of("/usr/bin/env");
-
-    static boolean needsNamespaces(SandboxPolicy policy) {
-        return !policy.network() || policy.readOnlyRoot() || policy.seccomp() != SeccompProfile.NONE;
     }
 
     /**
@@ -84,93 +77,56 @@ final class LaunchPlanner {
         return env;
     }
 
+    /** Host directories the sandbox replaces with private ones, so a program there is not what the command would find. */
+    List<Path> hiddenDirs(SandboxPolicy policy) {
+        List<Path> hidden = new ArrayList<>(List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"), baseDir));
+        hidden.add(policy.network() ? Path.of("/run/lock") : Path.of("/run"));
+        return hidden;
+    }
+
     /**
      * Plans one exec.
      *
-     * @param request the request
-     * @param execId  a name for the exec's cgroups, unique among running execs
-     * @param workdir the host directory the command runs in (the request's, or a fresh scratch directory)
+     * @param request  the request
+     * @param execId   a name for the exec's cgroups and private files, unique among running execs
+     * @param workdir  the requested host directory, or where the private scratch tmpfs is mounted
+     * @param scratch  whether {@code workdir} is the private scratch tmpfs
+     * @param identity who the command runs as (with its own ids when Kavach is root)
      */
-    LaunchPlan plan(ExecRequest request, String execId, Path workdir) {
+    LaunchPlan plan(ExecRequest request, String execId, Path workdir, boolean scratch, RunAs identity) {
         SandboxPolicy policy = request.policy();
-        List<Enforcement> enforcement = new ArrayList<>();
-        List<String> command = request.command().argv();
-        Map<String, String> env = environment(request, workdir);
-        List<String> directCommand = null;
-        List<String> inner;
-        boolean pidNamespace = false;
-        String seccompFile = null;
-
-        if (needsNamespaces(policy)) {
-            Launcher launcher = chooseLauncher(policy);
-            pidNamespace = true;
-            if (launcher == Launcher.BWRAP) {
-                if (policy.seccomp() != SeccompProfile.NONE) {
-                    seccompFile = seccompFiles.get(policy.seccomp()).toString();
-                }
-                List<String> bwrap = bwrapArgv(policy, workdir, seccompFile != null, env, command);
-                inner = policy.network() ? dropPrivileges(bwrap) : networkNamespace(bwrap);
-                enforcement.add(new Enforcement("namespaces", "bubblewrap " + facts.bwrapVersion().replace("bubblewrap ", "")
-                        + ": new pid, mount, ipc, uts and (where needed) user namespaces" + (policy.network() ? ""
-                        : "; a new net namespace made by unshare just before")));
-                enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
-                        : "network namespace made by unshare before bubblewrap, which joins it (--share-net) instead of making its own "
-                        + "and bringing its loopback up: the only interface is a loopback that stays down, so every connect, even to "
-                        + "127.0.0.1 inside, fails (ENETUNREACH)"));
-                enforcement.add(new Enforcement("filesystem", (policy.readOnlyRoot() ? "read-only bind of / " : "writable bind of / ")
-                        + "with a private tmpfs /tmp, fresh /proc and /dev, read-only /sys and /proc/sys, "
-                        + (policy.network() ? "" : "an empty /run (host service sockets hidden), ") + "and a writable bind of the work directory "
-                        + workdir));
-                enforcement.add(new Enforcement("hygiene", "bwrap --cap-drop ALL --new-session --die-with-parent; no_new_privs; "
-                        + "only fds 0-2 inherited; environment replaced by the request's"));
-                if (seccompFile != null) {
-                    enforcement.add(new Enforcement("seccomp", "classic BPF filter '" + policy.seccomp().name().toLowerCase()
-                            + "' built by Kavach (x86_64 arch check, x32 blocked, " + SeccompProgram.deniedCount(policy.seccomp())
-                            + " syscalls denied with EPERM" + (policy.seccomp() == SeccompProfile.STRICT ? ", clone namespace flags and "
-                            + "socket families beyond unix/inet/inet6/netlink denied, clone3 -> ENOSYS" : "") + ") via bwrap --seccomp"));
-                }
-            } else {
-                inner = unshareArgv(policy, env, command);
-                if (runAs.dropFromRoot()) {
-                    requireSetpriv();
-                }
-                enforcement.add(new Enforcement("namespaces", "unshare: new pid, mount, ipc, uts" + (policy.network() ? "" : ", net")
-                        + (facts.root() ? "" : ", user") + " namespaces; killed with its parent (--kill-child)"));
-                enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
-                        : "empty network namespace with its loopback down"));
-                enforcement.add(new Enforcement("hygiene", (facts.setpriv().isPresent()
-                        ? "setpriv --no-new-privs with an empty capability bounding set; " : "capabilities NOT dropped (setpriv missing); ")
-                        + "killed with unshare (--kill-child); only fds 0-2 inherited; environment replaced by the request's"));
-            }
-        } else {
-            directCommand = direct(command, env, workdir);
-            inner = directCommand; // wrapped below when anything has to run before it
+        requireBwrap();
+        if (policy.seccomp() != SeccompProfile.NONE && (!facts.seccomp() || !facts.x86_64())) {
+            throw new PolicyNotEnforceableException("seccomp profile " + name(policy.seccomp()) + " cannot be enforced: "
+                    + (!facts.seccomp() ? "the kernel has no seccomp support" : "Kavach's seccomp programs exist for x86_64 only, this is "
+                    + System.getProperty("os.arch")) + "; the command was not started",
+                    "use seccomp none on this host, or run on an x86_64 Linux kernel with seccomp");
         }
-        enforcement.add(new Enforcement("user", runAs.describe()));
+        if (policy.maxOpenFiles() > 0 && policy.maxOpenFiles() < MIN_OPEN_FILES) {
+            throw new PolicyNotEnforceableException("max open files " + policy.maxOpenFiles() + " is below the " + MIN_OPEN_FILES
+                    + " the sandbox launcher (bubblewrap) needs to set the sandbox up, and the limit is inherited from it; the command was not started",
+                    "allow at least " + MIN_OPEN_FILES + " open files, or 0 for no limit");
+        }
+        if (identity.dropFromRoot() && facts.setpriv().isEmpty()) {
+            throw new PolicyNotEnforceableException("Kavach runs as root and must run the command as " + identity.name()
+                    + ", but setpriv (util-linux) is not installed to drop privileges; the command was not started",
+                    "install util-linux (Debian: apt-get install util-linux), or set " + RunAs.KEY + " = root to accept host root");
+        }
+        Map<String, String> env = environment(request, workdir);
+        List<Enforcement> enforcement = new ArrayList<>();
+        String seccompFile = policy.seccomp() == SeccompProfile.NONE ? null : seccompFiles.get(policy.seccomp()).toString();
+        List<String> options = bwrapOptions(policy, workdir, scratch, seccompFile != null, env);
+        describe(policy, workdir, scratch, seccompFile != null, identity, enforcement);
 
         cgroups.checkEnforceable(policy);
         CgroupPlan cgroup = null;
-        boolean limits = policy.memoryMiB() > 0 || policy.maxPids() > 0 || policy.cpus() > 0;
-        // With a PID namespace, killing its init kills the tree; a cgroup is then only needed for limits.
-        if (limits) {
-            cgroup = cgroups.plan(execId, policy, !pidNamespace);
+        if (policy.memoryMiB() > 0 || policy.maxPids() > 0 || policy.cpus() > 0) {
+            // The PID namespace already kills the whole tree: a cgroup is made only for limits.
+            cgroup = cgroups.plan(execId, policy, false);
             enforcement.addAll(cgroup.enforcement());
-        } else if (!pidNamespace && trackingPool != null && !Thread.currentThread().isVirtual()) {
-            // The fast path for minimal: no launcher process at all. A virtual thread may change carrier
-            // threads, so it cannot stand in a cgroup while spawning.
-            cgroup = cgroups.planThreadTracking(trackingPool);
-        } else if (!pidNamespace && cgroups.canTrackTree()) {
-            cgroup = cgroups.plan(execId, policy, true);
         }
-        if (pidNamespace) {
-            enforcement.add(new Enforcement("timeout", "SIGKILL of the PID namespace's init, which takes every process in it along"
-                    + (cgroup != null ? ", then of every member of the exec's cgroup" : "")));
-        } else if (cgroup != null) {
-            enforcement.add(new Enforcement("timeout", cgroup.killMechanism()));
-        } else {
-            enforcement.add(new Enforcement("timeout", "SIGKILL of the process and its descendants as listed by the kernel; "
-                    + "processes that re-parent themselves away escape (no writable cgroup on this host)"));
-        }
+        enforcement.add(new Enforcement("timeout", "SIGKILL of bubblewrap, whose death kills the PID namespace's init "
+                + "(--die-with-parent) and with it every process in the namespace" + (cgroup != null ? "; then of every member of the exec's cgroup" : "")));
 
         OptionalLong openFiles = OptionalLong.empty();
         OptionalLong fileSizeBlocks = OptionalLong.empty();
@@ -187,181 +143,34 @@ final class LaunchPlanner {
         enforcement.add(new Enforcement("output", policy.outputLimitBytes() == 0 ? "unbounded (policy output limit 0)"
                 : policy.outputLimitBytes() + " bytes kept per stream; the rest drained, counted and dropped"));
 
+        List<String> chain = new ArrayList<>();
+        if (identity.dropFromRoot()) {
+            chain.add(facts.setpriv().orElseThrow().toString());
+            chain.addAll(identity.setprivArgs());
+        }
+        chain.addAll(List.of(facts.bwrap().orElseThrow().toString(), "--args", Integer.toString(LauncherScript.ARGS_FD), "--"));
+        chain.addAll(request.command().argv());
+        Path statusFile = baseDir.resolve(execId + ".status");
+        Path argsFile = baseDir.resolve(execId + ".args");
         List<String> procs = cgroup == null ? List.of() : cgroup.procsFiles();
-        boolean launcherStep = !(procs.isEmpty() && openFiles.isEmpty() && fileSizeBlocks.isEmpty() && seccompFile == null);
-        if (directCommand != null && (launcherStep || runAs.dropFromRoot())) {
-            inner = dropPrivileges(withEnvironment(env, directCommand));
-        }
-        // Nothing for the launcher step to do: bwrap or unshare straight away, or the command itself.
-        List<String> argv = launcherStep
-                ? LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()), openFiles, fileSizeBlocks, seccompFile, procs, inner)
-                : inner;
-        // Only a command spawned directly, with nothing before it, receives its environment from the spawn.
-        boolean commandFirst = directCommand != null && argv == directCommand;
-        return new LaunchPlan(argv, commandFirst ? env : LAUNCHER_ENV, env, workdir, cgroup, pidNamespace, enforcement);
+        List<String> argv = LauncherScript.argv(facts.shell().map(Path::toString).orElse(settings.shell()), statusFile.toString(),
+                argsFile.toString(), openFiles, fileSizeBlocks, seccompFile, procs, chain);
+        return new LaunchPlan(argv, options, LAUNCHER_ENV, env, statusFile, argsFile, scratch, cgroup, enforcement);
     }
 
-    /**
-     * The command for a spawn without namespaces. Java looks a bare program name up on the JVM's own PATH,
-     * so it is resolved here on the command's PATH instead; argv[0] becomes that absolute path (its base
-     * name is unchanged), which also keeps a name like {@code -c} from being read as an option by a shell's
-     * {@code exec}.
-     */
-    private static List<String> direct(List<String> command, Map<String, String> env, Path workdir) {
-        CommandResolution found = CommandResolution.resolve(command.get(0), env, workdir, false);
-        if (found.path() == null) {
-            return command; // reported as 127/126 before anything starts
-        }
-        List<String> argv = new ArrayList<>(command);
-        argv.set(0, found.path().toString());
-        return argv;
-    }
-
-    /**
-     * {@code env -i -- NAME=VALUE... command}: the command's environment handed over at the last hop, after
-     * every trusted program ran with {@link #LAUNCHER_ENV}. No shell; each assignment is one argument.
-     */
-    private static List<String> withEnvironment(Map<String, String> env, List<String> command) {
-        if (command.get(0).indexOf('=') >= 0) {
-            // env would read it as one more assignment instead of the program.
-            throw new PolicyNotEnforceableException("the program path '" + command.get(0) + "' contains '=', which env(1) would take for "
-                    + "an environment assignment; the command was not started", "rename or link the program to a path without '='");
-        }
-        if (!Files.isExecutable(ENV)) {
-            throw new PolicyNotEnforceableException(ENV + " (coreutils) is missing, and the command's environment is handed over with it "
-                    + "so that no trusted launcher sees it; the command was not started", "install coreutils");
-        }
-        List<String> argv = new ArrayList<>(4 + env.size() + command.size());
-        argv.addAll(List.of(ENV.toString(), "-i", "--"));
-        new TreeMap<>(env).forEach((name, value) -> argv.add(name + "=" + value));
-        argv.addAll(command);
-        return argv;
-    }
-
-    /** Prefixes {@code setpriv} dropping to the configured user when Kavach runs as root; else unchanged. */
-    private List<String> dropPrivileges(List<String> then) {
-        if (!runAs.dropFromRoot()) {
-            return then;
-        }
-        requireSetpriv();
-        List<String> argv = new ArrayList<>(8 + then.size());
-        argv.add(facts.setpriv().orElseThrow().toString());
-        argv.addAll(runAs.setprivArgs());
-        argv.addAll(then);
-        return argv;
-    }
-
-    /**
-     * Prefixes {@code unshare} making the network namespace (as root, and then dropping privileges; otherwise
-     * inside a user namespace mapping the current user to itself). bubblewrap would bring up the loopback
-     * of a namespace it made itself; one made beforehand keeps its loopback down.
-     */
-    private List<String> networkNamespace(List<String> bwrap) {
-        if (facts.unshare().isEmpty()) {
-            throw new PolicyNotEnforceableException("the policy turns the network off, which needs a network namespace whose loopback "
-                    + "stays down, made by unshare, but unshare ('" + settings.unshare() + "') is not installed; the command was not started",
-                    "install util-linux (it provides unshare), set kavach.backends.process.unshare to its path, or allow network");
-        }
-        List<String> argv = new ArrayList<>(12 + bwrap.size());
-        argv.add(facts.unshare().get().toString());
-        if (!facts.root()) {
-            argv.addAll(List.of("--user", "--map-current-user"));
-        }
-        argv.add("--net");
-        if (runAs.dropFromRoot() && facts.unshareSetuid() && !facts.bwrapSetuid()) {
-            // One exec instead of unshare then setpriv: unshare clears the supplementary groups, sets the gid, then
-            // the uid, which drops every capability. bubblewrap (not setuid, so it cannot regain root) sets
-            // no_new_privs for the command itself.
-            argv.addAll(List.of("--setgid", Integer.toString(runAs.gid()), "--setuid", Integer.toString(runAs.uid()), "--"));
-            argv.addAll(bwrap);
-        } else {
-            argv.add("--");
-            argv.addAll(dropPrivileges(bwrap));
-        }
-        return argv;
-    }
-
-    private void requireSetpriv() {
-        if (facts.setpriv().isEmpty()) {
-            throw new PolicyNotEnforceableException("Kavach runs as root and must run the command as " + runAs.name() + " (uid " + runAs.uid()
-                    + "), but setpriv (util-linux) is not installed to drop privileges; the command was not started",
-                    "install util-linux (Debian: apt-get install util-linux), or set " + RunAs.KEY + " = root to accept host root");
-        }
-    }
-
-    private enum Launcher { BWRAP, UNSHARE }
-
-    private Launcher chooseLauncher(SandboxPolicy policy) {
-        List<String> needs = new ArrayList<>();
-        if (policy.readOnlyRoot()) {
-            needs.add("a read-only root");
+    private List<String> bwrapOptions(SandboxPolicy policy, Path workdir, boolean scratch, boolean seccomp, Map<String, String> env) {
+        String dir = workdir.toString();
+        String size = Long.toString(settings.scratchSize());
+        List<String> argv = new ArrayList<>(64 + 3 * env.size());
+        // Every namespace, the user namespace explicitly (--disable-userns needs it); with network allowed the
+        // host's is kept, otherwise the sandbox has its own whose loopback (up) reaches nothing outside.
+        argv.addAll(List.of("--unshare-all", "--unshare-user"));
+        if (policy.network()) {
+            argv.add("--share-net");
         }
         if (policy.seccomp() != SeccompProfile.NONE) {
-            needs.add("seccomp profile " + policy.seccomp().name().toLowerCase());
+            argv.add("--disable-userns");
         }
-        boolean bwrapNeeded = !needs.isEmpty();
-        if (policy.seccomp() != SeccompProfile.NONE && (!facts.seccomp() || !facts.x86_64())) {
-            throw new PolicyNotEnforceableException("seccomp profile " + policy.seccomp().name().toLowerCase()
-                    + " cannot be enforced: " + (!facts.seccomp() ? "the kernel has no seccomp support" : "Kavach's seccomp programs exist for x86_64 only, this is " + System.getProperty("os.arch"))
-                    + "; the command was not started", "use seccomp none on this host, or run on an x86_64 Linux kernel with seccomp");
-        }
-        switch (settings.launcher()) {
-            case BWRAP -> {
-                requireBwrap("kavach.backends.process.launcher = bwrap");
-                return Launcher.BWRAP;
-            }
-            case UNSHARE -> {
-                if (bwrapNeeded) {
-                    throw new PolicyNotEnforceableException("the policy needs " + String.join(" and ", needs)
-                            + ", which the unshare launcher cannot provide; the command was not started",
-                            "set kavach.backends.process.launcher = auto or bwrap (and " + INSTALL_BWRAP + "), or relax the policy");
-                }
-                requireUnshare();
-                return Launcher.UNSHARE;
-            }
-            default -> {
-                if (facts.bwrapUsable()) {
-                    return Launcher.BWRAP;
-                }
-                if (bwrapNeeded) {
-                    requireBwrap("the policy needs " + String.join(" and ", needs));
-                }
-                requireUnshare();
-                return Launcher.UNSHARE;
-            }
-        }
-    }
-
-    private void requireBwrap(String why) {
-        if (facts.bwrap().isEmpty()) {
-            throw new PolicyNotEnforceableException(why + ", but bubblewrap ('" + settings.bwrap()
-                    + "') is not installed; the command was not started", INSTALL_BWRAP + ", or set kavach.backends.process.bwrap to its path");
-        }
-        if (!facts.bwrapWorks()) {
-            throw new PolicyNotEnforceableException(why + ", but bubblewrap at " + facts.bwrap().get() + " cannot create namespaces here ("
-                    + facts.bwrapError() + "); the command was not started",
-                    "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0), or run Kavach as root");
-        }
-    }
-
-    private void requireUnshare() {
-        if (facts.unshare().isEmpty()) {
-            throw new PolicyNotEnforceableException("the policy needs namespaces (no network or process isolation), but neither bubblewrap nor unshare is available; "
-                    + "the command was not started", INSTALL_BWRAP + ", or install util-linux for unshare");
-        }
-        if (!facts.root() && !facts.userNamespaces().ok()) {
-            throw new PolicyNotEnforceableException("the policy needs namespaces, but this user may not create user namespaces ("
-                    + facts.userNamespaces().detail() + "); the command was not started",
-                    "sysctl kernel.unprivileged_userns_clone=1 (and user.max_user_namespaces > 0), or run Kavach as root");
-        }
-    }
-
-    private List<String> bwrapArgv(SandboxPolicy policy, Path workdir, boolean seccomp, Map<String, String> env, List<String> command) {
-        String dir = workdir.toString();
-        List<String> argv = new ArrayList<>(40 + command.size());
-        argv.add(facts.bwrap().orElseThrow().toString());
-        // Always --share-net: with network off the namespace is made beforehand (see networkNamespace).
-        argv.addAll(List.of("--unshare-all", "--share-net"));
         argv.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "kavach"));
         argv.addAll(List.of(policy.readOnlyRoot() ? "--ro-bind" : "--bind", "/", "/"));
         // A command running as host root (run-as = root) could, by file permissions alone, write cgroup files
@@ -370,45 +179,86 @@ final class LaunchPlanner {
         argv.addAll(List.of("--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
                 "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger", "--ro-bind-try", "/proc/irq", "/proc/irq",
                 "--ro-bind-try", "/proc/bus", "/proc/bus"));
-        argv.addAll(List.of("--dev", "/dev", "--tmpfs", "/tmp"));
+        argv.addAll(List.of("--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm"));
+        // The host's shared writable places, each replaced by a private, size-capped tmpfs.
+        argv.addAll(List.of("--size", size, "--tmpfs", "/tmp"));
+        if (Files.isDirectory(Path.of("/var/tmp"))) {
+            argv.addAll(List.of("--size", size, "--tmpfs", "/var/tmp"));
+        }
         if (!policy.network()) {
             // /run holds the host's service sockets (docker, containerd, dbus): a file-system path reaches
             // them whatever the network namespace, so without network they are hidden too. (With network
             // allowed, name resolution may need /run, e.g. systemd-resolved's resolv.conf.)
-            argv.addAll(List.of("--tmpfs", "/run"));
+            argv.addAll(List.of("--size", size, "--tmpfs", "/run"));
+        } else if (Files.isDirectory(Path.of("/run/lock"))) {
+            argv.addAll(List.of("--size", size, "--tmpfs", "/run/lock"));
         }
-        argv.addAll(List.of("--bind", dir, dir, "--chdir", dir));
+        if (!baseDir.startsWith("/tmp") && !baseDir.startsWith("/var/tmp")) {
+            // Kavach's private files (status, arguments) stay out of sight wherever java.io.tmpdir points.
+            argv.addAll(List.of("--size", "65536", "--tmpfs", baseDir.toString()));
+        }
+        if (scratch) {
+            argv.addAll(List.of("--perms", "0700", "--size", size, "--tmpfs", dir));
+        } else {
+            argv.addAll(List.of("--bind", dir, dir));
+        }
+        argv.addAll(List.of("--chdir", dir));
         if (seccomp) {
-            argv.addAll(List.of("--seccomp", "3"));
+            argv.addAll(List.of("--seccomp", Integer.toString(LauncherScript.SECCOMP_FD)));
         }
+        argv.addAll(List.of("--json-status-fd", Integer.toString(LauncherScript.STATUS_FD)));
         // bubblewrap itself ran with LAUNCHER_ENV; the command gets exactly its own environment.
         argv.add("--clearenv");
         new TreeMap<>(env).forEach((name, value) -> argv.addAll(List.of("--setenv", name, value)));
-        argv.add("--");
-        argv.addAll(command);
         return argv;
     }
 
-    private List<String> unshareArgv(SandboxPolicy policy, Map<String, String> env, List<String> command) {
-        List<String> argv = new ArrayList<>(16 + command.size());
-        argv.add(facts.unshare().orElseThrow().toString());
-        if (!facts.root()) {
-            argv.addAll(List.of("--user", "--map-root-user"));
+    private void describe(SandboxPolicy policy, Path workdir, boolean scratch, boolean seccomp, RunAs identity, List<Enforcement> enforcement) {
+        String size = settings.scratchSize() / (1024 * 1024) + " MiB";
+        enforcement.add(new Enforcement("namespaces", facts.bwrapVersion() + ": new user"
+                + (policy.seccomp() != SeccompProfile.NONE ? " (no nested user namespaces: --disable-userns)" : "")
+                + ", pid, mount, ipc, uts and cgroup namespaces" + (policy.network() ? "" : " and a network namespace")
+                + "; a new session (setsid: no controlling terminal)"));
+        enforcement.add(new Enforcement("network", policy.network() ? "host network shared (policy allows network)"
+                : "a private network namespace (bwrap --unshare-net): only its own loopback, which is up and reaches nothing outside "
+                + "the sandbox (as docker --network none)"));
+        enforcement.add(new Enforcement("filesystem", (policy.readOnlyRoot() ? "read-only bind of / " : "writable bind of / (as the sandbox's user) ")
+                + "with private tmpfs /tmp, /var/tmp, /dev/shm and " + (policy.network() ? "/run/lock" : "/run (host service sockets hidden)")
+                + ", fresh /proc and /dev, read-only /sys and /proc/sys, and "
+                + (scratch ? "a private scratch work directory " : "a writable bind of the work directory ") + workdir));
+        enforcement.add(new Enforcement("disk", "each private tmpfs (/tmp, /var/tmp, /dev/shm, " + (policy.network() ? "/run/lock" : "/run")
+                + (scratch ? ", the scratch work directory" : "") + ") capped at " + size + " (kavach.backends.process.scratch-size)"
+                + (scratch ? "" : "; the host work directory " + workdir + " is bounded only per file"
+                + (policy.maxFileSizeBytes() > 0 ? " (RLIMIT_FSIZE)" : ", not at all (no file size limit)"))));
+        enforcement.add(new Enforcement("user", identity.describe(settings.idRange())));
+        enforcement.add(new Enforcement("hygiene", "bwrap --cap-drop ALL --new-session --die-with-parent; no_new_privs; "
+                + "only fds 0-2 inherited; environment replaced by the request's, handed to bubblewrap on a private descriptor "
+                + "(bwrap --args), never in any process's argv"));
+        enforcement.add(new Enforcement("report", "the launcher's and bubblewrap's status travel on a private descriptor to a file of "
+                + "Kavach's (bwrap --json-status-fd), never on the command's stderr"));
+        if (seccomp) {
+            enforcement.add(new Enforcement("seccomp", "classic BPF filter '" + name(policy.seccomp()) + "' built by Kavach (x86_64 arch "
+                    + "check, x32 blocked, " + SeccompProgram.deniedCount(policy.seccomp()) + " syscalls denied with EPERM, among them "
+                    + "unshare, setns, the mount API, keyctl, bpf, perf_event_open, userfaultfd, ptrace and io_uring; clone with namespace "
+                    + "flags denied, clone3 -> ENOSYS; socket families beyond unix/inet/inet6/netlink (AF_VSOCK too) -> EAFNOSUPPORT; "
+                    + "TIOCSTI/TIOCLINUX ioctls and unusual personality flags denied) via bwrap --seccomp"));
         }
-        argv.addAll(List.of("--pid", "--fork", "--kill-child", "--mount-proc", "--uts", "--ipc"));
-        if (!policy.network()) {
-            argv.add("--net");
+    }
+
+    private void requireBwrap() {
+        if (facts.bwrap().isEmpty()) {
+            throw new PolicyNotEnforceableException("every command runs inside bubblewrap, but bubblewrap ('" + settings.bwrap()
+                    + "') is not installed; the command was not started", INSTALL_BWRAP + ", or set kavach.backends.process.bwrap to its path");
         }
-        argv.add("--");
-        facts.setpriv().ifPresent(setpriv -> {
-            argv.addAll(List.of(setpriv.toString(), "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"));
-            if (runAs.dropFromRoot()) {
-                // Inside the namespaces, which only root could make here: then leave root.
-                argv.addAll(runAs.setprivArgs().subList(0, runAs.setprivArgs().size() - 2));
-            }
-            argv.add("--");
-        });
-        argv.addAll(withEnvironment(env, command));
-        return argv;
+        if (!facts.bwrapWorks()) {
+            throw new PolicyNotEnforceableException("bubblewrap at " + facts.bwrap().get() + " cannot make a sandbox here ("
+                    + facts.bwrapError() + "); the command was not started",
+                    "allow user namespaces (sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1), or "
+                            + INSTALL_BWRAP.replace("install", "use"));
+        }
+    }
+
+    private static String name(SeccompProfile profile) {
+        return profile.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -14,10 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The built-in {@code process} backend: the command runs as a host process, isolated by namespaces
- * (bubblewrap or unshare), cgroup limits, rlimits and a seccomp filter as its policy asks. Available
- * wherever it can run processes at all; each missing layer is an optional check, and a policy needing it
- * fails before the command starts.
+ * The built-in {@code process} backend: the command runs as a host process, isolated by bubblewrap's
+ * namespaces, cgroup limits, rlimits and a seccomp filter as its policy asks. Available wherever bubblewrap
+ * can make a sandbox; each missing optional layer (cgroup controllers, seccomp) is a check, and a policy
+ * needing it fails before the command starts.
  */
 public final class ProcessBackendProvider implements BackendProvider {
     public static final String ID = "process";
@@ -53,31 +53,19 @@ public final class ProcessBackendProvider implements BackendProvider {
                 : ProbeCheck.missing("launcher shell", "no executable shell at " + settings.shell(),
                 "install a POSIX shell (dash or bash) or set kavach.backends.process.shell"));
 
-        String installBwrap = "apt-get install bubblewrap (Fedora: dnf install bubblewrap)";
+        String installBwrap = LaunchPlanner.INSTALL_BWRAP;
         if (facts.bwrap().isEmpty()) {
-            checks.add(ProbeCheck.optional("bubblewrap", false, "'" + settings.bwrap() + "' not found; read-only root and seccomp are unavailable", installBwrap));
+            checks.add(ProbeCheck.missing("bubblewrap", "'" + settings.bwrap() + "' not found; every command runs inside bubblewrap", installBwrap));
         } else if (!facts.bwrapWorks()) {
-            checks.add(ProbeCheck.optional("bubblewrap", false, facts.bwrapVersion() + " at " + facts.bwrap().get()
-                    + " cannot create namespaces: " + facts.bwrapError(), "sysctl kernel.unprivileged_userns_clone=1, or run as root"));
+            checks.add(ProbeCheck.missing("bubblewrap", facts.bwrapVersion() + " at " + facts.bwrap().get()
+                    + " cannot make a sandbox here: " + facts.bwrapError(), "sysctl user.max_user_namespaces=15000 (and "
+                    + "kernel.unprivileged_userns_clone=1 where it exists), or " + installBwrap.replace("install", "use")));
         } else {
-            checks.add(ProbeCheck.optional("bubblewrap", true, facts.bwrapVersion() + " at " + facts.bwrap().get() + ", namespaces work", ""));
+            checks.add(ProbeCheck.ok("bubblewrap", facts.bwrapVersion() + " at " + facts.bwrap().get() + ": user, pid, mount, ipc, uts, "
+                    + "cgroup and (without network) net namespaces, a new session, private /tmp, /var/tmp, /dev/shm and /run/lock"));
         }
-        checks.add(ProbeCheck.optional("unshare", facts.unshare().isPresent(),
-                facts.unshare().map(p -> "util-linux unshare at " + p).orElse("'" + settings.unshare() + "' not found"),
-                "apt-get install util-linux"));
         checks.add(ProbeCheck.optional("user namespaces", facts.root() || facts.userNamespaces().ok(), facts.userNamespaces().detail(),
                 "sysctl kernel.unprivileged_userns_clone=1 and sysctl user.max_user_namespaces=15000"));
-        String launcher = switch (settings.launcher()) {
-            case AUTO -> facts.bwrapUsable() ? "bwrap (auto)" : facts.unshare().isPresent() ? "unshare (auto; no read-only root or seccomp)" : "none";
-            case BWRAP -> facts.bwrapUsable() ? "bwrap" : "none (bwrap configured but unusable)";
-            case UNSHARE -> facts.unshare().isPresent() ? "unshare (configured; no read-only root or seccomp)" : "none (unshare configured but missing)";
-        };
-        checks.add(ProbeCheck.optional("namespaces", !launcher.startsWith("none"), "launcher: " + launcher
-                + "; pid, mount, ipc, uts, net namespaces", installBwrap));
-        checks.add(ProbeCheck.optional("network off", facts.unshare().isPresent(), facts.unshare().isPresent()
-                ? "unshare makes the network namespace before bubblewrap, so only a down loopback is inside and every connect fails"
-                : "no unshare to make a network namespace whose loopback stays down; policies without network fail before the command starts",
-                "apt-get install util-linux"));
         checks.add(runAsCheck(settings, facts));
 
         CgroupHost cgroups = facts.cgroups();
@@ -85,7 +73,7 @@ public final class ProcessBackendProvider implements BackendProvider {
                 ? "mount cgroup v2 with the controller enabled, or its cgroup v1 hierarchy, under " + cgroups.root()
                 : "run Kavach as root (cgroup v1), or delegate a cgroup v2 subtree to this user and set kavach.backends.process.cgroup-root";
         checks.add(ProbeCheck.optional("cgroups", cgroups.canTrackTree(), cgroups.describe(),
-                cgroupFix + " (without one, minimal-policy timeouts kill only the descendants the kernel still lists)"));
+                cgroupFix + " (without one, policies with memory, pids or CPU limits, the basic and strict presets among them, are refused)"));
         for (String controller : CgroupHost.LIMIT_CONTROLLERS) {
             String how = cgroups.v2().isPresent() && cgroups.v2Controllers().contains(controller) ? "cgroup v2"
                     : cgroups.v1().containsKey(controller) ? "cgroup v1 (" + cgroups.v1().get(controller) + ")" : null;
@@ -94,6 +82,8 @@ public final class ProcessBackendProvider implements BackendProvider {
                     cgroupFix));
         }
         checks.add(ProbeCheck.optional("rlimits", facts.shell().isPresent(), "open files and file size via setrlimit in the launcher", ""));
+        checks.add(ProbeCheck.optional("disk", true, "private tmpfs /tmp, /var/tmp, /dev/shm, /run/lock and scratch work directory, each capped at "
+                + settings.scratchSize() / (1024 * 1024) + " MiB (kavach.backends.process.scratch-size)", ""));
         boolean seccomp = facts.seccompUsable();
         String seccompDetail = !facts.seccomp() ? "the kernel has no seccomp support"
                 : !facts.x86_64() ? "Kavach's BPF programs target x86_64; this is " + System.getProperty("os.arch")
@@ -116,6 +106,6 @@ public final class ProcessBackendProvider implements BackendProvider {
             return ProbeCheck.missing("run as", "commands must run as " + runAs.name() + " (uid " + runAs.uid()
                     + "), but setpriv is missing to drop root", "apt-get install util-linux, or set " + RunAs.KEY + " = root");
         }
-        return ProbeCheck.ok("run as", runAs.describe());
+        return ProbeCheck.ok("run as", runAs.describe(settings.idRange()));
     }
 }

@@ -16,7 +16,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.locks.LockSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,33 +35,46 @@ import java.util.stream.Stream;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The process backend's live instance: plans each exec against host facts found once, creates the exec's
- * cgroups, runs the launcher through {@link ProcessExecutor}, and reports what enforced what. Thread-safe;
- * each exec is independent.
+ * The process backend's live instance: plans each exec against host facts found once, gives it an identity
+ * of its own (a uid from the id range when Kavach is root), creates the exec's cgroups and private files,
+ * runs the launcher through {@link ProcessExecutor}, and reports what enforced what. Thread-safe; each exec
+ * is independent.
  */
 public final class ProcessSandboxBackend implements SandboxBackend {
     private static final AtomicLong EXEC_COUNTER = new AtomicLong();
+    /** Prefix of every backend's private directory; {@code <prefix><pid>-<random>} with a held {@link #OWNER_LOCK}. */
+    static final String BASE_DIR_PREFIX = "kavach-process-";
+    static final String OWNER_LOCK = "owner.lock";
 
     private final ProcessBackendSettings settings;
     private final HostFacts facts;
     private final Path baseDir;
+    private final FileChannel ownerLock;
     private final LaunchPlanner planner;
     private final RunAs runAs;
+    private final SandboxIds ids;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts) {
+        this(settings, facts, SandboxIds.DEFAULT_DIR);
+    }
+
+    ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts, Path idLockDir) {
         this.settings = requireNonNull(settings, "settings is null");
         this.facts = requireNonNull(facts, "facts is null");
         this.runAs = RunAs.resolve(settings.runAs());
+        this.ids = runAs.perSandbox() ? new SandboxIds(idLockDir, settings.idRange()) : null;
         try {
-            // Private home for the seccomp programs and per-exec scratch directories: 0700, or 0711 when commands
-            // run as another user, who must reach their own scratch directory but may list nothing here. The
-            // seccomp programs stay root's: the launcher opens them before it drops privileges.
-            this.baseDir = Files.createTempDirectory("kavach-process-");
-            if (runAs.dropFromRoot()) {
-                Files.setPosixFilePermissions(baseDir, PosixFilePermissions.fromString("rwx--x--x"));
-            }
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            LeftoverDirs.sweep(tmp, BASE_DIR_PREFIX, OWNER_LOCK);
+            // Private home for the seccomp programs and per-exec status and argument files: 0700, opened by the
+            // launcher before it drops privileges, and hidden inside every sandbox. The held lock on owner.lock
+            // tells a later Kavach whether this directory's owner is still alive (see LeftoverDirs).
+            this.baseDir = Files.createTempDirectory(tmp, BASE_DIR_PREFIX + ProcessHandle.current().pid() + "-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            this.ownerLock = FileChannel.open(baseDir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ownerLock.lock();
             Map<SeccompProfile, Path> programs = new EnumMap<>(SeccompProfile.class);
             for (SeccompProfile profile : List.of(SeccompProfile.BASIC, SeccompProfile.STRICT)) {
                 Path file = baseDir.resolve("seccomp-" + profile.name().toLowerCase() + ".bpf");
@@ -66,8 +82,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
                 programs.put(profile, file);
             }
-            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs,
-                    runAs);
+            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs, baseDir);
         } catch (IOException e) {
             throw new SandboxException("cannot create the process backend's private directory: " + e.getMessage(),
                     "make java.io.tmpdir (" + System.getProperty("java.io.tmpdir") + ") writable", e);
@@ -92,73 +107,86 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             throw new SandboxStateException("the process backend is closed", "create a new sandbox");
         }
         String execId = "k" + ProcessHandle.current().pid() + "-" + EXEC_COUNTER.incrementAndGet();
-        Path scratch = null;
         ExecCgroup cgroup = null;
+        LaunchPlan plan = null;
+        SandboxIds.Lease lease = null;
         try {
+            lease = ids == null ? null : ids.take();
+            RunAs identity = lease == null ? runAs : runAs.forSandbox(lease.id());
             Path workdir;
-            if (request.workdir() != null) {
+            boolean scratch = request.workdir() == null;
+            if (!scratch) {
                 workdir = requestedWorkdir(request.workdir());
-                if (runAs.dropFromRoot()) {
-                    requireReachable(workdir);
+                if (identity.dropFromRoot()) {
+                    requireReachable(workdir, identity, runAs.perSandbox());
                 }
             } else {
-                scratch = Files.createDirectory(baseDir.resolve(execId));
-                if (runAs.dropFromRoot()) {
-                    Files.setAttribute(scratch, "unix:gid", runAs.gid());
-                    Files.setAttribute(scratch, "unix:uid", runAs.uid());
-                }
-                workdir = scratch;
+                workdir = baseDir.resolve(execId); // a private tmpfs inside the sandbox; nothing on the host
             }
-            LaunchPlan plan = planner.plan(request, execId, workdir);
+            plan = planner.plan(request, execId, workdir, scratch, identity);
             CommandResolution resolution = CommandResolution.resolve(request.command().argv().get(0), plan.commandEnv(), workdir,
-                    plan.argv().contains("--tmpfs")); // bubblewrap gives the command a private /tmp
+                    planner.hiddenDirs(request.policy()));
             if (resolution.status() != 0) {
                 byte[] message = ("kavach: " + resolution.message() + "\n").getBytes(StandardCharsets.UTF_8);
                 return new ExecResult(resolution.status(), StreamOutput.EMPTY, new StreamOutput(message, 0), Duration.ZERO,
                         Outcome.FAILED_TO_START, resolution.message(), plan.enforcement(), null);
             }
+            writePrivate(plan.argsFile(), nulSeparated(plan.bwrapOptions()));
+            writePrivate(plan.statusFile(), new byte[0]);
             cgroup = plan.cgroup() == null ? null : plan.cgroup().apply();
-            ExecCgroup group = cgroup;
-            ProcessExecutor.SpawnScope spawnScope = group != null && plan.cgroup().joinByThread() ? group::joinCallingThread
-                    : ProcessExecutor.SpawnScope.NONE;
-            ProcessExecutor.TreeKill treeKill = treeKill(cgroup);
+            LaunchPlan launched = plan;
+            ProcessExecutor.TreeKill treeKill = treeKill(cgroup, launched);
             ProcessExecutor.Result result;
             try {
-                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), plan.directory(), request.stdin(),
-                        request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, spawnScope, running::add, treeKill,
-                        settings.drainGrace()));
+                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), Path.of("/"), request.stdin(),
+                        request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, ProcessExecutor.SpawnScope.NONE,
+                        running::add, treeKill, settings.drainGrace()));
             } catch (IOException e) {
                 throw new SandboxException("cannot start the launcher " + plan.argv().get(0) + ": " + e.getMessage(),
-                        "check kavach.backends.process.shell, bwrap and unshare", e);
+                        "check kavach.backends.process.shell and bwrap", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SandboxException("interrupted while running " + request.command().argv().get(0) + "; its process tree was killed", "");
             }
-            return classify(request, plan, cgroup, result);
+            LaunchStatus status = LaunchStatus.parse(readStatus(plan.statusFile()));
+            if (status.exitCode().isEmpty()) {
+                // bubblewrap was killed before it collected its sandbox: the namespace may still be going down. It
+                // must be gone before the id goes back.
+                status.childPid().ifPresent(pid -> killAndAwait(pid, identity.uid()));
+                if (lease != null) {
+                    killAllOf(lease.id());
+                }
+            }
+            return classify(request, plan, cgroup, result, status);
         } catch (IOException e) {
-            throw new SandboxException("cannot prepare the exec's scratch directory: " + e.getMessage(),
+            throw new SandboxException("cannot write the exec's private files under " + baseDir + ": " + e.getMessage(),
                     "make " + baseDir + " writable", e);
         } finally {
             if (cgroup != null) {
                 cgroup.remove();
             }
-            if (scratch != null) {
-                deleteTree(scratch);
+            if (plan != null) {
+                deleteQuietly(plan.argsFile());
+                deleteQuietly(plan.statusFile());
+            }
+            if (lease != null) {
+                lease.close();
             }
         }
     }
 
-    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, ProcessExecutor.Result result) {
-        String stderr = result.stderr().text();
-        if (result.exitCode() == LauncherScript.ERROR_EXIT && stderr.startsWith(LauncherScript.ERROR_PREFIX)) {
-            throw new SandboxException("the sandbox launcher failed before the command started: " + stderr.strip(),
-                    "check that the cgroup hierarchies under " + settings.cgroupRoot() + " are writable");
-        }
+    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, ProcessExecutor.Result result, LaunchStatus status) {
         Outcome outcome = Outcome.COMPLETED;
         List<String> details = new ArrayList<>();
         if (result.timedOut()) {
             outcome = Outcome.TIMED_OUT;
             details.add("timed out after " + describe(request.effectiveTimeout()) + "; the whole process tree was killed");
+        } else if (!status.sandboxStarted()) {
+            // Only Kavach's own file decides this; nothing untrusted ran, so bubblewrap's stderr is its own too.
+            String why = !status.launcherErrors().isEmpty() ? String.join("; ", status.launcherErrors())
+                    : "exited " + result.exitCode() + " before the sandbox existed" + firstLine(result.stderr().text());
+            throw new SandboxException("the sandbox launcher failed before the command started: " + why,
+                    "check the cgroup hierarchies under " + settings.cgroupRoot() + ", the policy's limits and kavach.backends.process.bwrap");
         } else if (cgroup != null && cgroup.oomKilled()) {
             details.add("memory limit " + request.policy().memoryMiB() + " MiB exceeded: the kernel's OOM killer killed a process");
             if (result.exitCode() >= 128) {
@@ -167,6 +195,10 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         } else if (request.policy().maxFileSizeBytes() > 0 && result.exitCode() == 128 + 25) {
             outcome = Outcome.KILLED;
             details.add("file size limit " + request.policy().maxFileSizeBytes() + " bytes exceeded (SIGXFSZ)");
+        } else if (request.policy().seccomp() != SeccompProfile.NONE && result.exitCode() == 128 + 31) {
+            outcome = Outcome.KILLED;
+            details.add("killed by SIGSYS (exit 159), the signal the seccomp filter '" + request.policy().seccomp().name().toLowerCase()
+                    + "' kills with: the command made a system call of another architecture (e.g. 32-bit int 0x80)");
         }
         if (result.pipesLeftOpen()) {
             details.add("output pipes were still open " + describe(settings.drainGrace()) + " after the process tree was killed; stopped reading");
@@ -178,14 +210,21 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 String.join("; ", details), plan.enforcement(), null);
     }
 
-    private ProcessExecutor.TreeKill treeKill(ExecCgroup cgroup) {
+    private static String firstLine(String text) {
+        String line = text.strip().lines().findFirst().orElse("");
+        return line.isEmpty() ? "" : ": " + (line.length() > 300 ? line.substring(0, 300) + "..." : line);
+    }
+
+    private ProcessExecutor.TreeKill treeKill(ExecCgroup cgroup, LaunchPlan plan) {
         return process -> {
             if (cgroup != null) {
                 cgroup.kill();
             }
             if (process.isAlive()) {
-                // The launcher is bwrap or unshare (killing it kills its PID namespace through
-                // PR_SET_PDEATHSIG), or the command itself when no cgroup exists.
+                // Killing bubblewrap between its clone of the sandbox's first process and that process arming its
+                // parent-death signal would orphan it: so first learn that process from bubblewrap's status (it is
+                // reported right after the clone) and kill it, which ends its whole PID namespace.
+                awaitChildPid(plan.statusFile(), process).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
                 List<ProcessHandle> descendants = process.descendants().toList();
                 process.destroyForcibly();
                 descendants.forEach(ProcessHandle::destroyForcibly);
@@ -194,10 +233,108 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         };
     }
 
+    /** The sandbox's first process once bubblewrap reported it, waiting (bounded) while the launcher still runs. */
+    private static java.util.OptionalLong awaitChildPid(Path statusFile, Process launcher) {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        long pause = 50_000;
+        while (true) {
+            java.util.OptionalLong pid = LaunchStatus.parse(readStatus(statusFile)).childPid();
+            if (pid.isPresent() || !launcher.isAlive() || System.nanoTime() > deadline) {
+                return pid;
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 2_000_000);
+        }
+    }
+
+    /**
+     * SIGKILLs every process of a sandbox's own uid, until none is left (bounded): with an id per sandbox,
+     * the uid names exactly that sandbox's processes, wherever they re-parented.
+     */
+    private static void killAllOf(int uid) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).toList();
+            if (left.isEmpty()) {
+                return;
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static long uidOf(long pid) {
+        return HostTools.read(Path.of("/proc", Long.toString(pid), "status")).flatMap(status -> status.lines()
+                .filter(line -> line.startsWith("Uid:")).findFirst().map(line -> Long.parseLong(line.split("\\s+")[1]))).orElse(-1L);
+    }
+
+    /**
+     * SIGKILLs the sandbox's first process (its PID namespace's init, whose end ends every process in the
+     * namespace) if it still runs, and waits a bounded time for it to be gone.
+     */
+    private static void killAndAwait(long pid, int uid) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isEmpty() || uid >= 0 && !HostTools.read(Path.of("/proc", Long.toString(pid), "status")).orElse("").lines()
+                .anyMatch(line -> line.matches("Uid:\\s+" + uid + "\\s.*"))) {
+            return; // gone, or the number now belongs to a process of another user
+        }
+        handle.get().destroyForcibly();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long pause = 100_000;
+        while (System.nanoTime() < deadline && running(pid)) {
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 20_000_000);
+        }
+    }
+
+    /** Whether {@code pid} runs (a zombie only waits to be collected). */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static byte[] nulSeparated(List<String> options) {
+        StringBuilder text = new StringBuilder();
+        for (String option : options) {
+            text.append(option).append('\0');
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes a file only Kavach's user can read: the launcher opens it before any drop of privileges. */
+    private static void writePrivate(Path file, byte[] content) throws IOException {
+        Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static String readStatus(Path file) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            return new String(bytes, 0, Math.min(bytes.length, 64 * 1024), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // removed with the private directory when the backend closes
+        }
+    }
+
     @Override
     public Optional<List<String>> commandLine(ExecRequest request) {
-        Path workdir = request.workdir() != null ? Path.of(request.workdir()) : baseDir.resolve("<scratch>");
-        return Optional.of(planner.plan(request, "<exec-id>", workdir).argv());
+        boolean scratch = request.workdir() == null;
+        Path workdir = scratch ? baseDir.resolve("<exec-id>") : Path.of(request.workdir());
+        RunAs identity = runAs.perSandbox() ? runAs.forSandbox(settings.idRange().first()) : runAs;
+        return Optional.of(planner.plan(request, "<exec-id>", workdir, scratch, identity).equivalentArgv());
     }
 
     @Override
@@ -216,8 +353,12 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
-        planner.close();
         deleteTree(baseDir);
+        try {
+            ownerLock.close();
+        } catch (IOException e) {
+            // the lock goes with the process anyway
+        }
     }
 
     private static Path requestedWorkdir(String workdir) {
@@ -258,11 +399,18 @@ public final class ProcessSandboxBackend implements SandboxBackend {
      * Fails unless the run-as user may enter {@code workdir} (search permission on it and every ancestor):
      * otherwise the command would fail inside with a bare "permission denied".
      */
-    private void requireReachable(Path workdir) throws IOException {
+    private static void requireReachable(Path workdir, RunAs runAs, boolean perSandbox) throws IOException {
         for (Path dir = workdir; dir != null; dir = dir.getParent()) {
             Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid,gid");
             int mode = (Integer) attributes.get("mode");
             int bit = (Integer) attributes.get("uid") == runAs.uid() ? 0100 : (Integer) attributes.get("gid") == runAs.gid() ? 010 : 01;
+            if ((mode & bit) == 0 && perSandbox) {
+                // Each sandbox's uid is known only when it starts: only the "others" bits can let it in.
+                throw new SandboxException("workdir " + workdir + " is out of reach of the sandbox, which runs as a uid of its own (one per "
+                        + "sandbox, from kavach.backends.process.id-range): " + dir + " is not searchable by others",
+                        "open it to the sandboxes (chmod o+rwx " + workdir + ", and o+x on " + dir + "), or set " + RunAs.KEY
+                                + " to a fixed user and give the directory to that user");
+            }
             if ((mode & bit) == 0) {
                 throw new SandboxException("workdir " + workdir + " is out of reach of uid " + runAs.uid() + " (" + runAs.name()
                         + "), which commands run as: " + dir + " is not searchable by it",
@@ -276,7 +424,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);

@@ -56,14 +56,15 @@ class ProcessBackendProviderTest {
     void probeReportsEveryLayerThisHostCanEnforce(@TempDir Path state) {
         Availability availability = new ProcessBackendProvider().probe(context(Map.of(), state));
         assertTrue(availability.available(), availability.problems().toString());
-        for (String name : new String[] {"launcher shell", "bubblewrap", "unshare", "user namespaces", "namespaces", "cgroups",
-                "memory limit", "pids limit", "cpu limit", "rlimits", "seccomp", "network off", "run as"}) {
+        for (String name : new String[] {"launcher shell", "bubblewrap", "user namespaces", "cgroups",
+                "memory limit", "pids limit", "cpu limit", "rlimits", "disk", "seccomp", "run as"}) {
             ProbeCheck check = check(availability, name);
             assertFalse(check.detail().isBlank(), name);
             assertTrue(check.passed() || !check.fix().isBlank(), "a missing layer names its fix: " + check);
         }
         assertTrue(check(availability, "run as").passed());
-        assertTrue(check(availability, "run as").detail().contains("uid " + Sandboxes.RUN_AS.uid()), check(availability, "run as").detail());
+        assertTrue(check(availability, "run as").detail().contains(Sandboxes.RUN_AS.perSandbox() ? "of its own per sandbox"
+                : "uid " + Sandboxes.RUN_AS.uid()), check(availability, "run as").detail());
         Sandboxes.requireBwrap();
         assertTrue(check(availability, "bubblewrap").detail().contains("bubblewrap"), check(availability, "bubblewrap").detail());
         assertTrue(check(availability, "seccomp").passed());
@@ -80,17 +81,20 @@ class ProcessBackendProviderTest {
     }
 
     @Test
-    void aHostWithoutCgroupsOrBubblewrapIsStillAvailableButSaysWhatIsMissing(@TempDir Path state, @TempDir Path emptyRoot) {
-        Availability availability = new ProcessBackendProvider().probe(context(Map.of("cgroup-root", emptyRoot.toString(),
-                "bwrap", "/nonexistent/bwrap"), state));
-        assertTrue(availability.available(), "it can still run processes");
-        ProbeCheck memory = check(availability, "memory limit");
+    void aHostWithoutCgroupsIsAvailableButSaysWhatIsMissingAndWithoutBubblewrapItIsNot(@TempDir Path state, @TempDir Path emptyRoot) {
+        Sandboxes.requireBwrap();
+        Availability noCgroups = new ProcessBackendProvider().probe(context(Map.of("cgroup-root", emptyRoot.toString()), state));
+        assertTrue(noCgroups.available(), "it can still run policies without limits");
+        ProbeCheck memory = check(noCgroups, "memory limit");
         assertFalse(memory.passed());
         assertFalse(memory.fix().isBlank());
-        ProbeCheck bwrap = check(availability, "bubblewrap");
+        // Every command runs inside bubblewrap (a new session, private /tmp...): without it nothing may run.
+        Availability noBwrap = new ProcessBackendProvider().probe(context(Map.of("bwrap", "/nonexistent/bwrap"), state));
+        assertFalse(noBwrap.available());
+        ProbeCheck bwrap = check(noBwrap, "bubblewrap");
         assertFalse(bwrap.passed());
         assertTrue(bwrap.fix().contains("apt-get install bubblewrap"), bwrap.fix());
-        assertFalse(check(availability, "seccomp").passed());
+        assertFalse(check(noBwrap, "seccomp").passed());
     }
 
     @Test

@@ -15,13 +15,19 @@ import java.util.Map;
 final class Sandboxes {
     static final ProcessBackendSettings DEFAULTS = ProcessBackendSettings.defaults();
     static final HostFacts FACTS = HostFacts.detect(DEFAULTS);
-    /** Who commands run as under the default settings (nobody when the tests run as root). */
+    /** Who commands run as under the default settings (an id of its own per sandbox when the tests run as root). */
     static final RunAs RUN_AS = RunAs.resolve(DEFAULTS.runAs());
     /** Settings that run commands as host root: only meaningful, and only allowed, when the tests run as root. */
     static final ProcessBackendSettings AS_ROOT = ProcessBackendSettings.from(dev.kavach.api.BackendSettings.of("kavach.backends.process",
             Map.of("run-as", "root")));
 
     private Sandboxes() {
+    }
+
+    /** The mechanism a result names for {@code limit}; fails the test when there is none. */
+    static String mechanism(dev.kavach.api.ExecResult result, String limit) {
+        return result.enforcement().stream().filter(e -> e.limit().equals(limit)).map(dev.kavach.api.Enforcement::mechanism).findFirst()
+                .orElseThrow(() -> new AssertionError("no enforcement entry for " + limit + ": " + result.enforcement()));
     }
 
     static ExecRequest sh(String script, SandboxPolicy policy) {
@@ -37,19 +43,39 @@ final class Sandboxes {
     }
 
     /**
-     * Gives a test's directory (a fresh JUnit temporary directory, which is root's and 0700 when the tests run
-     * as root) to the user commands run as, as a caller passing a workdir must.
+     * Opens a test's directory (a fresh JUnit temporary directory, which is root's and 0700 when the tests run
+     * as root) to the sandboxes, as a caller passing a workdir must: each sandbox has an id of its own, known
+     * only when it starts, so the directory must be writable by others.
      */
     static Path giveToSandbox(Path dir) {
         try {
             if (RUN_AS.dropFromRoot()) {
-                Files.setAttribute(dir, "unix:gid", RUN_AS.gid());
-                Files.setAttribute(dir, "unix:uid", RUN_AS.uid());
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
             }
             return dir;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Whether {@code uid} is one the default settings hand to a sandbox (the id range as root, else this user). */
+    static boolean isSandboxUid(long uid) {
+        if (!RUN_AS.perSandbox()) {
+            return uid == RUN_AS.uid();
+        }
+        ProcessBackendSettings.IdRange range = DEFAULTS.idRange();
+        return uid >= range.first() && uid < (long) range.first() + range.count();
+    }
+
+    /**
+     * {@code policy} without the cgroup limits this host cannot enforce (a non-root run without a delegated
+     * cgroup), for tests about something else: the backend refuses such limits rather than run without them.
+     */
+    static dev.kavach.api.SandboxPolicy withoutUnenforceableLimits(dev.kavach.api.SandboxPolicy policy) {
+        CgroupHost cgroups = FACTS.cgroups();
+        return policy.withMemoryMiB(cgroups.canLimit("memory") ? policy.memoryMiB() : 0)
+                .withMaxPids(cgroups.canLimit("pids") ? policy.maxPids() : 0)
+                .withCpus(cgroups.canLimit("cpu") ? policy.cpus() : 0);
     }
 
     static void requireRoot() {
@@ -72,7 +98,7 @@ final class Sandboxes {
                 name + " (Debian: apt-get install " + switch (name) {
                     case "perl" -> "perl-base";
                     case "ip" -> "iproute2";
-                    case "setsid", "unshare", "prlimit" -> "util-linux";
+                    case "setsid", "unshare", "prlimit", "setpriv" -> "util-linux";
                     default -> name;
                 } + ")");
     }
@@ -94,6 +120,17 @@ final class Sandboxes {
     /** Host PIDs of live processes whose command line contains {@code marker}. */
     static List<Long> liveHostProcessesWith(String marker) {
         return hostProcessesWith(marker).stream().filter(Sandboxes::isRunning).toList();
+    }
+
+    /** Host PIDs of live processes whose NUL-separated command line starts with {@code prefix} and contains {@code marker}. */
+    static List<Long> liveHostProcessesStartingWith(String prefix, String marker) {
+        return liveHostProcessesWith(marker).stream().filter(pid -> {
+            try {
+                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).startsWith(prefix);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }).toList();
     }
 
     /** Whether any host process's command line contains {@code marker}. */

@@ -17,7 +17,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Builds the guest agent's initramfs: a gzip-compressed cpio (newc) holding a static busybox, the agent
- * ({@code /init}, {@code /kavach/run}) and the kernel modules the guest needs, listed in load order in
+ * ({@code /init}, {@code /kavach/run}, {@code /kavach/drop-exec}) and the kernel modules the guest needs, listed in load order in
  * {@code /etc/kavach/modules}. Images are cached by a hash of everything that goes in, so a rebuild with
  * the same inputs is a file lookup.
  */
@@ -67,10 +67,12 @@ public final class GuestImageBuilder {
         }
         byte[] init = resource("guest/init");
         byte[] run = resource("guest/run");
+        byte[] dropExec = DropExecProgram.elf();
         MessageDigest sha = sha256();
         update(sha, FORMAT.getBytes(StandardCharsets.UTF_8));
         update(sha, init);
         update(sha, run);
+        update(sha, dropExec);
         update(sha, busyboxBytes);
         List<byte[]> moduleBytes = new java.util.ArrayList<>();
         for (String name : order) {
@@ -89,13 +91,14 @@ public final class GuestImageBuilder {
                  GZIPOutputStream gzip = new GZIPOutputStream(file, 1 << 16);
                  CpioWriter cpio = new CpioWriter(gzip)) {
                 for (String dir : List.of("bin", "dev", "etc", "etc/kavach", "kavach", "lib", "lib/modules", "lib/modules/kavach",
-                        "proc", "sys", "tmp", "work")) {
+                        "proc", "sys", "tmp")) {
                     cpio.directory(dir, 0755);
                 }
                 cpio.file("bin/busybox", 0755, busyboxBytes);
                 cpio.symlink("bin/sh", "busybox");
                 cpio.file("init", 0755, init);
                 cpio.file("kavach/run", 0644, run);
+                cpio.file(DropExecProgram.PATH, 0755, dropExec);
                 cpio.file("etc/kavach/modules", 0644, (String.join("\n", order) + "\n").getBytes(StandardCharsets.UTF_8));
                 for (int i = 0; i < order.size(); i++) {
                     cpio.file("lib/modules/kavach/" + order.get(i) + ".ko", 0644, moduleBytes.get(i));
@@ -105,7 +108,10 @@ public final class GuestImageBuilder {
                 Files.deleteIfExists(tmp);
                 throw e;
             }
+            QemuLauncher.worldReadable(tmp);
             Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            QemuLauncher.worldReadable(cached);
         }
         Path result = cached;
         if (out != null) {

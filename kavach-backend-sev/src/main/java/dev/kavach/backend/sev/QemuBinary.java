@@ -48,6 +48,31 @@ public final class QemuBinary {
         return output(List.of(binary.toString(), "-object", "sev-snp-guest,help")).map(text -> text.contains("kernel-hashes")).orElse(false);
     }
 
+    /**
+     * Whether this QEMU takes Kavach's {@code -sandbox} options: QEMU parses them before {@code -version}
+     * exits, and refuses unknown ones (pre-2.11) or the whole option (built without seccomp).
+     */
+    public static boolean acceptsSandbox(Path binary) {
+        return exitsZero(List.of(binary.toString(), "-sandbox", QemuTranslator.SANDBOX, "-version"));
+    }
+
+    private static boolean exitsZero(List<String> argv) {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            process.getOutputStream().close();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return false;
+            }
+            return process.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Runs QEMU with {@code args} (no VM starts for help and version queries) and returns stdout and stderr. */
     static Optional<String> output(List<String> argv) {
         try {

@@ -47,6 +47,7 @@ public final class QemuRunner {
             StreamOutput stdout,
             StreamOutput stderr,
             ConsoleTail console,
+            ConsoleTail qemuLog,
             long qemuPid,
             Optional<Integer> qemuExit,
             Duration boot,
@@ -55,9 +56,9 @@ public final class QemuRunner {
             status = List.copyOf(status);
         }
 
-        /** The exit code the agent reported, if it did. */
+        /** The exit code the agent reported, if it reported a valid one (0..255). */
         public Optional<Integer> exitCode() {
-            return status.stream().filter(l -> l.startsWith("exit ")).findFirst().map(l -> Integer.parseInt(l.substring(5).trim()));
+            return AgentStatus.of(status).exitCode();
         }
 
         /** The value of the first status line starting with {@code key + " "}. */
@@ -79,6 +80,12 @@ public final class QemuRunner {
 
     public static Run run(QemuArgs args, VmChannels channels, byte[] task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
         requireNonNull(args, "args is null");
+        return run(new QemuLauncher(args.argv(), java.util.OptionalInt.empty()), channels, task, limits, listener);
+    }
+
+    /** Runs the VM with the command line {@code launcher} gives (setpriv, privilege drop) around QEMU's own. */
+    static Run run(QemuLauncher launcher, VmChannels channels, byte[] task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
+        requireNonNull(launcher, "launcher is null");
         requireNonNull(channels, "channels is null");
         requireNonNull(task, "task is null");
         requireNonNull(limits, "limits is null");
@@ -87,6 +94,8 @@ public final class QemuRunner {
         List<SocketChannel> clients = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         ConsoleTail console = new ConsoleTail(limits.consoleTailBytes());
+        // QEMU's own messages apart from the guest's serial console: after the task has started only these may be quoted.
+        ConsoleTail qemuLog = new ConsoleTail(limits.consoleTailBytes());
         Process qemu = null;
         try {
             List<Path> paths = List.of(channels.qmp(), channels.task(), channels.stdout(), channels.stderr(), channels.status());
@@ -97,17 +106,27 @@ public final class QemuRunner {
                 server.bind(UnixDomainSocketAddress.of(path));
                 server.configureBlocking(false);
             }
+            if (launcher.uid().isPresent()) {
+                QemuLauncher.handOver(channels.qmp().getParent(), paths, launcher.uid().getAsInt());
+            }
             long started = System.nanoTime();
             long bootDeadline = started + limits.bootTimeout().toNanos();
-            ProcessBuilder builder = new ProcessBuilder(args.argv())
-                    .redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(launcher.argv())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             // QEMU gets no environment from the host: nothing of the task or the host leaks into it.
             builder.environment().clear();
             builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
             qemu = builder.start();
+            try {
+                if (Files.exists(channels.qmp().getParent().resolve(VmWorkDirs.OWNER))) {
+                    VmWorkDirs.recordQemu(channels.qmp().getParent(), qemu.toHandle());
+                }
+            } catch (IOException e) {
+                // the parent-death signal still stops this QEMU; the record only serves a later sweep
+            }
             Process process = qemu;
             threads.add(daemon("qemu-console", () -> pump(process.getInputStream(), console)));
+            threads.add(daemon("qemu-stderr", () -> pump(process.getErrorStream(), qemuLog)));
 
             SocketChannel[] accepted = new SocketChannel[servers.size()];
             int pending = servers.size();
@@ -121,11 +140,11 @@ public final class QemuRunner {
                 }
                 if (pending > 0) {
                     if (!qemu.isAlive()) {
-                        return bootFailure("QEMU exited (status " + qemu.exitValue() + ") before connecting its channels", console, qemu, started, threads);
+                        return bootFailure("QEMU exited (status " + qemu.exitValue() + ") before connecting its channels", console, qemuLog, qemu, started, threads);
                     }
                     if (System.nanoTime() > bootDeadline) {
                         stop(qemu, null);
-                        return bootFailure("QEMU did not connect its channels within " + limits.bootTimeout().toSeconds() + " s", console, qemu, started, threads);
+                        return bootFailure("QEMU did not connect its channels within " + limits.bootTimeout().toSeconds() + " s", console, qemuLog, qemu, started, threads);
                     }
                     Thread.sleep(2);
                 }
@@ -155,12 +174,12 @@ public final class QemuRunner {
                     statusReader.join(DRAIN_GRACE.toMillis());
                     String reason = status.stream().filter(l -> l.startsWith("error ")).findFirst().map(l -> "the guest agent failed: " + l.substring(6))
                             .orElse("the VM stopped (QEMU status " + qemu.exitValue() + ") before the guest agent reported ready");
-                    return bootFailure(reason, console, qemu, started, threads);
+                    return bootFailure(reason, console, qemuLog, qemu, started, threads);
                 }
                 if (System.nanoTime() > bootDeadline) {
                     stop(qemu, qmp);
                     return bootFailure("the guest agent did not report ready within the boot timeout of " + limits.bootTimeout().toSeconds() + " s",
-                            console, qemu, started, threads);
+                            console, qemuLog, qemu, started, threads);
                 }
             }
             long readyAt = System.nanoTime();
@@ -188,7 +207,8 @@ public final class QemuRunner {
             for (Thread reader : List.of(outReader, errReader, statusReader)) {
                 reader.join(DRAIN_GRACE.toMillis());
             }
-            return new Run(Optional.empty(), !finished, stoppedBy, List.copyOf(status), out.toOutput(), err.toOutput(), console, qemu.pid(),
+            threads.get(1).join(DRAIN_GRACE.toMillis()); // QEMU's stderr: complete once QEMU has exited
+            return new Run(Optional.empty(), !finished, stoppedBy, List.copyOf(status), out.toOutput(), err.toOutput(), console, qemuLog, qemu.pid(),
                     qemu.isAlive() ? Optional.empty() : Optional.of(qemu.exitValue()), Duration.ofNanos(readyAt - started),
                     Duration.ofNanos(ended - readyAt));
         } catch (InterruptedException | IOException | RuntimeException e) {
@@ -248,12 +268,14 @@ public final class QemuRunner {
         return how;
     }
 
-    private static Run bootFailure(String reason, ConsoleTail console, Process qemu, long started, List<Thread> threads) throws InterruptedException {
+    private static Run bootFailure(String reason, ConsoleTail console, ConsoleTail qemuLog, Process qemu, long started, List<Thread> threads)
+            throws InterruptedException {
         if (qemu.isAlive()) {
             stop(qemu, null);
         }
-        threads.get(0).join(DRAIN_GRACE.toMillis()); // the console reader: its last lines explain the failure
-        return new Run(Optional.of(reason), false, "", List.of(), StreamOutput.EMPTY, StreamOutput.EMPTY, console, qemu.pid(),
+        threads.get(0).join(DRAIN_GRACE.toMillis()); // the console and QEMU's stderr: their last lines explain the failure
+        threads.get(1).join(DRAIN_GRACE.toMillis());
+        return new Run(Optional.of(reason), false, "", List.of(), StreamOutput.EMPTY, StreamOutput.EMPTY, console, qemuLog, qemu.pid(),
                 qemu.isAlive() ? Optional.empty() : Optional.of(qemu.exitValue()), Duration.ofNanos(System.nanoTime() - started), Duration.ZERO);
     }
 

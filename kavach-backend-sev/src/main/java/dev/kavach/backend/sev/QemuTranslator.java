@@ -23,6 +23,12 @@ import static java.util.Objects.requireNonNull;
 public final class QemuTranslator {
     private static final String PORT_BUS = "vser0.0";
     private static final String VIRTIO_HARDENING = "disable-legacy=on,iommu_platform=on";
+    /**
+     * QEMU's seccomp filter (QEMU 2.11+): no obsolete system calls, no setuid/setgid or capability changes,
+     * no fork or exec, no scheduler, affinity or priority changes. A guest that breaks out of device
+     * emulation lands in a process that cannot spawn a shell or regain privileges.
+     */
+    public static final String SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
 
     private QemuTranslator() {
     }
@@ -52,6 +58,7 @@ public final class QemuTranslator {
         List<String> argv = new ArrayList<>();
         argv.add(QemuOptionValue.requireSafe(prefix + "qemu", settings.qemuBinary()));
         argv.addAll(List.of("-nodefaults", "-no-user-config", "-no-reboot", "-display", "none"));
+        argv.addAll(List.of("-sandbox", SANDBOX));
         argv.addAll(List.of("-accel", accel.qemuName()));
         if (snp.isPresent()) {
             argv.addAll(List.of("-machine", settings.machine() + ",confidential-guest-support=sev0,memory-backend=ram0,vmport=off"));

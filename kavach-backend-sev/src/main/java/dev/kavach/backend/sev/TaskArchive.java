@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * The task as it travels to the guest agent: a cpio archive read by busybox {@code cpio -i} on the
  * {@code kavach.task} port. Argv and environment go in {@code cmd} as NUL-terminated strings that the
  * agent hands to {@code xargs -0} (each becomes one argument: no shell ever parses them); the work
- * directory, stdin and limits are files of their own; {@code reportdata} (SNP only) is the 64 bytes the
+ * directory, stdin, limits (open files, file size, pids, read-only root, number of environment entries)
+ * and the task's PATH are files of their own; {@code reportdata} (SNP only) is the 64 bytes the
  * attestation report must carry.
  */
 public final class TaskArchive {
@@ -28,24 +29,27 @@ public final class TaskArchive {
     /** The working directory when the request names none. */
     public static final String DEFAULT_WORKDIR = "/work";
 
-    /**
-     * Runs the task's argv after env -i. A program that cannot be found is recorded in /task/notfound so
-     * that the host reports FAILED_TO_START rather than a command that exited 127 by itself.
-     */
-    static final String EXEC_WRAPPER = "command -v -- \"$1\" >/dev/null 2>&1 || { printf '%s' \"$1\" >/task/notfound; "
-            + "echo \"kavach: $1: not found\" >&2; exit 127; }; exec \"$@\"";
+    /** The PATH the task's program is looked up on when the request's environment sets none (busybox ash's own default). */
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private TaskArchive() {
     }
 
-    /** The NUL-separated argument list the agent's runner receives: {@code env -i -- VARS... /bin/sh -c 'exec "$@"' kavach-task ARGV...}. */
+    /**
+     * The NUL-separated argument list the agent's runner receives:
+     * {@code /bin/env -i -- VARS... /kavach/drop-exec PROGRAM ARGV...}, where PROGRAM is {@code argv[0]}
+     * again, which the runner replaces by the path it finds on the task's PATH. {@code env} runs as root
+     * and only sets the environment; drop-exec execs the task by that path as the task user, so whether
+     * the program was found is recorded by the agent, never by something the task runs.
+     */
     static List<String> runnerArgs(ExecRequest request) {
-        List<String> args = new ArrayList<>(List.of("env", "-i", "--"));
+        List<String> args = new ArrayList<>(List.of("/bin/env", "-i", "--"));
         for (Map.Entry<String, String> e : new TreeMap<>(request.env()).entrySet()) {
             args.add(e.getKey() + "=" + e.getValue());
         }
         // A first argv element containing '=' would otherwise be taken by env as a variable.
-        args.addAll(List.of("/bin/sh", "-c", EXEC_WRAPPER, "kavach-task"));
+        args.add("/" + DropExecProgram.PATH);
+        args.add(request.command().argv().get(0));
         args.addAll(request.command().argv());
         return List.copyOf(args);
     }
@@ -70,13 +74,16 @@ public final class TaskArchive {
                     "pass large data through stdin instead of arguments or environment");
         }
         SandboxPolicy policy = request.policy();
-        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0) + "\n";
+        String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0)
+                + " " + request.env().size() + "\n";
+        String path = request.env().getOrDefault("PATH", DEFAULT_PATH);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (CpioWriter cpio = new CpioWriter(out)) {
             cpio.file("cmd", 0600, cmd.toByteArray());
             cpio.file("workdir", 0600, request.workdirOptional().orElse(DEFAULT_WORKDIR).getBytes(StandardCharsets.UTF_8));
             cpio.file("stdin", 0600, request.stdin());
             cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
+            cpio.file("path", 0600, path.getBytes(StandardCharsets.UTF_8));
             if (reportData != null) {
                 if (reportData.length != 64) {
                     throw new IllegalArgumentException("report data must be 64 bytes, got " + reportData.length);

@@ -12,18 +12,15 @@ import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
 
@@ -116,72 +113,103 @@ public final class VmBackend implements SandboxBackend {
                             + memoryMiB + " MiB)", "raise the policy's memory limit or pass less data on stdin");
         }
         byte[] task = TaskArchive.encode(request, reportData);
+        Path setpriv = QemuLauncher.setpriv().orElseThrow(() -> new SandboxException(
+                "the " + id + " backend needs setpriv with --pdeathsig (util-linux 2.33+) so that QEMU dies with this JVM, and found none on PATH",
+                "install util-linux (apt-get install util-linux)"));
         Path dir = null;
+        QemuUidLease lease = null;
         long started = System.nanoTime();
         try {
-            dir = Files.createTempDirectory(socketRoot, "kavach-" + id + "-");
+            try {
+                dir = VmWorkDirs.create(socketRoot, id);
+            } catch (IOException e) {
+                throw new SandboxException("the " + id + " backend cannot create its VM directory in " + socketRoot + ": " + describe(e),
+                        "make " + socketRoot + " (java.io.tmpdir) a writable directory");
+            }
             Optional<SnpLaunch> launch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
             QemuArgs args = QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(dir), launch);
+            if (QemuLauncher.runningAsRoot()) {
+                lease = QemuUidLease.acquire(QemuUidLease.LOCK_DIR);
+            }
+            QemuLauncher launcher = QemuLauncher.of(args, setpriv, lease == null ? OptionalInt.empty() : OptionalInt.of(lease.uid()));
             QemuRunner.Limits limits = new QemuRunner.Limits(settings.bootTimeout(), request.effectiveTimeout(),
                     request.policy().outputLimitBytes(), settings.consoleTailBytes(), settings.statusLimitBytes());
-            QemuRunner.Run run = QemuRunner.run(args, VmChannels.in(dir), task, limits, listener);
+            QemuRunner.Run run = QemuRunner.run(launcher, VmChannels.in(dir), task, limits, listener);
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
-            return result(request, run, duration, args, reportData, hostData);
+            return result(request, run, duration, args, launcher, reportData, hostData);
         } catch (IOException e) {
-            throw new SandboxException("the " + id + " backend could not run QEMU: " + e.getMessage(),
-                    "check that " + settings.qemuBinary() + " runs and that " + socketRoot + " is writable", e);
+            throw new SandboxException("the " + id + " backend could not start its VM: " + describe(e),
+                    "check that " + socketRoot + " is writable" + (lease == null && QemuLauncher.runningAsRoot() ? " and " + QemuUidLease.LOCK_DIR + " is root's" : ""), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while the VM ran; the VM was stopped", "", e);
         } finally {
+            if (lease != null) {
+                try {
+                    lease.close();
+                } catch (IOException e) {
+                    // the lock goes with the file's channel either way
+                }
+            }
             if (dir != null) {
-                deleteTree(dir);
+                VmWorkDirs.deleteTree(dir);
             }
         }
     }
 
-    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, byte[] reportData, byte[] hostData) {
+    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, QemuLauncher launcher, byte[] reportData,
+                              byte[] hostData) {
         if (run.bootFailure().isPresent()) {
+            // Before the agent reported ready no task had run: the console holds only firmware, kernel and
+            // agent lines, quoted (sanitized, labelled) because they explain the failure.
             throw new SandboxException("the " + id + " VM never booted into the Kavach agent: " + run.bootFailure().get()
-                    + "\nlast console lines:\n" + run.console().lastLines(25),
+                    + run.qemuLog().quoted("QEMU's own messages", 10)
+                    + run.console().quoted("guest console output, untrusted", 25),
                     bootFix());
         }
-        List<Enforcement> enforcement = enforcement(request, run, args);
+        List<Enforcement> enforcement = enforcement(request, run, args, launcher);
         if (run.timedOut()) {
             return new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.TIMED_OUT,
                     "timed out after " + seconds(request.effectiveTimeout()) + "; the VM was stopped: " + run.stoppedBy(), enforcement, null);
         }
-        Optional<Integer> exit;
-        try {
-            exit = run.exitCode();
-        } catch (NumberFormatException e) {
-            exit = Optional.empty();
-        }
-        if (exit.isEmpty()) {
-            String errors = String.join("; ", run.status().stream().filter(l -> l.startsWith("error ")).map(l -> l.substring(6)).toList());
-            throw new SandboxException("the " + id + " guest agent ended without reporting an exit code"
-                    + (errors.isEmpty() ? "" : ": " + errors) + "\nlast console lines:\n" + run.console().lastLines(25),
+        // From here on the task has run: the guest console is the task's to write, so no message quotes it.
+        // Only the agent's status channel (a port the task never holds) and QEMU's own messages count.
+        AgentStatus status = AgentStatus.of(run.status());
+        if (status.exitCode().isEmpty()) {
+            throw new SandboxException("the " + id + " guest agent ended without reporting an exit code: " + status.failure()
+                    .orElse(run.qemuExit().map(code -> "QEMU exited with status " + code).orElse("the VM stopped"))
+                    + run.qemuLog().quoted("QEMU's own messages", 10),
                     "this is a guest image problem; rebuild it with kavach sev build-image and check the kernel's modules");
         }
+        int exit = status.exitCode().get();
         Attestation attestation = null;
         if (snp.isPresent()) {
             attestation = attest(run, reportData, hostData);
         }
-        if (run.status().contains("oom")) {
+        String program = request.command().argv().get(0);
+        if (status.notFound()) {
+            return new ExecResult(127, run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+                    "program not found in the guest: " + program, enforcement, attestation);
+        }
+        if (status.execErrno().isPresent()) {
+            int errno = status.execErrno().get();
+            return new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+                    "the guest could not execute " + program + ": " + AgentStatus.errnoText(errno), enforcement, attestation);
+        }
+        String signal = status.signal().map(n -> "killed by signal " + n + AgentStatus.signalName(n)).orElse("");
+        if (status.oomKills() > 0) {
             String memory = args.value("-m").orElse("?");
             // Only a task that died of SIGKILL was stopped by the limit; one that survived a child's OOM kill completed.
-            return exit.get() == 137
-                    ? new ExecResult(137, run.stdout(), run.stderr(), duration, Outcome.KILLED,
+            return status.signal().equals(Optional.of(9))
+                    ? new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.KILLED,
                     "memory limit exceeded: the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped the task",
                     enforcement, attestation)
-                    : new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
-                    "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped a process of the task", enforcement, attestation);
+                    : new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
+                    "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped " + status.oomKills() + " process(es) of the task"
+                            + (signal.isEmpty() ? "" : "; the task was " + signal), enforcement, attestation);
         }
-        if (run.status().contains("notfound")) {
-            return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
-                    "program not found in the guest: " + request.command().argv().get(0), enforcement, attestation);
-        }
-        return new ExecResult(exit.get(), run.stdout(), run.stderr(), duration, Outcome.COMPLETED, "", enforcement, attestation);
+        return new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.COMPLETED, signal.isEmpty() ? "" : "the task was " + signal,
+                enforcement, attestation);
     }
 
     private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData) {
@@ -206,19 +234,23 @@ public final class VmBackend implements SandboxBackend {
         return attestation;
     }
 
-    private List<Enforcement> enforcement(ExecRequest request, QemuRunner.Run run, QemuArgs args) {
+    private List<Enforcement> enforcement(ExecRequest request, QemuRunner.Run run, QemuArgs args, QemuLauncher launcher) {
         List<Enforcement> list = new ArrayList<>();
         String smp = args.value("-smp").orElse("?");
         String memory = args.value("-m").orElse("?");
         list.add(new Enforcement("isolation", (snp.isPresent() ? "SEV-SNP confidential VM" : "virtual machine") + " under "
                 + accel.name() + ", QEMU pid " + run.qemuPid() + ", boot " + run.boot().toMillis() + " ms, exec " + run.exec().toMillis() + " ms"));
+        list.add(new Enforcement("qemu", "QEMU " + (launcher.uid().isPresent() ? "runs as uid " + launcher.uid().getAsInt()
+                + " (dropped by setpriv before exec: no groups, no capabilities, empty bounding set)" : "runs as this user")
+                + ", seccomp sandbox (-sandbox " + QemuTranslator.SANDBOX + "), parent-death SIGKILL: it dies with this JVM"));
         list.add(new Enforcement("cpus", smp + " vCPU(s) (policy " + request.policy().cpus() + ", rounded up)"));
         list.add(new Enforcement("memory", "guest RAM " + memory));
         list.add(new Enforcement("network", "no network device in the VM"));
-        // The boundary is the VM: the task runs as root of its own throwaway guest, so the in-guest limits
-        // below hold for a task that does not fight them; one that does only gains room inside its own VM,
-        // whose vCPUs, RAM and timeout the host enforces regardless. Said so, not implied.
-        String inGuest = " inside the guest (the task is guest root and could lift it, only within its own disposable VM)";
+        // The boundary is the VM; inside it the task runs as an unprivileged user (uid 1000, no capabilities,
+        // no_new_privs), so the in-guest limits below are the guest kernel's to enforce against it.
+        list.add(new Enforcement("guestUser", "the task runs as uid/gid " + DropExecProgram.TASK_ID
+                + " in the guest: no supplementary groups, empty capability bounding set, no_new_privs"));
+        String inGuest = " inside the guest, set by the agent as root; the task (uid " + DropExecProgram.TASK_ID + ") cannot lift it";
         list.add(new Enforcement("readOnlyRoot", request.policy().readOnlyRoot()
                 ? "guest root remounted read-only, private tmpfs /tmp and work directory" + inGuest + "; the host file system is never visible"
                 : "the host file system is not visible; the guest root is a throwaway initramfs"));
@@ -244,6 +276,12 @@ public final class VmBackend implements SandboxBackend {
                 + (snp.isPresent() ? "; for SEV-SNP use the AmdSev OVMF build (" + prefix + "firmware) and a host with SNP enabled" : "");
     }
 
+    /** An I/O failure in words: the JDK's messages are often just a path. */
+    private static String describe(IOException e) {
+        String kind = e.getClass().getSimpleName().replace("Exception", "");
+        return e.getMessage() == null ? kind : kind.equals("IO") ? e.getMessage() : kind + ": " + e.getMessage();
+    }
+
     private static String seconds(Duration duration) {
         return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
@@ -256,19 +294,5 @@ public final class VmBackend implements SandboxBackend {
     @Override
     public void close() {
         closed.set(true);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // best effort: a leftover empty socket directory in /tmp is harmless
-        }
     }
 }

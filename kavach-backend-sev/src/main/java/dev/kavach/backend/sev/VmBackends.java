@@ -22,7 +22,16 @@ final class VmBackends {
         if (!availability.available()) {
             throw new BackendUnavailableException(context.backendId(), availability);
         }
-        return assemble(context, snp);
+        VmBackend backend = assemble(context, snp);
+        // What a JVM killed with kill -9 left behind: its VM directories and, should one have escaped the
+        // parent-death signal, its QEMU. Only provably dead owners' (pid and start time) are swept.
+        VmWorkDirs.sweep(socketRoot(), context.backendId());
+        return backend;
+    }
+
+    /** Where per-VM socket directories go. */
+    static Path socketRoot() {
+        return Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     /**
@@ -32,7 +41,7 @@ final class VmBackends {
     static VmBackend assemble(BackendContext context, boolean snp) {
         VmSettings settings = VmSettings.from(context.settings(), snp);
         String prefix = context.settings().prefix() + ".";
-        Accel accel = VmProbe.accel(settings, snp);
+        Accel accel = VmProbe.accel(settings, snp, context.stateDir());
         Path kernel = GuestSetup.kernel(settings, prefix);
         Path initrd = GuestSetup.initrd(settings, kernel, snp, context.stateDir(), prefix);
         Path bootKernel = GuestSetup.bootKernel(settings, kernel, accel, snp, context.stateDir());
@@ -51,6 +60,6 @@ final class VmBackends {
                     attestation.certificateStore(), SnpAttestationVerifier.atSystemClock(), attestation.appraisal().withLaunchedPolicy(policy.toBits()));
             snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(), attestor));
         }
-        return new VmBackend(context.backendId(), settings, accel, boot, snpPart, Path.of(System.getProperty("java.io.tmpdir")));
+        return new VmBackend(context.backendId(), settings, accel, boot, snpPart, socketRoot());
     }
 }

@@ -34,7 +34,11 @@ public final class VmProbe {
         }
         checks.add(ProbeCheck.ok("settings", "valid"));
         checks.add(qemu(settings, snp, prefix));
-        checks.add(kvm(settings, snp, prefix));
+        checks.add(qemuConfinement(settings));
+        if (snp && QemuLauncher.runningAsRoot()) {
+            checks.add(sevDeviceForDroppedQemu(settings.snp().orElseThrow().sevDevice()));
+        }
+        checks.add(kvm(settings, snp, prefix, context.stateDir()));
         checks.addAll(guest(settings, snp, prefix));
         if (snp) {
             checks.addAll(snpChecks(settings.snp().orElseThrow(), prefix));
@@ -75,7 +79,25 @@ public final class VmProbe {
         return Files.exists(kvm) && Files.isReadable(kvm) && Files.isWritable(kvm);
     }
 
-    /** The accelerator a setting resolves to on this host. */
+    /**
+     * The accelerator a setting resolves to on this host: {@code auto} is KVM only when a test guest really
+     * ran under it ({@link KvmCheck}, cached in {@code stateDir}); SEV-SNP always needs KVM.
+     */
+    public static Accel accel(VmSettings settings, boolean snp, Path stateDir) {
+        return switch (settings.accel()) {
+            case "kvm" -> Accel.KVM;
+            case "tcg" -> Accel.TCG;
+            default -> snp || kvmCheck(settings, stateDir).works() ? Accel.KVM : Accel.TCG;
+        };
+    }
+
+    /** The KVM check for this settings' QEMU; a missing QEMU means no KVM (the qemu check reports it). */
+    static KvmCheck kvmCheck(VmSettings settings, Path stateDir) {
+        return QemuBinary.locate(settings.qemuBinary()).map(qemu -> KvmCheck.of(qemu, stateDir))
+                .orElseGet(() -> new KvmCheck(false, "no QEMU to test KVM with", false));
+    }
+
+    /** The accelerator a setting resolves to on this host, judging KVM by {@code /dev/kvm} alone (no state dir to cache a real check). */
     public static Accel accel(VmSettings settings, boolean snp) {
         return switch (settings.accel()) {
             case "kvm" -> Accel.KVM;
@@ -103,15 +125,63 @@ public final class VmProbe {
         return ProbeCheck.ok("qemu", found);
     }
 
-    private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix) {
-        boolean usable = kvmUsable();
-        String detail = usable ? "/dev/kvm is usable" : Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm exists but cannot be opened read-write" : "/dev/kvm does not exist";
-        String fix = "enable virtualisation (AMD-V/SVM) in the BIOS, load kvm_amd, and give this user access to /dev/kvm (group kvm)";
-        if (snp || settings.accel().equals("kvm")) {
-            return usable ? ProbeCheck.ok("kvm", detail) : ProbeCheck.missing("kvm", detail + (snp ? "; SEV-SNP needs KVM" : "; " + prefix + "accel = kvm"), fix);
+    /**
+     * QEMU's seccomp sandbox and setpriv: without the first a guest that escapes device emulation runs
+     * with every system call; without the second QEMU outlives a killed JVM. Both are required.
+     */
+    private static ProbeCheck qemuConfinement(VmSettings settings) {
+        Optional<Path> binary = QemuBinary.locate(settings.qemuBinary());
+        if (binary.isPresent() && !QemuBinary.acceptsSandbox(binary.get())) {
+            return ProbeCheck.missing("qemu-sandbox", binary.get() + " refuses -sandbox " + QemuTranslator.SANDBOX
+                            + " (QEMU older than 2.11 or built without seccomp)",
+                    "install a QEMU built with seccomp support: " + QEMU_FIX);
         }
+        Optional<Path> setpriv = QemuLauncher.setpriv();
+        if (setpriv.isEmpty()) {
+            return ProbeCheck.missing("qemu-sandbox", "setpriv with --pdeathsig (util-linux 2.33+) is not on PATH, so QEMU would outlive a killed JVM",
+                    "apt-get install util-linux");
+        }
+        return ProbeCheck.ok("qemu-sandbox", "-sandbox " + QemuTranslator.SANDBOX + "; " + setpriv.get() + " --pdeathsig=KILL"
+                + (QemuLauncher.runningAsRoot() ? ", QEMU dropped to a uid of its own from " + QemuUidLease.FIRST : ", QEMU runs as this user"));
+    }
+
+    /** A root Kavach drops QEMU to a uid of its own, which reaches the SEV device only through its group. */
+    static ProbeCheck sevDeviceForDroppedQemu(Path device) {
+        try {
+            int mode = (int) Files.getAttribute(device, "unix:mode");
+            int gid = (int) Files.getAttribute(device, "unix:gid");
+            if ((mode & 0060) == 0060 && gid != 0) {
+                return ProbeCheck.ok("sev-device-access", "QEMU (a uid of its own) opens " + device + " through group " + gid);
+            }
+            return ProbeCheck.missing("sev-device-access", "QEMU runs as a uid of its own and " + device + " (mode " + Integer.toOctalString(mode & 0777)
+                            + ", group " + gid + ") gives it no access",
+                    "give " + device + " a non-root group with read-write access, e.g. chgrp kvm " + device + " && chmod 660 " + device
+                            + " (a udev rule makes it last)");
+        } catch (IOException | UnsupportedOperationException e) {
+            return ProbeCheck.missing("sev-device-access", device + " cannot be inspected: " + e.getMessage(), "see the sev-device check");
+        }
+    }
+
+    private static ProbeCheck kvm(VmSettings settings, boolean snp, String prefix, Path stateDir) {
+        String fix = "enable virtualisation (AMD-V/SVM) in the BIOS, load kvm_amd, and give this user access to /dev/kvm (group kvm)";
         if (settings.accel().equals("tcg")) {
             return ProbeCheck.optional("kvm", true, "not used: " + prefix + "accel = tcg (software emulation, slower boots)", "");
+        }
+        boolean usable;
+        String detail;
+        if (snp || settings.accel().equals("kvm")) {
+            usable = kvmUsable();
+            detail = usable ? "/dev/kvm is usable" : Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm exists but cannot be opened read-write" : "/dev/kvm does not exist";
+        } else {
+            // auto: a test guest decides, since a /dev/kvm that opens may still not run one (nested virtualisation)
+            KvmCheck check = kvmCheck(settings, stateDir);
+            usable = check.works();
+            detail = check.detail() + (check.cached() ? " (cached check)" : "");
+            fix = usable ? fix : "fix KVM on this host (nested virtualisation may need the host's kvm module option nested=1), or set "
+                    + prefix + "accel = tcg to say software emulation is intended";
+        }
+        if (snp || settings.accel().equals("kvm")) {
+            return usable ? ProbeCheck.ok("kvm", detail) : ProbeCheck.missing("kvm", detail + (snp ? "; SEV-SNP needs KVM" : "; " + prefix + "accel = kvm"), fix);
         }
         return ProbeCheck.optional("kvm", usable, usable ? detail : detail + "; falling back to TCG software emulation (boots take seconds)", fix);
     }

@@ -33,7 +33,7 @@ public final class VmlinuxExtractor {
         byte[] image = Files.readAllBytes(bzImage);
         Path cached = cacheDir.resolve("vmlinux-" + GuestImageBuilder.sha256Hex(image).substring(0, 32));
         if (Files.isRegularFile(cached)) {
-            return cached;
+            return QemuLauncher.worldReadable(cached);
         }
         byte[] payload = payload(image, bzImage);
         Files.createDirectories(cacheDir);
@@ -59,6 +59,7 @@ public final class VmlinuxExtractor {
                     throw new IOException("the payload of " + bzImage + " did not decompress to an ELF vmlinux");
                 }
             }
+            QemuLauncher.worldReadable(tmp);
             Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return cached;
         } catch (IOException e) {

@@ -76,13 +76,16 @@ class GuestImageTest {
             cpio = in.readAllBytes();
         }
         String listing = new String(run(List.of(busybox.toString(), "cpio", "-t"), cpio, dir), StandardCharsets.UTF_8);
-        assertThat(listing.lines()).contains("init", "bin/busybox", "bin/sh", "kavach/run", "etc/kavach/modules",
+        assertThat(listing.lines()).contains("init", "bin/busybox", "bin/sh", "kavach/run", "kavach/drop-exec", "etc/kavach/modules",
                 "lib/modules/kavach/virtio_console.ko", "lib/modules/kavach/virtio_pci.ko");
         Path root = Files.createDirectories(dir.resolve("root"));
         run(List.of(busybox.toString(), "cpio", "-i", "-d"), cpio, root);
         assertThat(Files.readAllLines(root.resolve("etc/kavach/modules"))).isEqualTo(first.modules());
         assertThat(Files.isExecutable(root.resolve("init"))).isTrue();
         assertThat(Files.readString(root.resolve("init"))).startsWith("#!/bin/busybox sh");
+        assertThat(Files.readAllBytes(root.resolve("kavach/drop-exec"))).isEqualTo(DropExecProgram.elf());
+        assertThat(Files.isExecutable(root.resolve("kavach/drop-exec"))).isTrue();
+        assertThat(Files.exists(root.resolve("work"))).as("the agent creates the work directory for the task user").isFalse();
     }
 
     @Test
@@ -105,19 +108,32 @@ class GuestImageTest {
         run(List.of(busybox.toString(), "cpio", "-i", "-d"), archive, dir);
         assertThat(Files.readString(dir.resolve("workdir"))).isEqualTo("/w,x");
         assertThat(Files.readString(dir.resolve("stdin"))).isEqualTo("in");
-        assertThat(Files.readString(dir.resolve("limits"))).isEqualTo("1024 67108864 64 1\n");
+        assertThat(Files.readString(dir.resolve("limits"))).as("open files, file size, pids, read-only root, environment entries")
+                .isEqualTo("1024 67108864 64 1 3\n");
+        assertThat(Files.readString(dir.resolve("path"))).as("no PATH in the request: the default").isEqualTo(TaskArchive.DEFAULT_PATH);
         assertThat(Files.exists(dir.resolve("reportdata"))).isFalse();
         // The guest runs: xargs -0 -x -a cmd RUNNER...; here the runner prints each argument it receives.
         byte[] decoded = run(List.of(busybox.toString(), "xargs", "-0", "-x", "-s", "1048576", "-a", dir.resolve("cmd").toString(),
                 busybox.toString(), "sh", "-c", "for a in \"$@\"; do printf '%s\\0' \"$a\"; done", "runner"), new byte[0], dir);
         List<String> received = List.of(new String(decoded, StandardCharsets.UTF_8).split("\0", -1)).subList(0, TaskArchive.runnerArgs(request).size());
         assertThat(received).isEqualTo(TaskArchive.runnerArgs(request));
-        assertThat(received.subList(received.size() - argv.size(), received.size())).isEqualTo(argv);
-        assertThat(received).contains("A=1 2", "B=$HOME;`x`", "-u=opt-like");
-        // And the command itself, through env -i and the exec wrapper, sees exactly its argv and env.
+        // env -i -- VARS (sorted), then drop-exec, the program slot the runner resolves, then the argv untouched.
+        assertThat(received.subList(0, 7)).containsExactly("/bin/env", "-i", "--", "-u=opt-like", "A=1 2", "B=$HOME;`x`", "/kavach/drop-exec");
+        assertThat(received.get(7)).isEqualTo("printf");
+        assertThat(received.subList(8, received.size())).isEqualTo(argv);
+        // And the command itself, through env -i, sees exactly its argv and env (drop-exec's place taken by env's own exec).
         byte[] output = run(List.of(busybox.toString(), "xargs", "-0", "-x", "-a", dir.resolve("cmd").toString(),
-                busybox.toString(), "sh", "-c", "\"$@\"", "runner"), new byte[0], dir, Map.of("PATH", "/usr/bin:/bin"));
+                busybox.toString(), "sh", "-c", "k=$(($# - " + (argv.size() + 1) + ")); shift $k; shift; \"$@\"", "runner"), new byte[0], dir,
+                Map.of("PATH", "/usr/bin:/bin"));
         assertThat(new String(output, StandardCharsets.UTF_8)).isEqualTo("[a b]\n[it's]\n[$(id)]\n[x,y=z]\n[tab\there]\n[new\nline]\n[]\n[-n]\n");
+    }
+
+    @Test
+    void theTasksPathTravelsAsItsOwnFile(@TempDir Path dir) throws Exception {
+        ExecRequest request = ExecRequest.of("tool").withEnv(Map.of("PATH", "/opt/x:/bin"));
+        run(List.of(VmPrerequisites.busybox().toString(), "cpio", "-i", "-d"), TaskArchive.encode(request, null), dir);
+        assertThat(Files.readString(dir.resolve("path"))).isEqualTo("/opt/x:/bin");
+        assertThat(Files.readString(dir.resolve("limits"))).endsWith(" 1\n");
     }
 
     @Test

@@ -61,7 +61,7 @@ class QemuRunnerTest {
         QemuRunner.Run run = QemuRunner.run(new QemuArgs(List.of(fake.toString())), VmChannels.in(dir), new byte[0], LIMITS, OutputListener.NONE);
 
         assertThat(run.bootFailure()).hasValueSatisfying(reason -> assertThat(reason).contains("QEMU exited (status 1)"));
-        assertThat(run.console().lastLines(5)).contains("KVM required");
+        assertThat(run.qemuLog().lastLines(5)).contains("KVM required");
         assertThat(run.qemuExit()).contains(1);
     }
 }

@@ -89,6 +89,14 @@ class QemuTranslatorTest {
         assertThat(kvm.value("-cpu")).as("a KVM guest sees the host CPU unless a model is set").contains("host");
     }
 
+    @Test
+    void everyVmRunsUnderQemusSeccompSandboxDenyingPrivilegeSpawnAndResourceCalls() {
+        for (Optional<SnpLaunch> snp : List.of(Optional.<SnpLaunch>empty(), snp(SnpGuestPolicy.hardened(false)))) {
+            QemuArgs args = QemuTranslator.translate(SandboxPolicy.basic(), settings(snp.isPresent(), Map.of()), Accel.KVM, boot(), channels(), snp);
+            assertThat(args.values("-sandbox")).containsExactly("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+        }
+    }
+
     @ParameterizedTest(name = "policy cpus {0} -> {1} vCPUs")
     @CsvSource({"0, 1", "0.25, 1", "1, 1", "1.01, 2", "2.5, 3", "4, 4"})
     void vcpusAreTheCpuLimitRoundedUpAndAtLeastOne(double cpus, int vcpus) {
@@ -107,7 +115,7 @@ class QemuTranslatorTest {
         QemuArgs limited = snpArgs(SandboxPolicy.basic().withMemoryMiB(1536), Map.of());
         assertThat(limited.value("-m")).contains("1536M");
         assertThat(limited.optionList("-object", "memory-backend-memfd").orElseThrow()).contains("size=1536M");
-        QemuArgs unlimited = snpArgs(SandboxPolicy.basic(), Map.of("default-memory", "768M"));
+        QemuArgs unlimited = snpArgs(SandboxPolicy.basic().withMemoryMiB(0), Map.of("default-memory", "768M"));
         assertThat(unlimited.value("-m")).contains("768M");
     }
 

@@ -37,13 +37,7 @@ class VmEndToEndTest {
 
     @BeforeAll
     static void createBackend() {
-        VmPrerequisites.qemu();
-        VmPrerequisites.busybox();
-        VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
-        BackendSettings settings = BackendSettings.of("kavach.backends.vm", Map.of(
-                "kernel", kernel.kernel().toString(), "modules", kernel.modules().toString(), "accel", "tcg", "boot-timeout", "180s"));
-        backend = new VmBackendProvider().create(new BackendContext("vm", settings, VmPrerequisites.stateDir(), "0.1.0"));
-        backend.start();
+        backend = VmPrerequisites.tcgBackend();
     }
 
     @AfterAll

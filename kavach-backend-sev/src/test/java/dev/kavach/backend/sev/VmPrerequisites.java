@@ -58,6 +58,22 @@ final class VmPrerequisites {
         return new GuestKernel(kernel, modules);
     }
 
+    /** Settings of a {@code vm} backend under TCG with the CI guest kernel; skips (or fails under CI) when something is missing. */
+    static dev.kavach.api.BackendSettings tcgSettings() {
+        qemu();
+        busybox();
+        GuestKernel kernel = kernel();
+        return dev.kavach.api.BackendSettings.of("kavach.backends.vm", java.util.Map.of(
+                "kernel", kernel.kernel().toString(), "modules", kernel.modules().toString(), "accel", "tcg", "boot-timeout", "180s"));
+    }
+
+    /** A started {@code vm} backend under TCG, for the tests that boot guests. */
+    static dev.kavach.api.SandboxBackend tcgBackend() {
+        dev.kavach.api.SandboxBackend backend = new VmBackendProvider().create(new dev.kavach.api.BackendContext("vm", tcgSettings(), stateDir(), "0.1.0"));
+        backend.start();
+        return backend;
+    }
+
     /** A state directory kept across test runs, so the vmlinux and the agent image are built once. */
     static Path stateDir() {
         return Path.of("target", "kavach-test-state").toAbsolutePath();

@@ -100,4 +100,19 @@ class VmProbeTest {
         Availability availability = probe("vm", Map.of("acel", "kvm"), state);
         assertThat(availability.problems()).singleElement().satisfies(check -> assertThat(check.detail()).contains("kavach.backends.vm.acel"));
     }
+
+    @Test
+    void aSevDeviceOnlyRootCanOpenIsNamedForTheDroppedQemuWithTheFix(@TempDir Path dir) throws Exception {
+        VmPrerequisites.require(QemuLauncher.runningAsRoot(), "root, to give a stand-in device a group");
+        Path device = Files.createFile(dir.resolve("sev"));
+        Files.setAttribute(device, "unix:mode", 0600);
+        ProbeCheck rootOnly = VmProbe.sevDeviceForDroppedQemu(device);
+        assertThat(rootOnly.passed()).isFalse();
+        assertThat(rootOnly.detail()).contains("mode 600", "gives it no access");
+        assertThat(rootOnly.fix()).contains("chgrp kvm " + device, "chmod 660");
+
+        Files.setAttribute(device, "unix:gid", 100);
+        Files.setAttribute(device, "unix:mode", 0660);
+        assertThat(VmProbe.sevDeviceForDroppedQemu(device).passed()).isTrue();
+    }
 }
