@@ -7,6 +7,7 @@ module dev.kavach.cli {
     requires dev.kavach.api;
     requires dev.kavach.core;
     requires info.picocli;
+    requires com.fasterxml.jackson.core;
 
     opens dev.kavach.cli to info.picocli;
 }

@@ -1,14 +1,17 @@
 package dev.kavach.api;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
@@ -20,8 +23,11 @@ import static java.util.Objects.requireNonNull;
  * {@link ConfigurationException} that names the full key, where it was set, and what is accepted.
  */
 public final class BackendSettings {
-    private static final Pattern DURATION = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|h|d|nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?)?\\s*");
-    private static final Pattern SIZE = Pattern.compile("\\s*(\\d+)\\s*([kKmMgGtT]i?[bB]?|[bB]|bytes?)?\\s*");
+    /** What {@link #bytes} and {@link #parseBytes} accept, for messages. */
+    public static final String SIZES = "a size in bytes, or with a HOCON unit: 64K, 64Ki or 64KiB (x1024), 64kB (x1000), "
+            + "512M or 512MiB (x1024^2), 512MB (x1000^2), 2G, 2GB";
+    /** What {@link #duration} and {@link #parseDuration} accept, for messages. */
+    public static final String DURATIONS = "a duration such as 500ms, 30s, 2 minutes or 1h (a bare number is milliseconds)";
 
     private final String prefix;
     private final Map<String, String> values;
@@ -132,11 +138,16 @@ public final class BackendSettings {
         if (value == null) {
             return defaultValue;
         }
+        Duration duration;
         try {
-            return parseDuration(value);
+            duration = parseDuration(value);
         } catch (IllegalArgumentException e) {
-            throw invalid(key, value, "a duration such as 500ms, 30s, 2m or 1h");
+            throw invalid(key, value, DURATIONS);
         }
+        if (duration.isNegative()) {
+            throw invalid(key, value, "a duration of 0 or more: " + DURATIONS.substring("a duration ".length()));
+        }
+        return duration;
     }
 
     public long bytes(String key, long defaultValue) {
@@ -144,11 +155,13 @@ public final class BackendSettings {
         if (value == null) {
             return defaultValue;
         }
+        long bytes;
         try {
-            return parseBytes(value);
+            bytes = parseBytes(value);
         } catch (IllegalArgumentException e) {
-            throw invalid(key, value, "a size such as 65536, 64K, 512M or 2G (powers of 1024)");
+            throw invalid(key, value, SIZES);
         }
+        return bytes;
     }
 
     public Optional<Path> path(String key) {
@@ -174,46 +187,168 @@ public final class BackendSettings {
                 "change " + fullKey(key) + " to " + accepted);
     }
 
-    /** Parses a HOCON-style duration: {@code 250ms}, {@code 30s}, {@code 2m}, {@code 1h}; a bare number is milliseconds. */
+    /**
+     * Parses a duration exactly as HOCON (Typesafe Config's {@code getDuration}) does: a number, then an optional
+     * unit of {@code ns, us, ms, s, m, h, d} or their long names ({@code nanos}, {@code millis}, {@code second},
+     * {@code minutes}...); no unit means milliseconds; a fraction is allowed ({@code 1.5s}); case matters. The
+     * host's tests compare it with Typesafe Config's own parser; it lives here because a plugin sees its
+     * settings as text and kavach-api depends on nothing.
+     *
+     * @throws IllegalArgumentException when {@code text} is not a duration
+     */
     public static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(requireNonNull(text, "text is null"));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: '" + text + "'");
+        String s = hoconTrim(requireNonNull(text, "text is null"));
+        String unit = trailingLetters(s);
+        String number = hoconTrim(s.substring(0, s.length() - unit.length()));
+        if (number.isEmpty()) {
+            throw new IllegalArgumentException("no number in duration '" + text + "'");
         }
-        double amount = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        double nanosPerUnit = switch (unit) {
-            case "ns", "nanosecond", "nanoseconds" -> 1;
-            case "us", "microsecond", "microseconds" -> 1e3;
-            case "ms", "millisecond", "milliseconds" -> 1e6;
-            case "s", "second", "seconds" -> 1e9;
-            case "m", "minute", "minutes" -> 60e9;
-            case "h", "hour", "hours" -> 3600e9;
-            case "d", "day", "days" -> 86400e9;
-            default -> throw new IllegalArgumentException("unknown duration unit '" + unit + "'");
+        if (unit.length() > 2 && !unit.endsWith("s")) {
+            unit = unit + "s"; // "minute" -> "minutes", as HOCON does
+        }
+        TimeUnit timeUnit = switch (unit) {
+            case "", "ms", "millis", "milliseconds" -> TimeUnit.MILLISECONDS;
+            case "us", "micros", "microseconds" -> TimeUnit.MICROSECONDS;
+            case "ns", "nanos", "nanoseconds" -> TimeUnit.NANOSECONDS;
+            case "d", "days" -> TimeUnit.DAYS;
+            case "h", "hours" -> TimeUnit.HOURS;
+            case "s", "seconds" -> TimeUnit.SECONDS;
+            case "m", "minutes" -> TimeUnit.MINUTES;
+            default -> throw new IllegalArgumentException("unknown time unit '" + unit + "' in '" + text + "' (try ns, us, ms, s, m, h, d)");
         };
-        return Duration.ofNanos(Math.round(amount * nanosPerUnit));
+        try {
+            // whole numbers exactly; others through double, as HOCON does (both saturate at Long.MAX_VALUE ns)
+            long nanos = number.matches("[+-]?[0-9]+")
+                    ? timeUnit.toNanos(Long.parseLong(number))
+                    : (long) (Double.parseDouble(number) * timeUnit.toNanos(1));
+            return Duration.ofNanos(nanos);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number: '" + number + "' in duration '" + text + "'");
+        }
     }
 
-    /** Parses a size: {@code 65536}, {@code 64K}, {@code 64KiB}, {@code 512M}, {@code 2G}; units are powers of 1024. */
+    /**
+     * Parses a size exactly as HOCON (Typesafe Config's {@code getBytes}) does: a number, then an optional unit.
+     * {@code K}, {@code k}, {@code Ki}, {@code KiB}, {@code kibibytes} are powers of 1024 (and so on for M, G, T,
+     * P, E, Z, Y); {@code kB}, {@code MB}, {@code GB}, {@code kilobytes}, {@code megabytes} are powers of 1000;
+     * {@code B}, {@code b}, {@code byte}, {@code bytes} or nothing mean bytes. Case matters: {@code 512mb} is not
+     * a size. A fraction is allowed ({@code 1.5G}), rounded toward zero; a negative size is refused. The host's
+     * tests compare it with Typesafe Config's own parser. One deviation: text that only Java's number parser
+     * reads ({@code NaN}, {@code Infinity}, {@code 5d}, {@code 0x1p3}) is refused, where Typesafe Config would
+     * read {@code NaN} as 0 bytes.
+     *
+     * @throws IllegalArgumentException when {@code text} is not a size or does not fit in a long
+     */
     public static long parseBytes(String text) {
-        Matcher m = SIZE.matcher(requireNonNull(text, "text is null"));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a size: '" + text + "'");
+        requireNonNull(text, "text is null");
+        if (JSON_NUMBER.matcher(text.trim()).matches()) {
+            // a string that is a number is that number of bytes, read as Typesafe Config reads it: a long
+            // exactly, else a double truncated toward zero (saturating, so 1e30 is Long.MAX_VALUE)
+            long bytes;
+            try {
+                bytes = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                bytes = (long) Double.parseDouble(text);
+            }
+            return requireNotNegative(bytes, text);
         }
-        long amount = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        int shift = switch (unit.charAt(0)) {
-            case 'k' -> 10;
-            case 'm' -> 20;
-            case 'g' -> 30;
-            case 't' -> 40;
-            default -> 0;
+        String s = hoconTrim(text);
+        String unit = trailingLetters(s);
+        String number = hoconTrim(s.substring(0, s.length() - unit.length()));
+        if (number.isEmpty()) {
+            throw new IllegalArgumentException("no number in size '" + text + "'");
+        }
+        BigInteger perUnit = SIZE_UNITS.get(unit);
+        if (perUnit == null) {
+            throw new IllegalArgumentException("unknown size unit '" + unit + "' in '" + text + "' (try k, K, kB, KiB, kilobytes, kibibytes)");
+        }
+        BigInteger bytes;
+        try {
+            if (number.matches("[0-9]+")) {
+                bytes = perUnit.multiply(new BigInteger(number));
+            } else {
+                BigDecimal amount = new BigDecimal(number);
+                // 1e999999999 would take HOCON minutes to expand and still be out of range: refuse it at once
+                if (amount.precision() - amount.scale() > 40) {
+                    throw new IllegalArgumentException("size '" + text + "' does not fit in 64 bits");
+                }
+                bytes = new BigDecimal(perUnit).multiply(amount).toBigInteger();
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("not a number: '" + number + "' in size '" + text + "'");
+        }
+        if (bytes.bitLength() >= 64) {
+            throw new IllegalArgumentException("size '" + text + "' does not fit in 64 bits");
+        }
+        return requireNotNegative(bytes.longValue(), text);
+    }
+
+    /** A JSON number, which HOCON reads as a number wherever one is asked for. */
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    private static long requireNotNegative(long bytes, String text) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("size '" + text + "' is negative");
+        }
+        return bytes;
+    }
+
+    /** HOCON's size units: every spelling Typesafe Config accepts, with its number of bytes. */
+    private static final Map<String, BigInteger> SIZE_UNITS = sizeUnits();
+
+    private static Map<String, BigInteger> sizeUnits() {
+        Map<String, BigInteger> units = new HashMap<>();
+        for (String bytes : new String[] {"", "b", "B", "byte", "bytes"}) {
+            units.put(bytes, BigInteger.ONE);
+        }
+        String[] decimal = {"kilo", "mega", "giga", "tera", "peta", "exa", "zetta", "yotta"};
+        String[] binary = {"kibi", "mebi", "gibi", "tebi", "pebi", "exbi", "zebi", "yobi"};
+        for (int i = 0; i < decimal.length; i++) {
+            BigInteger thousands = BigInteger.valueOf(1000).pow(i + 1);
+            units.put(decimal[i] + "byte", thousands);
+            units.put(decimal[i] + "bytes", thousands);
+            String first = decimal[i].substring(0, 1);
+            units.put((i == 0 ? first : first.toUpperCase(Locale.ROOT)) + "B", thousands); // kB, MB, GB...
+            BigInteger kibis = BigInteger.valueOf(1024).pow(i + 1);
+            units.put(binary[i] + "byte", kibis);
+            units.put(binary[i] + "bytes", kibis);
+            String letter = binary[i].substring(0, 1);
+            String upper = letter.toUpperCase(Locale.ROOT);
+            units.put(letter, kibis);             // 512m
+            units.put(upper, kibis);              // 512M
+            units.put(upper + "i", kibis);        // 512Mi
+            units.put(upper + "iB", kibis);       // 512MiB
+        }
+        return Map.copyOf(units);
+    }
+
+    /** The unit: the letters at the end of {@code s}. */
+    private static String trailingLetters(String s) {
+        int i = s.length() - 1;
+        while (i >= 0 && Character.isLetter(s.charAt(i))) {
+            i--;
+        }
+        return s.substring(i + 1);
+    }
+
+    /** Trims whitespace as HOCON does: Java whitespace plus the no-break spaces and the byte-order mark. */
+    private static String hoconTrim(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && isHoconWhitespace(s.codePointAt(start))) {
+            start += Character.charCount(s.codePointAt(start));
+        }
+        while (end > start && isHoconWhitespace(s.codePointBefore(end))) {
+            end -= Character.charCount(s.codePointBefore(end));
+        }
+        return s.substring(start, end);
+    }
+
+    private static boolean isHoconWhitespace(int codePoint) {
+        return switch (codePoint) {
+            case ' ', '\n', '\u00A0', '\u2007', '\u202F', '\uFEFF' -> true;
+            default -> Character.isWhitespace(codePoint);
         };
-        if (amount > (Long.MAX_VALUE >> shift)) {
-            throw new IllegalArgumentException("size too large: '" + text + "'");
-        }
-        return amount << shift;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.kavach.api;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,8 +23,11 @@ import static java.util.Objects.requireNonNull;
  *                backend's default (a private scratch directory)
  * @param policy  what the sandbox must enforce
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
+ * @param stdinSource where stdin comes from, streamed as the command reads it; {@code null} for {@code stdin}'s
+ *                bytes. Give one or the other
  */
-public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
+                          StdinSource stdinSource) {
     /**
      * The canonical constructor.
      *
@@ -35,7 +37,11 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     @Deprecated(since = "0.2.0")
     public ExecRequest {
         requireNonNull(command, "command is null");
-        stdin = stdin == null ? new byte[0] : stdin.clone();
+        if (stdinSource != null && stdin != null && stdin.length > 0) {
+            throw new IllegalArgumentException("give stdin as bytes or as a StdinSource, not both");
+        }
+        stdinSource = stdinSource != null ? stdinSource : stdin == null || stdin.length == 0 ? StdinSource.EMPTY : new StdinSource.Bytes(stdin);
+        stdin = new byte[0]; // the source holds it; stdin() reads from there
         env = Map.copyOf(requireNonNull(env, "env is null"));
         requireNonNull(policy, "policy is null");
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -51,6 +57,16 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+    }
+
+    /**
+     * The canonical constructor of 0.1.0, before {@link StdinSource}.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.2.0")
+    public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
+        this(command, stdin, env, workdir, policy, timeout, null);
     }
 
     /** Runs {@code argv} exactly as given, with the {@code basic} policy and an empty environment. */
@@ -79,12 +95,13 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
 
     /** A builder holding every component of this request, to derive a changed copy. */
     public Builder toBuilder() {
-        return new Builder(command).stdin(stdin).env(env).workdir(workdir).policy(policy).timeout(timeout);
+        return new Builder(command).stdin(stdinSource).env(env).workdir(workdir).policy(policy).timeout(timeout);
     }
 
+    /** All of stdin in memory (reads a file or stream source whole, and consumes a stream): prefer {@link #stdinSource()}. */
     @Override
     public byte[] stdin() {
-        return stdin.clone();
+        return stdinSource.readAllBytes();
     }
 
     /** The timeout that applies: {@link #timeout()} if set, else the policy's. */
@@ -100,8 +117,13 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         return new ExecRequest(command, value, env, workdir, policy, timeout);
     }
 
+    /** Streams stdin from {@code value} (a file, a stream, or bytes) instead of holding it. */
+    public ExecRequest withStdin(StdinSource value) {
+        return new ExecRequest(command, null, env, workdir, policy, timeout, requireNonNull(value, "value is null"));
+    }
+
     public ExecRequest withEnv(Map<String, String> value) {
-        return new ExecRequest(command, stdin, value, workdir, policy, timeout);
+        return new ExecRequest(command, null, value, workdir, policy, timeout, stdinSource);
     }
 
     /** Adds or replaces one environment variable. */
@@ -112,32 +134,32 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withWorkdir(String value) {
-        return new ExecRequest(command, stdin, env, value, policy, timeout);
+        return new ExecRequest(command, null, env, value, policy, timeout, stdinSource);
     }
 
     public ExecRequest withPolicy(SandboxPolicy value) {
-        return new ExecRequest(command, stdin, env, workdir, value, timeout);
+        return new ExecRequest(command, null, env, workdir, value, timeout, stdinSource);
     }
 
     public ExecRequest withTimeout(Duration value) {
-        return new ExecRequest(command, stdin, env, workdir, policy, value);
+        return new ExecRequest(command, null, env, workdir, policy, value, stdinSource);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExecRequest other && command.equals(other.command) && Arrays.equals(stdin, other.stdin)
+        return o instanceof ExecRequest other && command.equals(other.command) && stdinSource.equals(other.stdinSource)
                 && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
                 && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, Arrays.hashCode(stdin), env, workdir, policy, timeout);
+        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, timeout);
     }
 
     @Override
     public String toString() {
-        return "ExecRequest[command=" + command + ", stdin=" + stdin.length + " bytes, env=" + env.keySet()
+        return "ExecRequest[command=" + command + ", stdin=" + stdinSource + ", env=" + env.keySet()
                 + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout + "]";
     }
 
@@ -145,6 +167,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     public static final class Builder {
         private final Command command;
         private byte[] stdin = new byte[0];
+        private StdinSource stdinSource;
         private final Map<String, String> env = new TreeMap<>();
         private String workdir;
         private SandboxPolicy policy = SandboxPolicy.basic();
@@ -157,6 +180,14 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         /** Bytes fed to standard input, which is then closed; {@code null} or empty for none. */
         public Builder stdin(byte[] value) {
             this.stdin = value == null ? new byte[0] : value.clone();
+            this.stdinSource = null;
+            return this;
+        }
+
+        /** Where standard input comes from, copied to the command as it reads (a file, a stream, or bytes). */
+        public Builder stdin(StdinSource value) {
+            this.stdinSource = requireNonNull(value, "stdin is null");
+            this.stdin = new byte[0];
             return this;
         }
 
@@ -193,7 +224,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout) */
         @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
         public ExecRequest build() {
-            return new ExecRequest(command, stdin, env, workdir, policy, timeout);
+            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource);
         }
     }
 }

@@ -77,9 +77,15 @@ class BackendSettingsTest {
         assertEquals(65536, BackendSettings.parseBytes("64KiB"));
         assertEquals(3L << 40, BackendSettings.parseBytes("3T"));
         assertEquals(100, BackendSettings.parseBytes("100 bytes"));
-        assertThrows(IllegalArgumentException.class, () -> BackendSettings.parseDuration("-1s"));
+        assertEquals(Duration.ofSeconds(-1), BackendSettings.parseDuration("-1s"), "as in HOCON; the duration() getter refuses it");
+        assertEquals(512_000_000L, BackendSettings.parseBytes("512MB"), "HOCON: MB is 10^6, M and MiB are 2^20");
+        assertEquals(512L << 20, BackendSettings.parseBytes("512MiB"));
+        assertThrows(IllegalArgumentException.class, () -> BackendSettings.parseBytes("512mb"), "HOCON's units are case-sensitive");
+        assertThrows(ConfigurationException.class, () -> BackendSettings.of(PREFIX, Map.of("grace", "-1s")).duration("grace", Duration.ZERO));
+        assertThrows(ConfigurationException.class, () -> BackendSettings.of(PREFIX, Map.of("size", "-1K")).bytes("size", 0));
+        assertThrows(IllegalArgumentException.class, () -> BackendSettings.parseBytes("NaN"), "Typesafe Config would read 0 bytes");
         assertThrows(IllegalArgumentException.class, () -> BackendSettings.parseDuration("3 fortnights"));
-        assertThrows(IllegalArgumentException.class, () -> BackendSettings.parseBytes("1.5G"));
+        assertEquals(3L << 29, BackendSettings.parseBytes("1.5G"), "fractions, as in HOCON");
         assertThrows(IllegalArgumentException.class, () -> BackendSettings.parseBytes("9999999999T"), "overflow is refused, not wrapped");
     }
 }

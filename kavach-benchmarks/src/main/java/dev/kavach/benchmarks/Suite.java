@@ -91,7 +91,11 @@ public final class Suite {
                     case "plugins" -> figureProgram("PluginDiscoveryFigure", List.of());
                     case "output" -> figureProgram("OutputFigure", List.of("-Xmx1g"));
                     case "concurrency" -> figureProgram("ConcurrencyFigure", List.of("-Djava.io.tmpdir=" + freshDir("concurrency-tmp")));
-                    case "cli" -> CliStartFigure.measure(root, full);
+                    case "cli" -> {
+                        List<Figure> cli = new ArrayList<>(CliStartFigure.measure(root, full));
+                        cli.addAll(CliMemoryFigure.measure(root, work, full));
+                        yield cli;
+                    }
                     case "vm" -> figureProgram("VmFigure", List.of());
                     case "attestation" -> jmh.attestation();
                     default -> throw new IllegalArgumentException(group);

@@ -20,7 +20,7 @@ import static java.util.Objects.requireNonNull;
 /** {@code kavach backends}: every backend found, where from, and whether this host can run it and why not. */
 @Command(name = "backends", usageHelpAutoWidth = true,
         description = "Lists every discovered backend with its source, strength, isolation and every probe check.")
-final class BackendsCommand implements Callable<Integer> {
+final class BackendsCommand implements Callable<Integer>, JsonRequest.Flag {
     private final KavachCommand top;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
@@ -31,6 +31,11 @@ final class BackendsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object on stdout.")
     boolean json;
+
+    @Override
+    public boolean json() {
+        return json;
+    }
 
     BackendsCommand(KavachCommand top) {
         this.top = requireNonNull(top, "top is null");
@@ -46,7 +51,7 @@ final class BackendsCommand implements Callable<Integer> {
                 for (BackendEntry backend : backends) {
                     list.add(json(backend));
                 }
-                out.println(Json.write(Map.of("backends", list)));
+                Json.print(out, Map.of("backends", list));
                 return ExitCodes.OK;
             }
             if (backends.isEmpty()) {
@@ -79,14 +84,14 @@ final class BackendsCommand implements Callable<Integer> {
     private static Map<String, Object> json(BackendEntry backend) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", backend.id());
-        json.put("displayName", backend.info().displayName());
+        json.put("display_name", backend.info().displayName());
         json.put("description", backend.info().description());
         json.put("source", backend.origin().describe());
         BackendOrigin origin = backend.origin();
         Map<String, Object> originJson = new LinkedHashMap<>();
         originJson.put("kind", origin.kind().name());
         originJson.put("file", origin.file() == null ? null : origin.file().toString());
-        originJson.put("pluginId", origin.pluginId());
+        originJson.put("plugin_id", origin.pluginId());
         json.put("origin", originJson);
         json.put("strength", backend.info().strength());
         json.put("isolation", backend.info().isolation().name());

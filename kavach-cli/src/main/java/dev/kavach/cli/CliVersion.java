@@ -10,13 +10,23 @@ import picocli.CommandLine.IVersionProvider;
 /** {@code kavach --version}: the build's version, known without reading any configuration. */
 final class CliVersion implements IVersionProvider {
     static String version() {
+        return properties().getProperty("version", "unknown");
+    }
+
+    /** The git commit the build came from ({@code git describe}, "-modified" for uncommitted changes), or "unknown". */
+    static String commit() {
+        String commit = properties().getProperty("commit", "").strip();
+        // Unfiltered (git was missing) or empty (not a checkout): the build could not tell.
+        return commit.isEmpty() || commit.startsWith("${") ? "unknown" : commit;
+    }
+
+    private static Properties properties() {
+        Properties properties = new Properties();
         try (InputStream in = CliVersion.class.getResourceAsStream("version.properties")) {
-            if (in == null) {
-                return "unknown";
+            if (in != null) {
+                properties.load(in);
             }
-            Properties properties = new Properties();
-            properties.load(in);
-            return properties.getProperty("version", "unknown");
+            return properties;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the CLI's version.properties", e);
         }
@@ -25,7 +35,7 @@ final class CliVersion implements IVersionProvider {
     @Override
     public String[] getVersion() {
         return new String[] {
-            "kavach " + version(),
+            "kavach " + version() + " (commit " + commit() + ")",
             "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.vendor") + ")"
         };
     }

@@ -23,7 +23,7 @@ final class ExtensionTable {
     ExtensionTable(Set<String> builtIns, List<ExtensionEntry> extensions) {
         requireNonNull(builtIns, "builtIns is null");
         for (ExtensionEntry entry : requireNonNull(extensions, "extensions is null")) {
-            String name = entry.extension().name();
+            String name = entry.name();
             if (builtIns.contains(name)) {
                 clashes.add("'" + name + "' from " + entry.origin().describe() + " is hidden by the built-in command of that name"
                         + " (fix: the plugin must rename its command)");

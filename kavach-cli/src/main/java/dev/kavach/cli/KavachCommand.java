@@ -59,19 +59,20 @@ final class KavachCommand implements Callable<Integer> {
         KavachCommand top = new KavachCommand(invocation);
         CommandLine cl = new CommandLine(top);
         top.commandLine = cl;
+        // Everything from the first unknown word on belongs to a plugin's command: do not parse it here. Set
+        // before the built-ins are added, so that they keep rejecting unknown options (`backends --bogus`).
+        cl.setStopAtUnmatched(true);
         cl.addSubcommand("run", new RunCommand(top));
         cl.addSubcommand("backends", new BackendsCommand(top));
         cl.addSubcommand("plugins", new PluginsCommand(top));
         cl.addSubcommand("config", new ConfigCommand(top));
         cl.addSubcommand("help", new CommandLine.HelpCommand());
-        // Everything from the first unknown word on belongs to a plugin's command: do not parse it here.
-        cl.setStopAtUnmatched(true);
         // `kavach run ls -la`: after the program name every word is the program's, as with env(1).
         cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.setOut(new PrintWriter(invocation.out(), true));
         cl.setErr(new PrintWriter(invocation.err(), true));
         cl.setParameterExceptionHandler(top::onUsageError);
-        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex));
+        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex, command));
 
         UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
         List<String> keys = new ArrayList<>(usage.sectionKeys());
@@ -123,8 +124,8 @@ final class KavachCommand implements Callable<Integer> {
                 }
                 return ExitCodes.USAGE;
             }
-            String backendId = entry.extension().backendId();
-            return entry.extension().run(List.copyOf(rest.subList(1, rest.size())), kavach.contextFor(backendId),
+            String backendId = entry.backendId();
+            return entry.run(List.copyOf(rest.subList(1, rest.size())), kavach.contextFor(backendId),
                     invocation.out(), invocation.err());
         }
     }
@@ -136,7 +137,7 @@ final class KavachCommand implements Callable<Integer> {
             if (!table.usable().isEmpty()) {
                 text.append("Commands from plugins:%n".formatted());
                 for (Map.Entry<String, ExtensionEntry> e : table.usable().entrySet()) {
-                    text.append("  %-10s %s (%s)%n".formatted(e.getKey(), e.getValue().extension().summary(),
+                    text.append("  %-10s %s (%s)%n".formatted(e.getKey(), e.getValue().summary(),
                             e.getValue().origin().describe()));
                 }
             }
@@ -154,25 +155,40 @@ final class KavachCommand implements Callable<Integer> {
     private int onUsageError(CommandLine.ParameterException ex, String[] args) {
         CommandLine command = ex.getCommandLine();
         String name = command.getCommandSpec().qualifiedName();
-        invocation.err().println(name + ": " + ex.getMessage());
+        String message = ex.getMessage().replace('\n', ' ');
+        invocation.err().println(name + ": " + message);
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, invocation.err());
         invocation.err().println("Try '" + name + " --help' for usage.");
         // `kavach run` passes the command's exit codes through, so its own usage errors use 125, as timeout(1) does.
-        return command.getCommand() instanceof RunCommand ? ExitCodes.KAVACH_FAILED : ExitCodes.USAGE;
+        int code = command.getCommand() instanceof RunCommand ? ExitCodes.KAVACH_FAILED : ExitCodes.USAGE;
+        if (JsonRequest.in(args) || command.getCommand() instanceof JsonRequest.Flag flag && flag.json()) {
+            JsonRequest.failure(invocation.out(), message, "see '" + name + " --help'", "UsageError", code);
+        }
+        return code;
     }
 
-    private int onFailure(Exception ex) {
+    private int onFailure(Exception ex, CommandLine command) {
+        int code = ExitCodes.KAVACH_FAILED;
         if (ex instanceof BackendUnavailableException unavailable) {
             // Every missing prerequisite already carries its fix in the message: one per line, not all twice on one.
             invocation.err().println("kavach: " + unavailable.getMessage());
         } else if (ex instanceof KavachException failure) {
             invocation.err().println("kavach: " + failure.oneLine());
         } else {
-            invocation.err().println("kavach: internal error: " + ex);
+            // Not a user's value (those are KavachExceptions or usage errors): one line, the trace only on request.
+            invocation.err().println("kavach: unexpected failure: " + ex + (verbose ? "" : " (run again with -v for the stack trace)"));
         }
-        if (verbose || !(ex instanceof KavachException)) {
+        if (verbose) {
             ex.printStackTrace(invocation.err());
         }
-        return ExitCodes.KAVACH_FAILED;
+        if (command.getCommand() instanceof JsonRequest.Flag flag && flag.json()) {
+            if (ex instanceof KavachException failure) {
+                JsonRequest.failure(invocation.out(), failure.getMessage(), failure.fix(), failure.getClass().getSimpleName(), code);
+            } else {
+                JsonRequest.failure(invocation.out(), String.valueOf(ex), "run again with -v for the stack trace",
+                        ex.getClass().getSimpleName(), code);
+            }
+        }
+        return code;
     }
 }

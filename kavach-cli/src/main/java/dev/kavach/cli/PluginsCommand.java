@@ -19,7 +19,7 @@ import static java.util.Objects.requireNonNull;
 /** {@code kavach plugins}: every file in the plugins directory, loaded or not, with every diagnostic and its fix. */
 @Command(name = "plugins", usageHelpAutoWidth = true,
         description = "Lists every plugin file with its id, version, state, backends and diagnostics.")
-final class PluginsCommand implements Callable<Integer> {
+final class PluginsCommand implements Callable<Integer>, JsonRequest.Flag {
     private final KavachCommand top;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
@@ -30,6 +30,11 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object on stdout.")
     boolean json;
+
+    @Override
+    public boolean json() {
+        return json;
+    }
 
     PluginsCommand(KavachCommand top) {
         this.top = requireNonNull(top, "top is null");
@@ -47,9 +52,9 @@ final class PluginsCommand implements Callable<Integer> {
                     list.add(json(plugin));
                 }
                 Map<String, Object> root = new LinkedHashMap<>();
-                root.put("pluginsDir", dir);
+                root.put("plugins_dir", dir);
                 root.put("plugins", list);
-                out.println(Json.write(root));
+                Json.print(out, root);
                 return ExitCodes.OK;
             }
             out.println("plugins directory: " + dir);
@@ -82,7 +87,7 @@ final class PluginsCommand implements Callable<Integer> {
         for (PluginDiagnostic diagnostic : plugin.diagnostics()) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("file", diagnostic.file() == null ? null : diagnostic.file().toString());
-            item.put("pluginId", diagnostic.pluginId());
+            item.put("plugin_id", diagnostic.pluginId());
             item.put("reason", diagnostic.reason());
             item.put("fix", diagnostic.fix());
             diagnostics.add(item);

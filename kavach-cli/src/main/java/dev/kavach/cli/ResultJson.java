@@ -1,86 +1,124 @@
 package dev.kavach.cli;
 
-import java.nio.ByteBuffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.kavach.api.Attestation;
 import dev.kavach.api.Enforcement;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.StreamOutput;
 
-/** The JSON form of an {@link ExecResult} for {@code kavach run --json}: every field, nothing lost. */
+/**
+ * The JSON form of an {@link ExecResult} for {@code kavach run --json}: every field, nothing lost, written
+ * field by field to the output. The command's output comes from an {@link OutputSpool} and is copied through
+ * in chunks, so that a result with 2 x 16 MiB of output needs no more memory than one with none. Its shape is
+ * {@code kavach-cli/src/main/resources/dev/kavach/cli/run-result.schema.json}.
+ */
 final class ResultJson {
     private ResultJson() {
     }
 
-    static Map<String, Object> of(String backendId, ExecResult result) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("backend", backendId);
-        json.put("exitCode", result.exitCode());
-        json.put("outcome", result.outcome().name());
-        json.put("detail", result.detail());
-        json.put("durationMs", result.duration().toMillis());
-        json.put("stdout", stream(result.stdout()));
-        json.put("stderr", stream(result.stderr()));
-        List<Object> enforcement = new ArrayList<>();
-        for (Enforcement e : result.enforcement()) {
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("limit", e.limit());
-            item.put("mechanism", e.mechanism());
-            enforcement.add(item);
+    static void write(OutputStream out, String backendId, ExecResult result, OutputSpool spool) throws IOException {
+        try (JsonGenerator json = Json.generator(out)) {
+            json.writeStartObject();
+            json.writeStringField("backend", backendId);
+            json.writeNumberField("exit_code", result.exitCode());
+            json.writeStringField("outcome", result.outcome().name());
+            json.writeStringField("detail", result.detail());
+            json.writeNumberField("duration_ms", result.duration().toMillis());
+            json.writeFieldName("stdout");
+            stream(json, spool.stdout(), result.stdout());
+            json.writeFieldName("stderr");
+            stream(json, spool.stderr(), result.stderr());
+            json.writeArrayFieldStart("enforcement");
+            for (Enforcement e : result.enforcement()) {
+                json.writeStartObject();
+                json.writeStringField("limit", e.limit());
+                json.writeStringField("mechanism", e.mechanism());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeFieldName("attestation");
+            if (result.attestation() == null) {
+                json.writeNull();
+            } else {
+                attestation(json, result.attestation());
+            }
+            json.writeEndObject();
         }
-        json.put("enforcement", enforcement);
-        json.put("attestation", result.attestation() == null ? null : attestation(result.attestation()));
-        return json;
+    }
+
+    /** A Kavach failure, for {@code --json}: what failed, the fix, and the exit code (the process's own). */
+    static void failure(OutputStream out, String message, String fix, String type, int exitCode) throws IOException {
+        try (JsonGenerator json = Json.generator(out)) {
+            json.writeStartObject();
+            json.writeObjectFieldStart("error");
+            json.writeStringField("message", message);
+            json.writeStringField("fix", fix);
+            json.writeStringField("type", type);
+            json.writeEndObject();
+            json.writeNumberField("exit_code", exitCode);
+            json.writeEndObject();
+        }
     }
 
     /**
-     * The text, plus {@code base64} of the exact bytes when they are not valid UTF-8 (the text then has
-     * replacement characters and would lose what the command wrote).
+     * The text (malformed UTF-8 replaced), plus {@code base64} of the exact bytes when they are not valid
+     * UTF-8, the count, and how much the output limit dropped.
      */
-    private static Map<String, Object> stream(StreamOutput output) {
-        byte[] bytes = output.bytes();
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("text", output.text());
-        if (!isUtf8(bytes)) {
-            json.put("base64", Base64.getEncoder().encodeToString(bytes));
+    private static void stream(JsonGenerator json, OutputSpool.Spool spool, StreamOutput output) throws IOException {
+        json.writeStartObject();
+        json.writeFieldName("text");
+        try (Reader text = new InputStreamReader(spool.open(), StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE))) {
+            json.writeString(text, -1);
         }
-        json.put("bytes", bytes.length);
-        json.put("truncated", output.truncated());
-        json.put("droppedBytes", output.droppedBytes());
-        return json;
+        if (!isUtf8(spool)) {
+            json.writeFieldName("base64");
+            try (InputStream bytes = spool.open()) {
+                json.writeBinary(bytes, -1);
+            }
+        }
+        json.writeNumberField("bytes", spool.size());
+        json.writeBooleanField("truncated", output.truncated());
+        json.writeNumberField("dropped_bytes", output.droppedBytes());
+        json.writeEndObject();
     }
 
-    private static Map<String, Object> attestation(Attestation attestation) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("format", attestation.format());
-        json.put("verified", attestation.verified());
-        json.put("claims", new LinkedHashMap<String, Object>(new java.util.TreeMap<>(attestation.claims())));
-        List<Object> checks = new ArrayList<>();
+    private static void attestation(JsonGenerator json, Attestation attestation) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("format", attestation.format());
+        json.writeBooleanField("verified", attestation.verified());
+        json.writeFieldName("claims");
+        Json.value(json, new java.util.LinkedHashMap<String, Object>(new TreeMap<>(attestation.claims())));
+        json.writeArrayFieldStart("checks");
         for (Attestation.Check check : attestation.checks()) {
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("name", check.name());
-            item.put("passed", check.passed());
-            item.put("detail", check.detail());
-            checks.add(item);
+            json.writeStartObject();
+            json.writeStringField("name", check.name());
+            json.writeBooleanField("passed", check.passed());
+            json.writeStringField("detail", check.detail());
+            json.writeEndObject();
         }
-        json.put("checks", checks);
-        return json;
+        json.writeEndArray();
+        json.writeEndObject();
     }
 
-    static boolean isUtf8(byte[] bytes) {
-        try {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
+    /** Whether the spooled bytes are valid UTF-8, decoded in chunks rather than read whole. */
+    static boolean isUtf8(OutputSpool.Spool spool) throws IOException {
+        try (Reader reader = new InputStreamReader(spool.open(), StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT))) {
+            char[] buffer = new char[8192];
+            while (reader.read(buffer) >= 0) {
+                // decoding is the check
+            }
             return true;
         } catch (CharacterCodingException e) {
             return false;

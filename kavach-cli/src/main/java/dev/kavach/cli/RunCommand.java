@@ -2,7 +2,10 @@ package dev.kavach.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +19,7 @@ import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.KavachException;
 import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.StdinSource;
 import dev.kavach.api.StreamOutput;
 import dev.kavach.core.Kavach;
 import dev.kavach.core.Sandbox;
@@ -35,13 +39,14 @@ import static java.util.Objects.requireNonNull;
             "Runs a command in a sandbox and exits with its exit code.",
             "Its stdout and stderr stream to this terminal's as they arrive. The host environment is not passed on: use --env."},
         footer = {"",
-            "Exit codes: the command's own; 124 timed out; 125 Kavach failed or bad usage; 126 not executable; 127 not found.",
+            "Exit codes: the command's own; 124 timed out; 125 Kavach failed or bad usage; 126 not executable; 127 not found;",
+            "  128+n when Kavach got signal n (SIGINT 130, SIGTERM 143, SIGHUP 129): the command's whole tree was stopped first.",
             "Examples:",
             "  kavach run -- uname -a",
             "  kavach run --policy strict --memory 256M --timeout 10s -- python3 job.py",
             "  kavach run --shell 'echo out; echo err >&2; exit 3'",
             "  kavach run --json -- date"})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
     private final KavachCommand top;
 
     @Spec
@@ -78,8 +83,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory of the command, as the sandbox sees it.")
     String workdir;
 
-    @Option(names = "--stdin", paramLabel = "FILE|-", description = "Feeds FILE (or this process's stdin, for -) to the command.")
+    @Option(names = "--stdin", paramLabel = "FILE|-",
+            description = "Streams FILE (or this process's stdin, for -) to the command as it reads; any size, never held in memory.")
     String stdin;
+
+    @Option(names = {"-i", "--interactive"}, description = "Streams this process's stdin to the command as it arrives (same as --stdin -).")
+    boolean interactive;
 
     @Option(names = "--shell", paramLabel = "SCRIPT", description = "Runs SCRIPT with /bin/sh -c instead of a program.")
     String shell;
@@ -87,11 +96,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Prints the host command line the backend would run, runs nothing.")
     boolean dryRun;
 
-    @Option(names = "--json", description = "Prints the whole result as one JSON object on stdout instead of streaming.")
+    @Option(names = "--json", description = "Prints the whole result as one JSON object on stdout instead of streaming"
+            + " (a Kavach failure too, as {\"error\": ...}).")
     boolean json;
 
     @Parameters(paramLabel = "CMD", arity = "0..*", description = "The program and its arguments, after --.")
     List<String> argv = new ArrayList<>();
+
+    @Override
+    public boolean json() {
+        return json;
+    }
 
     RunCommand(KavachCommand top) {
         this.top = requireNonNull(top, "top is null");
@@ -100,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Command command = command();
-        byte[] input = readStdin();
+        StdinSource input = stdinSource();
         Map<String, String> overrides = new LinkedHashMap<>();
         if (preset != null) {
             overrides.put("kavach.policy.preset", preset);
@@ -120,15 +135,21 @@ final class RunCommand implements Callable<Integer> {
                 out.println(ShellQuote.join(line.get()));
                 return ExitCodes.OK;
             }
-            try (Sandbox sandbox = kavach.open(backend)) {
+            try (Sandbox sandbox = kavach.open(backend);
+                 OutputSpool spool = json ? OutputSpool.create() : null;
+                 SignalStop stop = SignalStop.install(sandbox, spool)) {
                 if (json) {
-                    ExecResult result = sandbox.exec(request);
-                    out.println(Json.write(ResultJson.of(sandbox.backendId(), result)));
+                    ExecResult result = sandbox.exec(request, spool);
+                    spool.finish();
+                    ResultJson.write(out, sandbox.backendId(), result, spool);
+                    out.println();
                     return exitStatus(result, request, null);
                 }
                 ExecResult result = sandbox.exec(request, new TerminalOutput(out, err));
                 out.flush();
                 return exitStatus(result, request, err);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
@@ -151,19 +172,39 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private byte[] readStdin() {
+    /** Where the command's stdin comes from; streamed by the backend, never read here. */
+    private StdinSource stdinSource() {
+        if (interactive && stdin != null && !stdin.equals("-")) {
+            throw new ParameterException(spec.commandLine(), "give either -i or --stdin FILE, not both (-i streams this process's stdin)");
+        }
+        if (interactive || "-".equals(stdin)) {
+            return StdinSource.of(top.invocation().in());
+        }
         if (stdin == null) {
-            return new byte[0];
+            return StdinSource.EMPTY;
         }
+        Path file;
         try {
-            if (stdin.equals("-")) {
-                return top.invocation().in().readAllBytes();
-            }
-            return Files.readAllBytes(top.invocation().workingDirectory().resolve(stdin));
-        } catch (IOException | java.nio.file.InvalidPathException e) {
-            throw new ParameterException(spec.commandLine(),
-                    "Invalid value for option '--stdin': cannot read '" + stdin + "': " + e.getMessage() + "; give a readable file or - for stdin");
+            file = top.invocation().workingDirectory().resolve(stdin);
+        } catch (InvalidPathException e) {
+            throw badStdin("not a path (" + e.getReason() + ")");
         }
+        // Checked, not opened: opening a FIFO would block until a writer comes, before the sandbox exists.
+        if (!Files.exists(file)) {
+            throw badStdin("no such file");
+        }
+        if (Files.isDirectory(file)) {
+            throw badStdin("a directory");
+        }
+        if (!Files.isReadable(file)) {
+            throw badStdin("not readable by this user");
+        }
+        return StdinSource.of(file);
+    }
+
+    private ParameterException badStdin(String why) {
+        return new ParameterException(spec.commandLine(),
+                "Invalid value for option '--stdin': '" + stdin + "' is " + why + "; give a readable file, or - for this process's stdin");
     }
 
     /** The configured policy with this invocation's flags on top. */
@@ -181,7 +222,7 @@ final class RunCommand implements Callable<Integer> {
         return policy;
     }
 
-    private ExecRequest request(Command command, byte[] input, SandboxPolicy policy) {
+    private ExecRequest request(Command command, StdinSource input, SandboxPolicy policy) {
         for (Map.Entry<String, String> e : env.entrySet()) {
             String name = e.getKey();
             if (name.isEmpty() || name.indexOf('\0') >= 0 || e.getValue() == null) {
@@ -190,7 +231,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         try {
-            return new ExecRequest(command, input, env, workdir, policy, null);
+            return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

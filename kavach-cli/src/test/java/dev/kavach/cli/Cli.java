@@ -42,7 +42,7 @@ final class Cli {
 
     private final Path workingDirectory;
     private final Map<String, String> environment = new HashMap<>();
-    private byte[] stdin = new byte[0];
+    private java.io.InputStream stdin = new ByteArrayInputStream(new byte[0]);
     private String trigger;
     private Callback onTrigger;
 
@@ -59,7 +59,13 @@ final class Cli {
     }
 
     Cli stdin(String text) {
-        stdin = text.getBytes(StandardCharsets.UTF_8);
+        stdin = new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** This process's stdin as the CLI sees it, e.g. a pipe a test types into while the command runs. */
+    Cli stdin(java.io.InputStream in) {
+        stdin = in;
         return this;
     }
 
@@ -86,7 +92,7 @@ final class Cli {
         }
         ByteArrayOutputStream out = trigger == null ? new ByteArrayOutputStream() : new WatchedOutput(trigger, onTrigger);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Invocation invocation = new Invocation(environment, workingDirectory, new ByteArrayInputStream(stdin),
+        Invocation invocation = new Invocation(environment, workingDirectory, stdin,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         int code = Main.run(all.toArray(String[]::new), invocation);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -63,7 +63,7 @@ class CommandsTest {
         Cli.Result json = new Cli(dir).run("plugins", "--json", "-D", "kavach.plugins.dir=" + plugins);
         assertEquals(0, json.exitCode(), json::toString);
         Config root = json.json();
-        assertEquals(plugins.toString(), Path.of(root.getString("pluginsDir")).toString());
+        assertEquals(plugins.toString(), Path.of(root.getString("plugins_dir")).toString());
         List<? extends Config> reports = root.getConfigList("plugins");
         assertEquals(1, reports.size(), json::toString);
         Config broken = reports.get(0);
@@ -103,7 +103,26 @@ class CommandsTest {
     void versionNeedsNoConfiguration() {
         Cli.Result result = new Cli(dir).run("--version");
         assertEquals(0, result.exitCode(), result::toString);
-        assertTrue(result.stdout().startsWith("kavach 0.1.0\n"), result::toString);
+        String first = result.stdout().lines().findFirst().orElse("");
+        java.util.regex.Matcher line = java.util.regex.Pattern.compile("kavach 0\\.1\\.0 \\(commit ([0-9a-f]{7,40})(-modified)?\\)").matcher(first);
+        assertTrue(line.matches(), result::toString);
+        assertTrue(head().startsWith(line.group(1)), () -> "the commit of this checkout, " + head() + ": " + result);
+    }
+
+    /** This checkout's HEAD commit, as git names it. */
+    private static String head() {
+        try {
+            Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String out = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            Prerequisites.require(git.waitFor() == 0, "a git checkout with git installed (the build names its commit): " + out);
+            return out;
+        } catch (java.io.IOException e) {
+            Prerequisites.require(false, "git (apt-get install git): " + e.getMessage());
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

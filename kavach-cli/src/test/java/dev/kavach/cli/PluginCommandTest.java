@@ -43,7 +43,7 @@ class PluginCommandTest {
                 public String backendId() { return "noop"; }
                 public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
                     out.println("hello " + String.join("|", args) + " from " + context.backendId()
-                            + " with word=" + context.settings().string("word", "unset"));
+                            + " with stdout=" + context.settings().string("stdout", "unset"));
                     err.println("greeting done");
                     return 3;
                 }
@@ -112,9 +112,9 @@ class PluginCommandTest {
 
     @Test
     void dispatchesThePluginsCommandWithItsArgumentsAndBackendSettings() {
-        Cli.Result result = kavach("-D", "kavach.backends.noop.word=hi", "greet", "world", "--loudly", "-x");
+        Cli.Result result = kavach("-D", "kavach.backends.noop.stdout=hi", "greet", "world", "--loudly", "-x");
         assertEquals(3, result.exitCode(), result::toString);
-        assertEquals("hello world|--loudly|-x from noop with word=hi\n", result.stdout());
+        assertEquals("hello world|--loudly|-x from noop with stdout=hi\n", result.stdout());
         assertEquals("greeting done\n", result.stderr());
     }
 

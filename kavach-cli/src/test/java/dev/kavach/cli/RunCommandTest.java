@@ -166,13 +166,13 @@ class RunCommandTest {
         assertEquals(1, result.stdout().lines().count(), () -> "one line of JSON and nothing else: " + result);
         Config json = result.json();
         assertEquals("process", json.getString("backend"));
-        assertEquals(5, json.getInt("exitCode"));
+        assertEquals(5, json.getInt("exit_code"));
         assertEquals("COMPLETED", json.getString("outcome"));
-        assertTrue(json.getLong("durationMs") >= 0);
+        assertTrue(json.getLong("duration_ms") >= 0);
         assertEquals("out\n", json.getString("stdout.text"));
         assertEquals("err\n", json.getString("stderr.text"));
         assertFalse(json.getBoolean("stdout.truncated"));
-        assertEquals(0, json.getLong("stdout.droppedBytes"));
+        assertEquals(0, json.getLong("stdout.dropped_bytes"));
         assertEquals(4, json.getLong("stdout.bytes"));
         assertFalse(json.hasPath("stdout.base64"), "valid UTF-8 needs no base64");
         assertTrue(json.hasPath("enforcement"));
@@ -223,8 +223,9 @@ class RunCommandTest {
     @Test
     void rejectsBadFlagValuesWith125NamingTheFlag() {
         assertRejected(cli().run("run", "--memory", "lots", "--", "/bin/true"), "--memory", "256M");
-        assertRejected(cli().run("run", "--memory", "1500K", "--", "/bin/true"), "--memory", "whole number of MiB");
-        assertRejected(cli().run("run", "--cpus", "-1", "--", "/bin/true"), "--cpus", ">= 0");
+        assertRejected(cli().run("run", "--memory", "512K", "--", "/bin/true"), "--memory", "at least 1M");
+        assertRejected(cli().run("run", "--memory", "512mb", "--", "/bin/true"), "--memory", "unknown size unit 'mb'");
+        assertRejected(cli().run("run", "--cpus", "-1", "--", "/bin/true"), "--cpus", "0 (no limit)");
         assertRejected(cli().run("run", "--cpus", "many", "--", "/bin/true"), "--cpus", "0.5");
         assertRejected(cli().run("run", "--env", "NOEQUALS", "--", "/bin/true"), "--env", "KEY=VALUE");
         assertRejected(cli().run("run", "--timeout", "0s", "--", "/bin/true"), "--timeout", "30s");

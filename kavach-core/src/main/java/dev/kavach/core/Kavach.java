@@ -9,29 +9,29 @@ import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.CommandExtension;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.ExecRequest;
-import dev.kavach.api.KavachException;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
-import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.SandboxStateException;
+import dev.kavach.core.config.BackendKeys;
 import dev.kavach.core.config.ClosestMatch;
 import dev.kavach.core.config.ConfigStack;
 import dev.kavach.core.config.SettingsReader;
 import dev.kavach.core.discovery.BackendRegistry;
 import dev.kavach.core.discovery.BackendRegistry.Registered;
 import dev.kavach.core.discovery.ServiceProviders;
-import dev.kavach.core.discovery.ThreadContextLoader;
 import dev.kavach.core.plugin.LoadedPlugin;
 import dev.kavach.core.plugin.PluginDefaults;
+import dev.kavach.core.plugin.PluginDiagnosticLog;
 import dev.kavach.core.plugin.PluginLoader;
+import dev.kavach.core.plugin.PluginSet;
 
-import java.io.IOException;
-import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -57,27 +57,32 @@ public final class Kavach implements AutoCloseable {
     private final SettingsReader reader;
     private final KavachSettings settings;
     private final BackendRegistry registry;
-    private final List<LoadedPlugin> plugins;
-    private final List<URLClassLoader> pluginClassLoaders;
+    private final PluginSet plugins;
+    private final PluginDiagnosticLog diagnostics;
+    private final Optional<ConfigurationException> unknownBackends;
     private final Set<Sandbox> openSandboxes = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Kavach(String version, Config config, SettingsReader reader, KavachSettings settings, BackendRegistry registry,
-                   List<LoadedPlugin> plugins, List<URLClassLoader> pluginClassLoaders) {
+                   PluginSet plugins, PluginDiagnosticLog diagnostics, Optional<ConfigurationException> unknownBackends) {
         this.version = version;
         this.config = config;
         this.reader = reader;
         this.settings = settings;
         this.registry = registry;
-        this.plugins = List.copyOf(plugins);
-        this.pluginClassLoaders = List.copyOf(pluginClassLoaders);
+        this.plugins = plugins;
+        this.diagnostics = diagnostics;
+        this.unknownBackends = unknownBackends;
     }
 
     /**
      * Reads and validates the configuration and discovers every backend and plugin. Bad plugins do not fail
-     * this: they show up in {@link #plugins()}.
+     * this: they show up in {@link #plugins()}. Nor does a backend id that names no discovered backend (in
+     * {@code kavach.backend}, {@code kavach.fallback} or {@code kavach.backends.<id>}), typically that of a
+     * plugin that failed to load: {@link #plugins()}, {@link #backends()} and {@link #renderConfig()} are how
+     * a user finds out why, so only {@link #select}, {@link #open} and {@link #commandLine} refuse it.
      *
-     * @throws ConfigurationException when a setting is unknown, malformed or names an unknown backend
+     * @throws ConfigurationException when a setting is unknown or malformed
      */
     public static Kavach load(KavachOptions options) {
         requireNonNull(options, "options is null");
@@ -86,25 +91,31 @@ public final class Kavach implements AutoCloseable {
         ConfigStack stack = ConfigStack.read(options, hostLoader);
         // The plugins directory is needed before the plugins' own reference.conf files can be merged.
         Path pluginsDir = new SettingsReader(stack.resolve(List.of())).pluginsDir(options.workingDirectory());
-        PluginLoader pluginLoader = PluginLoader.forHost(Kavach.class, version);
-        List<LoadedPlugin> plugins = pluginLoader.load(pluginsDir);
+        PluginSet plugins = PluginLoader.forHost(Kavach.class, version).load(pluginsDir);
         try {
+            PluginDiagnosticLog diagnostics = new PluginDiagnosticLog();
             BackendRegistry registry = new BackendRegistry(
                     ServiceProviders.instantiate(hostServices(BackendProvider.class, hostLoader), type -> true),
                     ServiceProviders.instantiate(hostServices(CommandExtension.class, hostLoader), type -> true),
-                    plugins);
+                    plugins.plugins(), diagnostics);
             List<Config> pluginDefaults = new ArrayList<>();
-            for (LoadedPlugin plugin : plugins) {
+            for (LoadedPlugin plugin : plugins.plugins()) {
                 if (registry.contributed(plugin)) { // a plugin that contributed nothing has no defaults to give
-                    pluginDefaults.add(PluginDefaults.allowed(plugin, registry.idsOf(plugin)));
+                    pluginDefaults.add(PluginDefaults.allowed(plugin, registry.idsOf(plugin), diagnostics));
                 }
             }
             Config config = stack.resolve(pluginDefaults);
+            Config references = stack.references(pluginDefaults);
+            Map<String, BackendKeys> declared = new LinkedHashMap<>();
+            for (String id : registry.ids()) {
+                declared.put(id, BackendKeys.declaredIn(references, id));
+            }
             SettingsReader reader = new SettingsReader(config);
-            KavachSettings settings = reader.read(registry.ids(), options.workingDirectory(), failedPluginsHint(plugins));
-            return new Kavach(version, config, reader, settings, registry, plugins, pluginLoader.classLoaders());
+            KavachSettings settings = reader.read(declared, options.workingDirectory());
+            Optional<ConfigurationException> unknownBackends = reader.unknownBackends(registry.ids(), failedPluginsHint(plugins));
+            return new Kavach(version, config, reader, settings, registry, plugins, diagnostics, unknownBackends);
         } catch (RuntimeException e) {
-            closeAll(pluginLoader.classLoaders());
+            plugins.close();
             throw e;
         }
     }
@@ -118,8 +129,8 @@ public final class Kavach implements AutoCloseable {
         return ServiceLoader.load(service, hostLoader);
     }
 
-    private static String failedPluginsHint(List<LoadedPlugin> plugins) {
-        List<String> failed = plugins.stream().filter(LoadedPlugin::failed)
+    private static String failedPluginsHint(PluginSet plugins) {
+        List<String> failed = plugins.failed().stream()
                 .map(p -> p.diagnostics().isEmpty() ? p.path().getFileName().toString() : p.diagnostics().get(0).describe())
                 .toList();
         return failed.isEmpty() ? "" : "plugins that failed to load: " + String.join("; ", failed);
@@ -143,10 +154,10 @@ public final class Kavach implements AutoCloseable {
     public List<PluginReport> plugins() {
         backends(); // probe failures of plugin backends become diagnostics of their plugin
         List<PluginReport> reports = new ArrayList<>();
-        for (LoadedPlugin plugin : plugins) {
+        for (LoadedPlugin plugin : plugins.plugins()) {
             boolean loaded = !plugin.failed() && registry.contributed(plugin);
             reports.add(new PluginReport(plugin.path(), plugin.pluginId(), plugin.version(), loaded ? PluginState.LOADED : PluginState.FAILED,
-                    registry.idsOf(plugin), plugin.diagnostics()));
+                    registry.idsOf(plugin), diagnostics.of(plugin)));
         }
         reports.sort(Comparator.comparing(PluginReport::path));
         return List.copyOf(reports);
@@ -163,6 +174,17 @@ public final class Kavach implements AutoCloseable {
                 .render(ConfigRenderOptions.defaults().setOriginComments(true).setComments(false).setJson(false));
     }
 
+    /** Every effective setting under {@code kavach}, sorted by key, with its value as JSON and its origin. */
+    public List<ConfigSetting> configSettings() {
+        List<ConfigSetting> settings = new ArrayList<>();
+        for (var entry : config.withOnlyPath("kavach").entrySet()) {
+            settings.add(new ConfigSetting(entry.getKey(), entry.getValue().render(ConfigRenderOptions.concise()),
+                    entry.getValue().origin().description()));
+        }
+        settings.sort(Comparator.comparing(ConfigSetting::key));
+        return List.copyOf(settings);
+    }
+
     /**
      * Chooses a backend: {@code backendIdOrNull} if given (no fallback: the caller asked for that one), else
      * {@code kavach.backend} ({@code auto}: the strongest available, never strength 0), then the first
@@ -172,6 +194,9 @@ public final class Kavach implements AutoCloseable {
      * @throws BackendUnavailableException when nothing suitable is available, with every reason and fix
      */
     public BackendEntry select(String backendIdOrNull) {
+        if (unknownBackends.isPresent()) {
+            throw fresh(unknownBackends.get());
+        }
         if (backendIdOrNull != null) {
             BackendEntry entry = known(backendIdOrNull, "the requested backend");
             if (!entry.availability().available()) {
@@ -192,7 +217,7 @@ public final class Kavach implements AutoCloseable {
                             .thenComparing(backend -> backend.info().id()))
                     .toList();
             for (Registered backend : ranked) {
-                BackendEntry entry = entry(backend);
+                BackendEntry entry = configured(entry(backend));
                 if (entry.availability().available()) {
                     return entry;
                 }
@@ -222,21 +247,8 @@ public final class Kavach implements AutoCloseable {
         BackendEntry entry = select(backendIdOrNull);
         Registered backend = registry.backend(entry.id()).orElseThrow();
         BackendContext context = contextFor(entry.id());
-        SandboxBackend instance;
-        try {
-            instance = ThreadContextLoader.call(backend.loader(), () -> backend.provider().create(context));
-        } catch (KavachException e) {
-            throw e;
-        } catch (RuntimeException | Error e) {
-            ServiceProviders.rethrowIfFatal(e);
-            throw new SandboxException("backend '" + entry.id() + "' (" + entry.origin().describe() + ") failed to create a sandbox: "
-                    + ServiceProviders.describe(e), "this is a bug in the backend; report it to its author", e);
-        }
-        if (instance == null) {
-            throw new SandboxException("backend '" + entry.id() + "' (" + entry.origin().describe() + ") created no sandbox",
-                    "this is a bug in the backend; report it to its author");
-        }
-        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.loader(), openSandboxes::remove);
+        SandboxBackend instance = backend.guard().callNonNull("create of backend '" + entry.id() + "'", () -> backend.provider().create(context));
+        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), openSandboxes::remove);
         openSandboxes.add(sandbox);
         try {
             sandbox.start();
@@ -262,18 +274,13 @@ public final class Kavach implements AutoCloseable {
     public Optional<List<String>> commandLine(String backendIdOrNull, ExecRequest request) {
         requireOpen();
         requireNonNull(request, "request is null");
+        if (unknownBackends.isPresent()) {
+            throw fresh(unknownBackends.get());
+        }
         String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
         Registered backend = registry.backend(id).orElseThrow();
         BackendContext context = contextFor(id);
-        try {
-            return ThreadContextLoader.call(backend.loader(), () -> backend.provider().commandLine(context, request));
-        } catch (KavachException e) {
-            throw e;
-        } catch (RuntimeException | Error e) {
-            ServiceProviders.rethrowIfFatal(e);
-            throw new SandboxException("backend '" + id + "' failed to describe its command line: " + ServiceProviders.describe(e),
-                    "this is a bug in the backend; report it to its author", e);
-        }
+        return backend.guard().callNonNull("commandLine of backend '" + id + "'", () -> backend.provider().commandLine(context, request));
     }
 
     /** {@code kavach.policy.preset} with the {@code kavach.policy.*} overrides and {@code kavach.timeout} applied. */
@@ -306,7 +313,7 @@ public final class Kavach implements AutoCloseable {
                 }
             }
         }
-        closeAll(pluginClassLoaders);
+        plugins.close();
         if (failure != null) {
             throw failure;
         }
@@ -316,14 +323,28 @@ public final class Kavach implements AutoCloseable {
         return registry.entry(backend, this::contextFor);
     }
 
+    /** The entry of a discovered backend; its probe having refused the user's settings is that error, not an unavailable backend. */
     private BackendEntry known(String id, String where) {
-        return registry.backend(id).map(this::entry).orElseThrow(() -> {
+        return configured(registry.backend(id).map(this::entry).orElseThrow(() -> {
             List<String> ids = registry.ids();
             String suggestion = ClosestMatch.in(ids, id).map(s -> "; did you mean '" + s + "'?").orElse("");
             return new ConfigurationException("unknown backend '" + id + "' (" + where.trim() + ")" + suggestion
                     + "\n  known backends: " + String.join(", ", ids),
                     "use one of: " + String.join(", ", ids) + ", or install the plugin that provides '" + id + "'");
-        });
+        }));
+    }
+
+    private BackendEntry configured(BackendEntry entry) {
+        Optional<ConfigurationException> refused = registry.configurationError(entry.id());
+        if (refused.isPresent()) {
+            throw fresh(refused.get());
+        }
+        return entry;
+    }
+
+    /** A new exception for a problem found once and reported at every attempt, so that no caller's additions pile up on one instance. */
+    private static ConfigurationException fresh(ConfigurationException found) {
+        return new ConfigurationException(found.getMessage(), found.fix(), found);
     }
 
     private List<String> availableIds() {
@@ -351,16 +372,6 @@ public final class Kavach implements AutoCloseable {
     private void requireOpen() {
         if (closed) {
             throw new SandboxStateException("this Kavach instance is closed", "load a new one with Kavach.load");
-        }
-    }
-
-    private static void closeAll(List<URLClassLoader> loaders) {
-        for (URLClassLoader loader : loaders) {
-            try {
-                loader.close();
-            } catch (IOException e) {
-                // nothing to do: the JAR stays open until the JVM exits
-            }
         }
     }
 }

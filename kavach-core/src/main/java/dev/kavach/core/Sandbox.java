@@ -5,14 +5,13 @@ import dev.kavach.api.ExecResult;
 import dev.kavach.api.KavachException;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxBackend;
-import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
-import dev.kavach.core.discovery.ThreadContextLoader;
+import dev.kavach.core.discovery.PluginBugException;
+import dev.kavach.core.discovery.PluginCall;
 
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -20,21 +19,23 @@ import static java.util.Objects.requireNonNull;
  * A live sandbox from one backend, driven through {@code CREATED -> STARTED -> exec* -> CLOSED}.
  * {@link Kavach#open} returns it started. Invalid transitions throw {@link SandboxStateException};
  * {@link #close()} releases the backend exactly once, also when start failed. {@code exec} may run on
- * several threads at once.
+ * several threads at once. Every call into the backend goes through its {@link PluginCall}: what the
+ * backend throws on purpose (a {@link KavachException}) reaches the caller unchanged, anything else is a
+ * {@link PluginBugException} naming the plugin.
  */
 public final class Sandbox implements AutoCloseable {
     private final String backendId;
     private final SandboxBackend backend;
-    private final ClassLoader backendLoader;
+    private final PluginCall guard;
     private final Consumer<Sandbox> onClose;
     private final Object lock = new Object();
     private SandboxState state = SandboxState.CREATED;
     private String failure = "";
 
-    Sandbox(String backendId, SandboxBackend backend, ClassLoader backendLoader, Consumer<Sandbox> onClose) {
+    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, Consumer<Sandbox> onClose) {
         this.backendId = requireNonNull(backendId, "backendId is null");
         this.backend = requireNonNull(backend, "backend is null");
-        this.backendLoader = backendLoader;
+        this.guard = requireNonNull(guard, "guard is null");
         this.onClose = requireNonNull(onClose, "onClose is null");
     }
 
@@ -56,16 +57,13 @@ public final class Sandbox implements AutoCloseable {
                         "open a new sandbox with Kavach.open");
             }
             try {
-                withBackendLoader(() -> {
-                    backend.start();
-                    return null;
-                });
+                guard.run(what("start"), backend::start);
                 state = SandboxState.STARTED;
             } catch (RuntimeException | Error e) {
                 state = SandboxState.FAILED;
-                failure = String.valueOf(e.getMessage());
+                failure = String.valueOf((e instanceof PluginBugException && e.getCause() != null ? e.getCause() : e).getMessage());
                 closeBackend(e);
-                throw e instanceof KavachException k ? k : wrap("failed to start", e);
+                throw e;
             }
         }
     }
@@ -74,7 +72,7 @@ public final class Sandbox implements AutoCloseable {
     public ExecResult exec(ExecRequest request) {
         requireNonNull(request, "request is null");
         requireStarted("exec");
-        return call("exec", () -> backend.exec(request));
+        return guard.callNonNull(what("exec"), () -> backend.exec(request));
     }
 
     /** Runs one command and streams its output to {@code listener} as it arrives. */
@@ -82,7 +80,7 @@ public final class Sandbox implements AutoCloseable {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
         requireStarted("exec");
-        return call("exec", () -> backend.exec(request, listener));
+        return guard.callNonNull(what("exec"), () -> backend.exec(request, listener));
     }
 
     /** The host command line the backend would run for {@code request}, for dry runs. */
@@ -93,7 +91,7 @@ public final class Sandbox implements AutoCloseable {
                 throw stateException("commandLine");
             }
         }
-        return call("commandLine", () -> backend.commandLine(request));
+        return guard.callNonNull(what("commandLine"), () -> backend.commandLine(request));
     }
 
     /** Releases the backend; idempotent. */
@@ -140,36 +138,16 @@ public final class Sandbox implements AutoCloseable {
 
     private void closeBackend(Throwable primary) {
         try {
-            withBackendLoader(() -> {
-                backend.close();
-                return null;
-            });
-        } catch (RuntimeException | Error e) {
-            if (primary != null) {
-                primary.addSuppressed(e);
-            } else {
-                throw e instanceof KavachException k ? k : wrap("failed to close", e);
-            }
-        }
-    }
-
-    private <T> T call(String operation, Supplier<T> action) {
-        try {
-            return withBackendLoader(action);
+            guard.run(what("close"), backend::close);
         } catch (KavachException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw wrap(operation + " failed", e);
+            if (primary == null) {
+                throw e;
+            }
+            primary.addSuppressed(e);
         }
     }
 
-    private SandboxException wrap(String what, Throwable cause) {
-        return new SandboxException("backend '" + backendId + "' " + what + ": " + cause,
-                "this is a bug in the backend; report it to its author with this message", cause);
-    }
-
-    /** Backends from plugins may rely on the context class loader (e.g. for their own libraries). */
-    private <T> T withBackendLoader(Supplier<T> action) {
-        return ThreadContextLoader.call(backendLoader, action);
+    private String what(String operation) {
+        return operation + " of backend '" + backendId + "'";
     }
 }

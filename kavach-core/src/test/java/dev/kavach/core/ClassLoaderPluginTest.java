@@ -28,8 +28,7 @@ class ClassLoaderPluginTest {
     Path dir;
 
     private List<LoadedPlugin> load(Path plugins) {
-        PluginLoader loader = new PluginLoader(null, ClassLoaderPluginTest.class.getClassLoader(), "0.1.0");
-        return loader.load(plugins);
+        return PluginLoader.withClassLoaders(ClassLoaderPluginTest.class.getClassLoader(), "0.1.0").load(plugins).plugins();
     }
 
     @Test

@@ -168,7 +168,7 @@ class ConfigurationTest {
     @Test
     void badDurationNamesKeyOriginAndAcceptedValues() {
         ConfigurationException e = rejects("kavach.timeout = soon\n");
-        assertEquals("invalid value 'soon' for kavach.timeout (set at " + dir.resolve("my.conf") + ": 1): expected a duration such as 500ms, 30s, 2m or 1h",
+        assertEquals("invalid value 'soon' for kavach.timeout (set at " + dir.resolve("my.conf") + ": 1): expected " + BackendSettings.DURATIONS,
                 e.getMessage());
     }
 
@@ -176,7 +176,7 @@ class ConfigurationTest {
     void badSizeNamesKeyOriginAndAcceptedValues() {
         ConfigurationException e = rejects("kavach.policy.output-limit = lots\n");
         assertTrue(e.getMessage().startsWith("invalid value 'lots' for kavach.policy.output-limit (set at " + dir.resolve("my.conf")
-                + ": 1): expected a size such as 65536, 64K, 512M or 2G"), e.getMessage());
+                + ": 1): expected " + BackendSettings.SIZES), e.getMessage());
     }
 
     @Test
@@ -206,13 +206,35 @@ class ConfigurationTest {
         assertTrue(rejects("kavach = 5\n").getMessage().startsWith("kavach (set at "));
     }
 
+    /** An unknown backend id does not stop loading (the commands that explain why still work); opening a sandbox refuses it. */
+    private ConfigurationException rejectsAtOpen(String conf) {
+        try (Kavach kavach = load(conf)) {
+            kavach.backends();
+            kavach.plugins();
+            kavach.renderConfig();
+            return assertThrows(ConfigurationException.class, () -> kavach.open(null));
+        }
+    }
+
     @Test
     void unknownBackendIdIsRejectedWithKnownIds() {
-        ConfigurationException e = rejects("kavach.backend = nop\n");
+        ConfigurationException e = rejectsAtOpen("kavach.backend = nop\n");
         assertTrue(e.getMessage().startsWith("unknown backend 'nop' in kavach.backend (set at " + dir.resolve("my.conf")
                 + ": 1); did you mean 'noop'?\n  known backends: auto, noop"), e.getMessage());
-        assertTrue(rejects("kavach.fallback = [noop, sev]\n").getMessage().startsWith("unknown backend 'sev' in kavach.fallback"));
-        assertTrue(rejects("kavach.backends.nop.exit-code = 1\n").getMessage().startsWith("unknown backend 'nop' in kavach.backends.nop.exit-code"));
+        assertTrue(rejectsAtOpen("kavach.fallback = [noop, sev]\n").getMessage().startsWith("unknown backend 'sev' in kavach.fallback"));
+        assertTrue(rejectsAtOpen("kavach.backends.nop.exit-code = 1\n").getMessage().startsWith("unknown backend 'nop' in kavach.backends.nop.exit-code"));
+    }
+
+    @Test
+    void aBackendsUndeclaredKeyIsRejectedByNameWithTheClosestDeclaredOne() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> load(null, Map.of("kavach.backends.noop.exitcode", "1"), Map.of()).close());
+        assertEquals("unknown setting kavach.backends.noop.exitcode (set at command-line override); did you mean kavach.backends.noop.exit-code?; "
+                + "backend 'noop' accepts exit-code, stderr, stdout", e.getMessage());
+        assertEquals("rename it to kavach.backends.noop.exit-code, or remove it (a backend's settings are the keys its reference.conf declares)", e.fix());
+        e = rejects("kavach.backends.noop {\n  nonsense = 1\n}\n");
+        assertTrue(e.getMessage().startsWith("unknown setting kavach.backends.noop.nonsense (set at " + dir.resolve("my.conf") + ": 2); backend 'noop' accepts"),
+                e.getMessage());
     }
 
     @Test
@@ -223,13 +245,18 @@ class ConfigurationTest {
 
     @Test
     void backendSettingsAreFlattenedWithListsAndOrigins() {
-        try (Kavach kavach = load("kavach.backends.noop {\n  exit-code = 3\n  stdout = hi\n  nested.key = true\n  args = [a, 2]\n}\n")) {
-            BackendSettings settings = kavach.contextFor("noop").settings();
-            assertEquals("kavach.backends.noop", settings.prefix());
-            assertEquals(Map.of("exit-code", "3", "stdout", "hi", "stderr", "", "nested.key", "true"), settings.values());
-            assertEquals(List.of("a", "2"), settings.list("args"));
-            assertEquals(dir.resolve("my.conf") + ": 2", settings.origin("exit-code"));
-            assertTrue(settings.origin("stderr").contains("reference.conf"), settings.origin("stderr"));
+        com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString(
+                "kavach.backends.noop {\n  exit-code = 3\n  stdout = hi\n  nested.key = true\n  args = [a, 2]\n}\n",
+                com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription("my.conf"));
+        BackendSettings settings = new dev.kavach.core.config.SettingsReader(config).backendSettings("noop");
+        assertEquals("kavach.backends.noop", settings.prefix());
+        assertEquals(Map.of("exit-code", "3", "stdout", "hi", "nested.key", "true"), settings.values());
+        assertEquals(List.of("a", "2"), settings.list("args"));
+        assertEquals("my.conf: 2", settings.origin("exit-code"));
+        try (Kavach kavach = load("kavach.backends.noop {\n  exit-code = 3\n}\n")) {
+            BackendSettings loaded = kavach.contextFor("noop").settings();
+            assertEquals(dir.resolve("my.conf") + ": 2", loaded.origin("exit-code"));
+            assertTrue(loaded.origin("stderr").contains("reference.conf"), loaded.origin("stderr"));
             assertEquals(0, kavach.contextFor("process-like").settings().keys().size(), "no settings for an unconfigured id");
         }
     }

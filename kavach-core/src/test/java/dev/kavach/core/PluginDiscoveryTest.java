@@ -372,7 +372,13 @@ class PluginDiscoveryTest {
     @Test
     void unknownBackendInConfigNamesThePluginsThatFailed() throws IOException {
         TestPlugins.plugin("future-plugin", "future").manifest("Plugin-Requires", ">=9.0.0").writeTo(plugins().resolve("future.jar"));
-        dev.kavach.api.ConfigurationException e = assertThrows(dev.kavach.api.ConfigurationException.class, () -> load("kavach.backend = future\n"));
+        // loading still works, so that `kavach plugins`, `kavach backends` and `kavach config` can say why
+        Kavach kavach = load("kavach.backend = future\nkavach.fallback = [future]\nkavach.backends.future.greeting = hi\n");
+        assertEquals(PluginState.FAILED, report(kavach, "future.jar").state());
+        assertFalse(kavach.backends().isEmpty());
+        assertTrue(kavach.renderConfig().contains("future"), kavach.renderConfig());
+        dev.kavach.api.ConfigurationException e = assertThrows(dev.kavach.api.ConfigurationException.class, () -> kavach.open(null));
+        kavach.close();
         assertTrue(e.getMessage().startsWith("unknown backend 'future' in kavach.backend (set at " + dir.resolve("kavach.conf") + ": 1)"), e.getMessage());
         assertTrue(e.getMessage().contains("plugins that failed to load: plugins/future.jar [future-plugin]: plugin 'future-plugin' 1.0.0 requires Kavach >=9.0.0"),
                 e.getMessage());
@@ -385,7 +391,7 @@ class PluginDiscoveryTest {
         try (Kavach kavach = load(null)) {
             PluginReport report = report(kavach, "mute.jar");
             assertEquals(PluginState.FAILED, report.state());
-            assertEquals("backend provider com.acme.backend.AcmeBackendProvider failed in info(): java.lang.IllegalStateException: acme info exploded",
+            assertEquals("info() of backend provider com.acme.backend.AcmeBackendProvider threw java.lang.IllegalStateException: acme info exploded",
                     onlyDiagnostic(report).reason());
             assertGoodPluginStillWorks(kavach);
         }
@@ -431,6 +437,21 @@ class PluginDiscoveryTest {
         try (Kavach kavach = load(null)) {
             assertEquals("plugin folder empty/ contains no JAR", onlyDiagnostic(report(kavach, "empty")).reason());
             assertEquals("several JARs in twins/ declare a plugin: one.jar, two.jar", onlyDiagnostic(report(kavach, "twins")).reason());
+            assertGoodPluginStillWorks(kavach);
+        }
+    }
+
+    @Test
+    void aDependencyCycleFailsThePluginsInItAndNoOther() throws IOException {
+        good();
+        TestPlugins.plugin("ping", "ping").manifest("Plugin-Dependencies", "pong").writeTo(plugins().resolve("ping.jar"));
+        TestPlugins.plugin("pong", "pong").manifest("Plugin-Dependencies", "ping").writeTo(plugins().resolve("pong.jar"));
+        try (Kavach kavach = load(null)) {
+            for (String file : List.of("ping.jar", "pong.jar")) {
+                PluginReport report = report(kavach, file);
+                assertEquals(PluginState.FAILED, report.state());
+                assertTrue(onlyDiagnostic(report).reason().endsWith("is part of a cycle of Plugin-Dependencies"), onlyDiagnostic(report).reason());
+            }
             assertGoodPluginStillWorks(kavach);
         }
     }

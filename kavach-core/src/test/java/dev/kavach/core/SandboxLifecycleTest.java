@@ -26,7 +26,7 @@ class SandboxLifecycleTest {
     Path dir;
 
     /** Records what the sandbox did to it. */
-    static final class RecordingBackend implements SandboxBackend {
+    static class RecordingBackend implements SandboxBackend {
         final List<String> calls = new ArrayList<>();
         RuntimeException startFailure;
 
@@ -53,7 +53,7 @@ class SandboxLifecycleTest {
     private final List<Sandbox> closedNotices = new ArrayList<>();
 
     private Sandbox sandbox(RecordingBackend backend) {
-        return new Sandbox("rec", backend, null, closedNotices::add);
+        return new Sandbox("rec", backend, dev.kavach.core.discovery.PluginCall.builtIn(), closedNotices::add);
     }
 
     @Test
@@ -109,7 +109,7 @@ class SandboxLifecycleTest {
         backend.startFailure = new IllegalStateException("no VM today");
         Sandbox sandbox = sandbox(backend);
         SandboxException e = assertThrows(SandboxException.class, sandbox::start);
-        assertTrue(e.getMessage().contains("backend 'rec' failed to start: java.lang.IllegalStateException: no VM today"), e.getMessage());
+        assertEquals("start of backend 'rec' threw java.lang.IllegalStateException: no VM today", e.getMessage());
         assertEquals(SandboxState.FAILED, sandbox.state());
         SandboxStateException refused = assertThrows(SandboxStateException.class, () -> sandbox.exec(ExecRequest.of("a")));
         assertEquals("cannot exec in sandbox of backend 'rec': it is failed to start (no VM today)", refused.getMessage());
@@ -124,6 +124,34 @@ class SandboxLifecycleTest {
         SandboxException original = new SandboxException("VM never booted", "check the console");
         backend.startFailure = original;
         assertSame(original, assertThrows(SandboxException.class, sandbox(backend)::start));
+    }
+
+    @Test
+    void anErrorFromExecIsWrappedAsTheBackendsBugAndTheSandboxStaysUsable() {
+        RecordingBackend backend = new RecordingBackend() {
+            @Override
+            public ExecResult exec(ExecRequest request) {
+                throw new NoClassDefFoundError("com/acme/Missing");
+            }
+        };
+        Sandbox sandbox = sandbox(backend);
+        sandbox.start();
+        SandboxException e = assertThrows(SandboxException.class, () -> sandbox.exec(ExecRequest.of("a")));
+        assertEquals("exec of backend 'rec' threw java.lang.NoClassDefFoundError: com/acme/Missing", e.getMessage());
+        assertEquals(SandboxState.STARTED, sandbox.state());
+    }
+
+    @Test
+    void theJvmFailingIsNotAPluginBug() {
+        RecordingBackend backend = new RecordingBackend() {
+            @Override
+            public ExecResult exec(ExecRequest request) {
+                throw new OutOfMemoryError("simulated");
+            }
+        };
+        Sandbox sandbox = sandbox(backend);
+        sandbox.start();
+        assertThrows(OutOfMemoryError.class, () -> sandbox.exec(ExecRequest.of("a")));
     }
 
     @Test

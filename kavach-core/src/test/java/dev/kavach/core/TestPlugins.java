@@ -30,7 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Sources are compiled once per JVM; each test packages JARs into its own temporary plugins directory.
  *
  * <p>The backend reads {@code acme.properties} from its own JAR, so one compiled class serves many plugins:
- * {@code id}, {@code strength}, and {@code fail} = {@code constructor} | {@code probe} | {@code info}.
+ * {@code id}, {@code strength}, and {@code fail} = {@code constructor} | {@code probe} | {@code probe-error} |
+ * {@code info} (unexpected failures), {@code probe-config} | {@code create-config} | {@code exec-config} (a
+ * {@link dev.kavach.api.ConfigurationException} naming the setting {@code greeting}), {@code create-bug},
+ * {@code exec-error} or {@code command-error}.
  * Each exec returns exit code 7 and stdout {@code <id>|<greeting setting>|<argv>}; the probe reports the
  * backend unavailable with two failed checks when the setting {@code available} is false.
  */
@@ -73,6 +76,9 @@ final class TestPlugins {
                     if (p.getProperty("fail", "").equals("probe-error")) {
                         throw new AssertionError("acme probe asserted");
                     }
+                    if (p.getProperty("fail", "").equals("probe-config")) {
+                        throw context.settings().invalid("greeting", context.settings().string("greeting", ""), "a friendly word");
+                    }
                     if (!context.settings().bool("available", true)) {
                         return Availability.of(
                                 ProbeCheck.missing("acme-device", "/dev/acme is missing", "load the acme kernel module"),
@@ -84,11 +90,25 @@ final class TestPlugins {
 
                 @Override
                 public SandboxBackend create(BackendContext context) {
+                    String fail = p.getProperty("fail", "");
+                    if (fail.equals("create-config")) {
+                        throw context.settings().invalid("greeting", context.settings().string("greeting", ""), "a friendly word");
+                    }
+                    if (fail.equals("create-bug")) {
+                        throw new IllegalStateException("acme create exploded");
+                    }
                     String greeting = context.settings().string("greeting", "none") + %EXTRA%;
                     String id = p.getProperty("id");
+                    BackendSettings settings = context.settings();
                     return new SandboxBackend() {
                         @Override
                         public ExecResult exec(ExecRequest request) {
+                            if (fail.equals("exec-config")) {
+                                throw settings.invalid("greeting", settings.string("greeting", ""), "a friendly word");
+                            }
+                            if (fail.equals("exec-error")) {
+                                throw new AssertionError("acme exec asserted");
+                            }
                             byte[] out = (id + "|" + greeting + "|" + String.join(" ", request.command().argv())).getBytes(StandardCharsets.UTF_8);
                             return ExecResult.completed(7, new StreamOutput(out, 0), StreamOutput.EMPTY, Duration.ZERO);
                         }
@@ -144,6 +164,9 @@ final class TestPlugins {
 
                 @Override
                 public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+                    if (p.getProperty("fail", "").equals("command-error")) {
+                        throw new StackOverflowError("acme command recursed");
+                    }
                     out.print("hello " + String.join(" ", args) + " " + context.settings().string("greeting", "none"));
                     return 5;
                 }
@@ -249,7 +272,8 @@ final class TestPlugins {
             manifest.put("Plugin-Requires", ">=0.1.0");
             manifest.put("Plugin-Provider", "Acme Corp");
             properties.put("id", backendId);
-            reference = "kavach.backends." + backendId + ".greeting = \"from reference.conf\"\n";
+            reference = "kavach.backends." + backendId + ".greeting = \"from reference.conf\"\n"
+                    + "kavach.backends." + backendId + ".available = true\n";
         }
 
         Builder strength(int value) {

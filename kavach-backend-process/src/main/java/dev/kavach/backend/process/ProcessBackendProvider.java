@@ -5,7 +5,6 @@ import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendInfo;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.BackendUnavailableException;
-import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.IsolationKind;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
@@ -96,12 +95,8 @@ public final class ProcessBackendProvider implements BackendProvider {
 
     /** Which user commands run as; required, since every exec would fail without it. */
     private static ProbeCheck runAsCheck(ProcessBackendSettings settings, HostFacts facts) {
-        RunAs runAs;
-        try {
-            runAs = RunAs.resolve(settings.runAs());
-        } catch (ConfigurationException e) {
-            return ProbeCheck.missing("run as", e.getMessage(), e.fix());
-        }
+        // A run-as naming no user is the user's configuration error: the host reports it as one line.
+        RunAs runAs = RunAs.resolve(settings.runAs());
         if (runAs.dropFromRoot() && facts.setpriv().isEmpty()) {
             return ProbeCheck.missing("run as", "commands must run as " + runAs.name() + " (uid " + runAs.uid()
                     + "), but setpriv is missing to drop root", "apt-get install util-linux, or set " + RunAs.KEY + " = root");

@@ -2,10 +2,12 @@ package dev.kavach.backend.process;
 
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.StdStream;
+import dev.kavach.api.StdinSource;
 import dev.kavach.api.StreamOutput;
 import dev.kavach.api.io.BoundedCapture;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +46,7 @@ final class ProcessExecutor {
      * @param argv        the host command line, passed to execve as is
      * @param env         the complete environment
      * @param directory   the working directory
-     * @param stdin       bytes written to stdin, which is then closed
+     * @param stdin       copied to the command's stdin as it reads (never held whole), which is then closed
      * @param timeout     the wall-clock limit
      * @param outputLimit bytes kept per stream, 0 for no limit
      * @param listener    receives the kept bytes as they arrive
@@ -53,7 +55,7 @@ final class ProcessExecutor {
      * @param treeKill    how to kill the whole tree
      * @param drainGrace  how long to wait for the pipes to close once the tree is dead
      */
-    record Spec(List<String> argv, Map<String, String> env, Path directory, byte[] stdin, Duration timeout, long outputLimit,
+    record Spec(List<String> argv, Map<String, String> env, Path directory, StdinSource stdin, Duration timeout, long outputLimit,
                 OutputListener listener, SpawnScope spawnScope, Consumer<Process> started, TreeKill treeKill, Duration drainGrace) {
         Spec {
             argv = List.copyOf(requireNonNull(argv, "argv is null"));
@@ -155,16 +157,21 @@ final class ProcessExecutor {
         return keep ? capture.toOutput() : new StreamOutput(new byte[0], capture.dropped());
     }
 
-    private static void feedStdin(Process process, byte[] stdin) throws IOException {
+    private static void feedStdin(Process process, StdinSource stdin) throws IOException {
         OutputStream in = process.getOutputStream();
-        if (stdin.length == 0) {
+        if (stdin.isEmpty()) {
             in.close();
             return;
         }
         IO.execute(() -> {
-            try (in) {
-                in.write(stdin);
-            } catch (IOException e) {
+            try (in; InputStream source = stdin.open()) {
+                // Chunk by chunk, flushed at once: memory stays bounded and an interactive program sees each line.
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = source.read(buffer)) >= 0; ) {
+                    in.write(buffer, 0, n);
+                    in.flush();
+                }
+            } catch (IOException | RuntimeException e) {
                 // The command exited or closed stdin without reading everything: that is its business.
             }
         });

@@ -138,7 +138,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             ProcessExecutor.TreeKill treeKill = treeKill(cgroup, launched);
             ProcessExecutor.Result result;
             try {
-                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), Path.of("/"), request.stdin(),
+                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), Path.of("/"), request.stdinSource(),
                         request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, ProcessExecutor.SpawnScope.NONE,
                         running::add, treeKill, settings.drainGrace()));
             } catch (IOException e) {

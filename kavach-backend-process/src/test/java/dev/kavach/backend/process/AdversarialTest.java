@@ -386,9 +386,7 @@ class AdversarialTest {
     void basicWritesReachOnlyTheWorkdirAndNothingPersists(@TempDir Path workdir) throws IOException {
         Sandboxes.requireBwrap();
         // A host directory anyone may write (like a shared home or /var/tmp), outside the private ones.
-        Path target = Path.of("target").toAbsolutePath();
-        Prerequisites.require(Files.isDirectory(target) && Files.isWritable(target), "a writable ./target (run from the module directory)");
-        Path shared = Files.createTempDirectory(target, "kavach-shared-home-");
+        Path shared = Sandboxes.hostDir("kavach-shared-home-");
         try {
             Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
             String name = "kavach-persist-" + UUID.randomUUID();

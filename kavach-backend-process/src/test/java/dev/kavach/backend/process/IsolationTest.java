@@ -188,7 +188,7 @@ class IsolationTest {
         Sandboxes.requireRoot();
         Sandboxes.requireBwrap();
         // Outside the private /tmp and /var/tmp: a root-owned 0644 file in a root-owned 0755 directory.
-        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "kavach-root-owned-");
+        Path dir = Sandboxes.hostDir("kavach-root-owned-");
         try {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             Path victim = Files.writeString(dir.resolve("passwd"), "root:x:0:0\n");

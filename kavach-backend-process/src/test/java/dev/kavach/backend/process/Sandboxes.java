@@ -82,6 +82,22 @@ final class Sandboxes {
         Prerequisites.require(FACTS.root(), "running the tests as root (as CI does)");
     }
 
+    /**
+     * A new host directory that sandboxes see as the host's own, not behind their private /tmp, /var/tmp,
+     * /dev/shm or /run/lock: the module's ./target, unless the checkout itself lies under one of those (a
+     * clone in mktemp -d), then /var/lib/kavach-tests (as root).
+     */
+    static Path hostDir(String prefix) throws java.io.IOException {
+        Path target = Path.of("target").toAbsolutePath();
+        boolean masked = java.util.stream.Stream.of("/tmp", "/var/tmp", "/dev/shm", "/run/lock").map(Path::of).anyMatch(target::startsWith);
+        Path base = target;
+        if (masked || !java.nio.file.Files.isWritable(target)) {
+            Prerequisites.require(FACTS.root(), "a host directory outside /tmp that sandboxes see: run from a checkout outside /tmp, or as root");
+            base = java.nio.file.Files.createDirectories(Path.of("/var/lib/kavach-tests"));
+        }
+        return java.nio.file.Files.createTempDirectory(base, prefix);
+    }
+
     static void requireBwrap() {
         Prerequisites.require(FACTS.bwrapUsable(), "bubblewrap that can create namespaces (apt-get install bubblewrap)");
     }

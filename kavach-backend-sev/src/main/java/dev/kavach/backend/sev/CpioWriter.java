@@ -1,6 +1,7 @@
 package dev.kavach.backend.sev;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -33,6 +34,27 @@ public final class CpioWriter implements AutoCloseable {
         entry(name, REGULAR | permissions, 1, data);
     }
 
+    /** A regular file of exactly {@code size} bytes copied from {@code data} in chunks, never held whole in memory. */
+    public void file(String name, int permissions, long size, InputStream data) throws IOException {
+        requireNonNull(data, "data is null");
+        if (size < 0 || size > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("a cpio (newc) entry holds 0 to 4 GiB - 1 bytes, not " + size);
+        }
+        entry(name, REGULAR | permissions, 1, size, () -> {
+            byte[] buffer = new byte[64 * 1024];
+            long left = size;
+            while (left > 0) {
+                int n = data.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new IOException("'" + name + "' ended after " + (size - left) + " of its " + size + " bytes");
+                }
+                out.write(buffer, 0, n);
+                written += n;
+                left -= n;
+            }
+        });
+    }
+
     public void symlink(String name, String target) throws IOException {
         entry(name, SYMLINK | 0777, 1, target.getBytes(StandardCharsets.UTF_8));
     }
@@ -51,9 +73,19 @@ public final class CpioWriter implements AutoCloseable {
         finish();
     }
 
+    /** Writes an entry's data; called between its padded header and its padding. */
+    @FunctionalInterface
+    private interface Body {
+        void write() throws IOException;
+    }
+
     private void entry(String name, int mode, int links, byte[] data) throws IOException {
-        requireNonNull(name, "name is null");
         requireNonNull(data, "data is null");
+        entry(name, mode, links, data.length, () -> write(data));
+    }
+
+    private void entry(String name, int mode, int links, long size, Body body) throws IOException {
+        requireNonNull(name, "name is null");
         if (finished) {
             throw new IllegalStateException("archive already finished");
         }
@@ -62,12 +94,12 @@ public final class CpioWriter implements AutoCloseable {
         }
         byte[] nameBytes = (name + "\0").getBytes(StandardCharsets.UTF_8);
         int inode = name.equals("TRAILER!!!") ? 0 : nextInode++;
-        String header = "070701" + hex(inode) + hex(mode) + hex(0) + hex(0) + hex(links) + hex(0) + hex(data.length)
+        String header = "070701" + hex(inode) + hex(mode) + hex(0) + hex(0) + hex(links) + hex(0) + hex(size)
                 + hex(0) + hex(0) + hex(0) + hex(0) + hex(nameBytes.length) + hex(0);
         write(header.getBytes(StandardCharsets.US_ASCII));
         write(nameBytes);
         pad();
-        write(data);
+        body.write();
         pad();
     }
 

@@ -11,11 +11,13 @@ import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,9 +87,32 @@ public final class QemuRunner {
 
     /** Runs the VM with the command line {@code launcher} gives (setpriv, privilege drop) around QEMU's own. */
     static Run run(QemuLauncher launcher, VmChannels channels, byte[] task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
+        requireNonNull(task, "task is null");
+        return run(launcher, channels, (TaskWriter) channel -> writeFully(channel, task), limits, listener);
+    }
+
+    /** As {@link #run(QemuLauncher, VmChannels, byte[], Limits, OutputListener)}, the task archive streamed from a file. */
+    static Run run(QemuLauncher launcher, VmChannels channels, Path task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
+        requireNonNull(task, "task is null");
+        return run(launcher, channels, (TaskWriter) channel -> {
+            try (FileChannel file = FileChannel.open(task, StandardOpenOption.READ)) {
+                long size = file.size();
+                for (long sent = 0; sent < size; ) {
+                    sent += file.transferTo(sent, size - sent, channel);
+                }
+            }
+        }, limits, listener);
+    }
+
+    /** Sends the task archive to the guest. */
+    @FunctionalInterface
+    private interface TaskWriter {
+        void writeTo(SocketChannel channel) throws IOException;
+    }
+
+    private static Run run(QemuLauncher launcher, VmChannels channels, TaskWriter task, Limits limits, OutputListener listener) throws IOException, InterruptedException {
         requireNonNull(launcher, "launcher is null");
         requireNonNull(channels, "channels is null");
-        requireNonNull(task, "task is null");
         requireNonNull(limits, "limits is null");
         requireNonNull(listener, "listener is null");
         List<ServerSocketChannel> servers = new ArrayList<>();
@@ -154,7 +179,7 @@ public final class QemuRunner {
             SocketChannel taskChannel = accepted[1];
             threads.add(daemon("vm-task", () -> {
                 try {
-                    writeFully(taskChannel, task);
+                    task.writeTo(taskChannel);
                 } catch (IOException e) {
                     return; // the VM ended before taking the task: reported through the status channel
                 }

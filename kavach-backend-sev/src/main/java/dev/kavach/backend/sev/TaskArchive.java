@@ -6,6 +6,8 @@ import dev.kavach.api.SandboxPolicy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,8 +56,22 @@ public final class TaskArchive {
         return List.copyOf(args);
     }
 
-    /** Encodes a request; {@code reportData} is null outside SNP. */
+    /** Encodes a request in memory, stdin included; {@code reportData} is null outside SNP. */
     public static byte[] encode(ExecRequest request, byte[] reportData) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            encode(request, reportData, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the archive to {@code out}, copying stdin from its source in chunks; its length must be known
+     * (bytes, or a regular file such as the one {@link StagedStdin} spools).
+     */
+    public static void encode(ExecRequest request, byte[] reportData, OutputStream out) throws IOException {
         List<String> args = runnerArgs(request);
         ByteArrayOutputStream cmd = new ByteArrayOutputStream();
         for (int i = 0; i < args.size(); i++) {
@@ -77,11 +93,12 @@ public final class TaskArchive {
         String limits = policy.maxOpenFiles() + " " + policy.maxFileSizeBytes() + " " + policy.maxPids() + " " + (policy.readOnlyRoot() ? 1 : 0)
                 + " " + request.env().size() + "\n";
         String path = request.env().getOrDefault("PATH", DEFAULT_PATH);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (CpioWriter cpio = new CpioWriter(out)) {
+        long stdinBytes = request.stdinSource().knownLength()
+                .orElseThrow(() -> new IllegalArgumentException("stage stdin first: its length must be known to archive it"));
+        try (CpioWriter cpio = new CpioWriter(out); InputStream stdin = request.stdinSource().open()) {
             cpio.file("cmd", 0600, cmd.toByteArray());
             cpio.file("workdir", 0600, request.workdirOptional().orElse(DEFAULT_WORKDIR).getBytes(StandardCharsets.UTF_8));
-            cpio.file("stdin", 0600, request.stdin());
+            cpio.file("stdin", 0600, stdinBytes, stdin);
             cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
             cpio.file("path", 0600, path.getBytes(StandardCharsets.UTF_8));
             if (reportData != null) {
@@ -90,9 +107,6 @@ public final class TaskArchive {
                 }
                 cpio.file("reportdata", 0600, reportData);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
     }
 }

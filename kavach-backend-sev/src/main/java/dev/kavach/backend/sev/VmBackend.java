@@ -11,7 +11,11 @@ import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -96,29 +100,12 @@ public final class VmBackend implements SandboxBackend {
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
-        byte[] reportData = null;
-        byte[] hostData = null;
-        if (snp.isPresent()) {
-            byte[] nonce = new byte[32];
-            RANDOM.nextBytes(nonce);
-            hostData = snp.get().attestor().hostData(request);
-            reportData = snp.get().attestor().reportData(request, nonce);
-        }
         long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
-        long stdinBytes = request.stdin().length;
-        if (stdinBytes > memoryMiB * 1024 * 1024 / 4) {
-            // stdin is staged in the guest's RAM (the task archive lands on a tmpfs) before the task starts.
-            throw new dev.kavach.api.PolicyNotEnforceableException(
-                    "stdin of " + stdinBytes + " bytes is more than the " + id + " backend stages in guest memory (a quarter of "
-                            + memoryMiB + " MiB)", "raise the policy's memory limit or pass less data on stdin");
-        }
-        byte[] task = TaskArchive.encode(request, reportData);
         Path setpriv = QemuLauncher.setpriv().orElseThrow(() -> new SandboxException(
                 "the " + id + " backend needs setpriv with --pdeathsig (util-linux 2.33+) so that QEMU dies with this JVM, and found none on PATH",
                 "install util-linux (apt-get install util-linux)"));
         Path dir = null;
         QemuUidLease lease = null;
-        long started = System.nanoTime();
         try {
             try {
                 dir = VmWorkDirs.create(socketRoot, id);
@@ -126,6 +113,22 @@ public final class VmBackend implements SandboxBackend {
                 throw new SandboxException("the " + id + " backend cannot create its VM directory in " + socketRoot + ": " + describe(e),
                         "make " + socketRoot + " (java.io.tmpdir) a writable directory");
             }
+            // stdin goes to a file of the VM's directory and the task archive is streamed from a file there:
+            // neither is held in memory, and both are this JVM's alone (the dropped QEMU never reads them).
+            request = StagedStdin.spool(request, memoryMiB * 1024 * 1024 / 4, id, memoryMiB, dir);
+            byte[] reportData = null;
+            byte[] hostData = null;
+            if (snp.isPresent()) {
+                byte[] nonce = new byte[32];
+                RANDOM.nextBytes(nonce);
+                hostData = snp.get().attestor().hostData(request);
+                reportData = snp.get().attestor().reportData(request, nonce);
+            }
+            Path task = Files.createFile(dir.resolve("task.cpio"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(task))) {
+                TaskArchive.encode(request, reportData, out);
+            }
+            long started = System.nanoTime();
             Optional<SnpLaunch> launch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
             QemuArgs args = QemuTranslator.translate(request.policy(), settings, accel, boot, VmChannels.in(dir), launch);
             if (QemuLauncher.runningAsRoot()) {

@@ -37,7 +37,8 @@ class VmBackendTest {
             assertThat(args.value("-kernel").orElseThrow()).contains("kernels/vmlinux-");
             assertThat(args.value("-initrd").orElseThrow()).contains("images/initrd-");
             assertThat(String.join(" ", argv)).doesNotContain("hunter2", "SECRET_TOKEN", "printenv", "/srv/job");
-            assertThatThrownBy(() -> backend.exec(ExecRequest.of("cat").withStdin(new byte[129 * 1024 * 1024])))
+            assertThatThrownBy(() -> backend.exec(ExecRequest.of("cat").withPolicy(SandboxPolicy.basic().withMemoryMiB(128))
+                    .withStdin(new byte[33 * 1024 * 1024]))) // a quarter of 128 MiB is 32 MiB
                     .isInstanceOf(dev.kavach.api.PolicyNotEnforceableException.class)
                     .hasMessageContaining("stages in guest memory");
             backend.close();

@@ -100,6 +100,18 @@ public final class ConfigStack {
         }
     }
 
+    /**
+     * The defaults alone, unresolved: the given plugin references over the host's. What backends declare
+     * (every key their reference.conf defines) is read from here, never from the user's sources.
+     */
+    public Config references(List<Config> pluginReferences) {
+        Config merged = ConfigFactory.empty();
+        for (Config reference : pluginReferences) {
+            merged = merged.withFallback(reference);
+        }
+        return merged.withFallback(hostReference);
+    }
+
     private static Config kavachSystemProperties() {
         Properties all = (Properties) System.getProperties().clone();
         Properties kavach = new Properties();

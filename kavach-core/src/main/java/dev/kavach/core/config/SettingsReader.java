@@ -10,6 +10,7 @@ import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.SeccompProfile;
 import dev.kavach.core.KavachSettings;
+import dev.kavach.core.MemoryLimit;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +21,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -33,8 +36,9 @@ public final class SettingsReader {
     /** Every key under {@code kavach} outside {@code kavach.backends.<id>}, with what it accepts. */
     public static final Map<String, String> SCHEMA = schema();
 
-    private static final long MIB = 1024 * 1024;
-    private static final String SIZE = "a size such as 65536, 64K, 512M or 2G (powers of 1024)";
+    private static final String SIZE = BackendSettings.SIZES;
+    /** What Java's Double.parseDouble reads and HOCON's size syntax does not: NaN, Infinity, 5d, 5f, 0x1p3. */
+    private static final Pattern JAVA_ONLY_NUMBER = Pattern.compile("[+-]?(NaN|Infinity|0[xX].*|.*[0-9.][dDfF])");
     private static final String COUNT = "a whole number >= 0 (0 = no limit)";
     private static final String BOOLEAN = "true or false";
 
@@ -54,7 +58,7 @@ public final class SettingsReader {
         keys.put("kavach.fallback", "a list of backend ids, e.g. [process, noop]");
         keys.put("kavach.plugins.dir", "a directory path");
         keys.put("kavach.state-dir", "a directory path");
-        keys.put("kavach.timeout", "a duration such as 500ms, 30s, 2m or 1h");
+        keys.put("kavach.timeout", BackendSettings.DURATIONS);
         keys.put("kavach.policy.preset", String.join(", ", SandboxPolicy.PRESETS));
         keys.put("kavach.policy.cpus", "a number of cores >= 0, fractions allowed (0 = no limit)");
         keys.put("kavach.policy.memory", SIZE + ", 0 = no limit");
@@ -74,23 +78,46 @@ public final class SettingsReader {
     }
 
     /**
-     * Validates the whole tree against the schema and the discovered backend ids and reads it.
+     * Validates the whole tree and reads it: every key outside {@code kavach.backends} against the schema,
+     * every key of a discovered backend against the keys that backend declares. Backend ids that name no
+     * discovered backend are left to {@link #unknownBackends}, so that the commands that explain why a plugin
+     * did not load still work.
+     *
+     * @param declared the keys each discovered backend declares, by backend id
+     */
+    public KavachSettings read(Map<String, BackendKeys> declared, Path workingDirectory) {
+        checkKeys(declared);
+        String backend = text("kavach.backend").trim();
+        List<String> fallback = list("kavach.fallback");
+        return new KavachSettings(backend, fallback, pluginsDir(workingDirectory), policy(), path("kavach.state-dir", workingDirectory));
+    }
+
+    /**
+     * The first backend id in {@code kavach.backend}, {@code kavach.fallback} or {@code kavach.backends.<id>}
+     * that names no discovered backend, as the error to report when a sandbox is to be opened.
      *
      * @param knownBackendIds every discovered backend id
-     * @param unknownIdHint   appended to unknown-backend messages, e.g. which plugins failed to load; may be empty
+     * @param unknownIdHint   appended to the message, e.g. which plugins failed to load; may be empty
      */
-    public KavachSettings read(Collection<String> knownBackendIds, Path workingDirectory, String unknownIdHint) {
+    public Optional<ConfigurationException> unknownBackends(Collection<String> knownBackendIds, String unknownIdHint) {
         Set<String> known = new TreeSet<>(knownBackendIds);
-        checkKeys(known, unknownIdHint);
         String backend = text("kavach.backend").trim();
-        if (!backend.equals(KavachSettings.AUTO)) {
-            requireKnownBackend(backend, "kavach.backend", known, unknownIdHint, true);
+        if (!backend.equals(KavachSettings.AUTO) && !known.contains(backend)) {
+            return Optional.of(unknownBackend(backend, "kavach.backend", known, unknownIdHint, true));
         }
-        List<String> fallback = list("kavach.fallback");
-        for (String id : fallback) {
-            requireKnownBackend(id, "kavach.fallback", known, unknownIdHint, false);
+        for (String id : list("kavach.fallback")) {
+            if (!known.contains(id)) {
+                return Optional.of(unknownBackend(id, "kavach.fallback", known, unknownIdHint, false));
+            }
         }
-        return new KavachSettings(backend, fallback, pluginsDir(workingDirectory), policy(), path("kavach.state-dir", workingDirectory));
+        for (String relative : leafPaths()) {
+            String path = "kavach." + relative;
+            List<String> elements = ConfigUtil.splitPath(path);
+            if (elements.size() >= 4 && elements.get(1).equals("backends") && !known.contains(elements.get(2))) {
+                return Optional.of(unknownBackend(elements.get(2), path, known, unknownIdHint, false));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The settings under {@code kavach.backends.<id>}, flattened: scalars as text, lists as lists of text, with origins. */
@@ -130,7 +157,7 @@ public final class SettingsReader {
         return "(set at " + config.getValue(path).origin().description() + ")";
     }
 
-    private void checkKeys(Set<String> knownIds, String unknownIdHint) {
+    private void checkKeys(Map<String, BackendKeys> declared) {
         if (!config.hasPath("kavach")) {
             return;
         }
@@ -144,7 +171,10 @@ public final class SettingsReader {
                     throw new ConfigurationException(path + " " + at(path) + " must be an object of backend settings",
                             "write kavach.backends.<id> { key = value }, e.g. kavach.backends.process { inherit-env = false }");
                 }
-                requireKnownBackend(elements.get(2), path, knownIds, unknownIdHint, false);
+                BackendKeys keys = declared.get(elements.get(2));
+                if (keys != null) {
+                    checkBackendKey(path, ConfigUtil.joinPath(elements.subList(3, elements.size())), keys);
+                }
                 continue;
             }
             if (!SCHEMA.containsKey(path)) {
@@ -156,6 +186,22 @@ public final class SettingsReader {
         }
     }
 
+    /** A backend's key must be one its own reference.conf declares: the host, not each backend, rejects the rest. */
+    private void checkBackendKey(String path, String key, BackendKeys keys) {
+        if (keys.accepts(key)) {
+            return;
+        }
+        String prefix = "kavach.backends." + keys.id() + ".";
+        Optional<String> closest = keys.closest(key);
+        String accepted = keys.isEmpty()
+                ? "backend '" + keys.id() + "' declares no settings (its reference.conf defines nothing under kavach.backends." + keys.id() + ")"
+                : "backend '" + keys.id() + "' accepts " + String.join(", ", keys.all());
+        throw new ConfigurationException("unknown setting " + path + " " + at(path)
+                + closest.map(c -> "; did you mean " + prefix + c + "?").orElse("") + "; " + accepted,
+                closest.map(c -> "rename it to " + prefix + c + ", or remove it").orElse("remove it")
+                        + " (a backend's settings are the keys its reference.conf declares)");
+    }
+
     /** Leaf paths under {@code kavach}, sorted so that the first error reported is stable. */
     private Set<String> leafPaths() {
         Set<String> paths = new TreeSet<>();
@@ -165,13 +211,10 @@ public final class SettingsReader {
         return paths;
     }
 
-    private void requireKnownBackend(String id, String key, Set<String> known, String hint, boolean allowAuto) {
-        if (known.contains(id)) {
-            return;
-        }
+    private ConfigurationException unknownBackend(String id, String key, Set<String> known, String hint, boolean allowAuto) {
         String suggestion = ClosestMatch.in(known, id).map(s -> "; did you mean '" + s + "'?").orElse("");
         String accepted = (allowAuto ? "auto, " : "") + String.join(", ", known);
-        throw new ConfigurationException("unknown backend '" + id + "' in " + key + " " + at(key) + suggestion
+        return new ConfigurationException("unknown backend '" + id + "' in " + key + " " + at(key) + suggestion
                 + "\n  known backends: " + accepted + (hint.isEmpty() ? "" : "\n  " + hint),
                 "use one of: " + accepted + ", or install the plugin that provides '" + id + "' in the plugins directory");
     }
@@ -228,24 +271,28 @@ public final class SettingsReader {
 
     private long memoryMiB() {
         String key = "kavach.policy.memory";
-        long bytes = bytes(key);
-        if (bytes > 0 && bytes < MIB) {
-            throw new ConfigurationException("invalid value '" + text(key) + "' for " + key + " " + at(key)
-                    + ": memory limits below 1M cannot run any program; expected 0 (no limit) or at least 1M",
+        try {
+            return MemoryLimit.mebibytes(bytes(key));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("invalid value '" + text(key) + "' for " + key + " " + at(key) + ": " + e.getMessage(),
                     "set " + key + " to 0 or a size such as 512M");
         }
-        return (bytes + MIB - 1) / MIB;
     }
 
+    /**
+     * A size parsed by Typesafe Config itself, so that its units are exactly HOCON's. Text that only Java's
+     * number parser reads as a number ({@code NaN}, {@code Infinity}, {@code 5d}) is refused: Typesafe Config
+     * would take {@code NaN} for 0 bytes, which for a limit means none.
+     */
     private long bytes(String key) {
         String value = text(key).trim();
-        if (value.startsWith("-")) {
-            throw negative(key, value);
+        if (config.getValue(key).valueType() == ConfigValueType.STRING && JAVA_ONLY_NUMBER.matcher(value).matches()) {
+            throw invalid(key, value);
         }
         try {
-            return BackendSettings.parseBytes(value);
-        } catch (IllegalArgumentException e) {
-            throw invalid(key, value);
+            return config.getBytes(key);
+        } catch (ConfigException e) {
+            throw value.startsWith("-") ? negative(key, value) : invalid(key, value);
         }
     }
 
@@ -279,16 +326,17 @@ public final class SettingsReader {
                 .orElseThrow(() -> invalid(key, value, List.of("none", "basic", "strict")));
     }
 
+    /** A duration parsed by Typesafe Config itself, so that its units are exactly HOCON's; it must be positive. */
     private Duration duration(String key) {
         String value = text(key).trim();
-        if (value.startsWith("-")) {
-            throw negative(key, value);
-        }
         Duration duration;
         try {
-            duration = BackendSettings.parseDuration(value);
-        } catch (IllegalArgumentException e) {
+            duration = config.getDuration(key);
+        } catch (ConfigException e) {
             throw invalid(key, value);
+        }
+        if (duration.isNegative()) {
+            throw negative(key, value);
         }
         if (duration.isZero()) {
             throw invalid(key, value);

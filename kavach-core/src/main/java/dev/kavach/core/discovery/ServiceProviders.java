@@ -1,6 +1,5 @@
 package dev.kavach.core.discovery;
 
-import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,7 +26,7 @@ public final class ServiceProviders {
 
         /** The failure's root cause as {@code Type: message}, without ServiceLoader's wrapping. */
         public String failureText() {
-            return describe(failure);
+            return PluginCall.describe(failure);
         }
     }
 
@@ -56,32 +55,13 @@ public final class ServiceProviders {
             }
             try {
                 results.add(new Instantiation<>(type.getName(), type, provider.get(), null));
-            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+            } catch (RuntimeException | Error e) {
+                // a provider's constructor is plugin code like any other: the same rule as PluginCall's
+                PluginCall.rethrowIfFatal(e);
                 results.add(new Instantiation<>(type.getName(), type, null, e));
             }
         }
         return results;
-    }
-
-    /** The most telling cause of a failure: unwraps ServiceLoader and reflection wrappers. */
-    /**
-     * Rethrows what no plugin diagnostic can absorb: the JVM itself failing (out of memory, internal
-     * error). Anything else a plugin throws, an {@code AssertionError}, a {@code StackOverflowError} or
-     * an {@code Error} of its own included, stays that plugin's problem.
-     */
-    public static void rethrowIfFatal(Throwable failure) {
-        if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) {
-            throw fatal;
-        }
-    }
-
-    public static String describe(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof ServiceConfigurationError || cause instanceof InvocationTargetException
-                || cause instanceof ExceptionInInitializerError) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause.getClass().getName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     }
 
     private static String providerName(Throwable e) {

@@ -30,6 +30,7 @@ public final class NoopBackendProvider implements BackendProvider {
 
     @Override
     public Availability probe(BackendContext context) {
+        create(context); // checks the settings, so that `kavach backends` shows a bad one; holds nothing to release
         return Availability.of(ProbeCheck.ok("noop", "always available: runs nothing"));
     }
 
@@ -38,7 +39,7 @@ public final class NoopBackendProvider implements BackendProvider {
         var settings = context.settings();
         int exitCode = settings.integer("exit-code", 0);
         if (exitCode < 0 || exitCode > 255) {
-            throw settings.invalid("exit-code", String.valueOf(exitCode), "an exit code from 0 to 255");
+            throw settings.invalid("exit-code", settings.string("exit-code", ""), "an exit code from 0 to 255");
         }
         return new NoopBackend(exitCode,
                 settings.string("stdout", "").getBytes(StandardCharsets.UTF_8),

@@ -1,11 +1,8 @@
 package dev.kavach.core.plugin;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
 
@@ -21,35 +18,7 @@ record PluginCandidate(Path path, List<Path> jars) {
         jars = List.copyOf(requireNonNull(jars, "jars is null"));
     }
 
-    /** Every JAR and folder in {@code dir}, sorted by name; other files and hidden entries are not plugins. */
-    static List<PluginCandidate> scan(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        List<PluginCandidate> candidates = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(dir)) {
-            for (Path entry : entries.sorted().toList()) {
-                String name = entry.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
-                }
-                if (Files.isDirectory(entry)) {
-                    candidates.add(new PluginCandidate(entry, jarsIn(entry)));
-                } else if (name.endsWith(".jar") && Files.isRegularFile(entry)) {
-                    candidates.add(new PluginCandidate(entry, List.of(entry)));
-                }
-            }
-        }
-        return candidates;
-    }
-
     boolean isFolder() {
         return Files.isDirectory(path);
-    }
-
-    private static List<Path> jarsIn(Path folder) throws IOException {
-        try (Stream<Path> entries = Files.list(folder)) {
-            return entries.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p)).sorted().toList();
-        }
     }
 }

@@ -21,8 +21,8 @@ public final class PluginDefaults {
     private PluginDefaults() {
     }
 
-    /** The allowed part of {@code plugin}'s reference.conf; a warning on the plugin names what was dropped. */
-    public static Config allowed(LoadedPlugin plugin, Collection<String> backendIds) {
+    /** The allowed part of {@code plugin}'s reference.conf; a diagnostic of the plugin in {@code log} names what was dropped. */
+    public static Config allowed(LoadedPlugin plugin, Collection<String> backendIds, PluginDiagnosticLog log) {
         Config reference = plugin.reference();
         Config allowed = ConfigFactory.empty();
         for (String id : backendIds) {
@@ -39,7 +39,7 @@ public final class PluginDefaults {
         }
         if (!rejected.isEmpty()) {
             String ids = backendIds.size() == 1 ? backendIds.iterator().next() : "<" + String.join("|", backendIds) + ">";
-            plugin.warn("reference.conf of plugin '" + plugin.pluginId() + "' defines settings outside kavach.backends."
+            log.add(plugin, "reference.conf of plugin '" + plugin.pluginId() + "' defines settings outside kavach.backends."
                             + ids + ", which are ignored: "
                             + String.join(", ", rejected.subList(0, Math.min(MAX_LISTED, rejected.size())))
                             + (rejected.size() > MAX_LISTED ? " and " + (rejected.size() - MAX_LISTED) + " more" : ""),

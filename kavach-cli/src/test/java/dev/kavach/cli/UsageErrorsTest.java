@@ -1,0 +1,77 @@
+package dev.kavach.cli;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.kavach.cli.Cli.assertContains;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Wrong usage is named exactly, on one line, with the right exit code: 125 for {@code kavach run} (whose other
+ * codes are the command's own), 2 for the other commands; never a stack trace.
+ */
+class UsageErrorsTest {
+    @TempDir
+    Path dir;
+
+    private Cli.Result run(String... args) {
+        return new Cli(dir).run(args);
+    }
+
+    private static void assertOneLineError(Cli.Result result, int exitCode, String... parts) {
+        assertEquals(exitCode, result.exitCode(), result::toString);
+        String first = result.stderr().lines().findFirst().orElse("");
+        for (String part : parts) {
+            assertContains(first, part);
+        }
+        assertFalse(result.stderr().contains("\tat "), () -> "no stack trace: " + result);
+        assertFalse(result.stderr().toLowerCase(java.util.Locale.ROOT).contains("bug"), () -> "a user's value is no bug: " + result);
+    }
+
+    @Test
+    void anUnknownRunFlagIsNamed() {
+        assertOneLineError(run("run", "--frobnicate", "--", "/bin/true"), 125, "--frobnicate");
+        assertOneLineError(run("run", "--frobnicate"), 125, "--frobnicate");
+    }
+
+    @Test
+    void anUnknownFlagOfAnyOtherCommandIsAUsageErrorNotSuccess() {
+        assertOneLineError(run("backends", "--bogus"), 2, "--bogus");
+        assertOneLineError(run("plugins", "--bogus"), 2, "--bogus");
+        assertOneLineError(run("config", "--bogus"), 2, "--bogus");
+    }
+
+    @Test
+    void aFlagAfterTheProgramNameStillBelongsToTheProgram() {
+        Cli.Result result = run("run", "--backend", "process", "--policy", "minimal", "/bin/echo", "--frobnicate");
+        assertEquals(0, result.exitCode(), result::toString);
+        assertEquals("--frobnicate\n", result.stdout());
+    }
+
+    @Test
+    void cpusOutsideTheHostsRangeAreRejectedWithTheRange() {
+        String top = String.valueOf(Runtime.getRuntime().availableProcessors());
+        for (String bad : new String[] {"1e308", "NaN", "Infinity", "-Infinity", "-1", "0.001", String.valueOf(Runtime.getRuntime().availableProcessors() + 1)}) {
+            assertOneLineError(run("run", "--cpus", bad, "--", "/bin/true"), 125, "--cpus", "'" + bad + "'", "0.01 to " + top);
+        }
+    }
+
+    @Test
+    void aTimeoutTooLongToWaitForIsRejectedAndALongOneIsHonoured() {
+        assertOneLineError(run("run", "--timeout", "999999999999h", "--", "/bin/true"), 125, "--timeout", "too long", "106751d");
+        Cli.Result longButFine = run("run", "--backend", "process", "--policy", "minimal", "--timeout", "100000d",
+                "--shell", "sleep 1; echo still-running");
+        assertEquals(0, longButFine.exitCode(), longButFine::toString);
+        assertEquals("still-running\n", longButFine.stdout(), "a long timeout is no instant timeout");
+    }
+
+    @Test
+    void aBadStdinFileSaysWhatIsWrongWithIt() {
+        assertOneLineError(run("run", "--stdin", dir.resolve("missing").toString(), "--", "/bin/cat"), 125, "--stdin", "no such file");
+        assertOneLineError(run("run", "--stdin", dir.toString(), "--", "/bin/cat"), 125, "--stdin", "a directory");
+        assertOneLineError(run("run", "-i", "--stdin", "/etc/hostname", "--", "/bin/cat"), 125, "-i", "--stdin FILE");
+    }
+}
