@@ -64,7 +64,8 @@ class GuestKernel612Test {
             VmSettings settings = VmSettings.from(BackendSettings.of("kavach.backends.sev", Map.of("kernel", kernel.kernel().toString(),
                     "qemu", host.qemuWrapper.toString(), "boot-timeout", "300s")), true);
             ExecAttestor attestor = new SnpExecAttestor("job-612", Map.of(), new CertificateStore(dir.resolve("certs"), null),
-                    host.psp.verifier(), List.of("00".repeat(48)));
+                    host.psp.verifier(),
+                    dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withExpectedMeasurement("00".repeat(48)).withLaunchedPolicy(0x30000));
             VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, OvmfKernelHashesProbeTest.suffix(dir, "ovmf_AmdSev_suffix.bin"), Path.of("/dev/sev"), true, attestor);
             try (VmBackend backend = new VmBackend("sev", settings, Accel.TCG, new GuestBoot(kernel.kernel(), image.initrd(), GuestBoot.BASE_APPEND),
                     Optional.of(snp), dir)) {

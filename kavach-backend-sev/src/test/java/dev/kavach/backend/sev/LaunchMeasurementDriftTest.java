@@ -215,7 +215,8 @@ class LaunchMeasurementDriftTest {
 
     private static ExecAttestor attestor() {
         return new SnpExecAttestor("job", Map.of(), new dev.kavach.backend.sev.attestation.CertificateStore(FILES.resolve("certs"), null),
-                dev.kavach.backend.sev.attestation.SnpAttestationVerifier.atSystemClock(), List.of());
+                dev.kavach.backend.sev.attestation.SnpAttestationVerifier.atSystemClock(),
+                dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withLaunchedPolicy(0x30000));
     }
 
     @Provide

@@ -33,7 +33,7 @@ class SevBackendTest {
     private static final Path OVMF = Path.of("/usr/share/ovmf/OVMF.fd");
 
     private static SnpExecAttestor attestor(Path certs) {
-        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), List.of());
+        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults());
     }
 
     @Test
@@ -54,7 +54,7 @@ class SevBackendTest {
                 new ExecAttestor.GuestResult(statement, new byte[100], new byte[0], new byte[0], new byte[0], 0, 0, 0));
         assertThat(attestation.verified()).isFalse();
         assertThat(attestation.checks()).filteredOn(check -> !check.passed()).singleElement().satisfies(check -> {
-            assertThat(check.name()).isEqualTo("parse");
+            assertThat(check.name()).isEqualTo("report.parse");
             assertThat(check.detail()).isNotBlank();
         });
     }

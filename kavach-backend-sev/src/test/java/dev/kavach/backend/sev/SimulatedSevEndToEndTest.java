@@ -11,6 +11,7 @@ import dev.kavach.api.SandboxPolicy;
 import dev.kavach.backend.sev.attestation.CertificateStore;
 import dev.kavach.backend.sev.attestation.ResultStatement;
 import dev.kavach.backend.sev.attestation.SimulatedPsp;
+import dev.kavach.backend.sev.attestation.cli.AttestCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -41,6 +42,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SimulatedSevEndToEndTest {
     @TempDir
     static Path dir;
+    /** The guest policy the backend launches with (as the host's SMT is off): the report's POLICY and the evidence's. */
+    private static final SnpGuestPolicy LAUNCHED = SnpGuestPolicy.hardened(false);
     private static SimulatedSnpHost host;
     private static VmBackend backend;
     private static VmBackend wrongMeasurement;
@@ -58,6 +61,14 @@ class SimulatedSevEndToEndTest {
         public Attestation verify(ExecRequest request, byte[] nonce, byte[] expectedHostData, GuestResult result) {
             LAST.set(result);
             return real.verify(request, nonce, expectedHostData, TAMPER.get().apply(result));
+        }
+
+        /** The backend's path: the pin to the computed measurement, with the evidence recording it. */
+        @Override
+        public Attestation verify(ExecRequest request, byte[] nonce, byte[] expectedHostData, GuestResult result,
+                                  dev.kavach.backend.sev.measure.SnpMeasurement expectedMeasurement) {
+            LAST.set(result);
+            return real.verify(request, nonce, expectedHostData, TAMPER.get().apply(result), expectedMeasurement);
         }
     }
 
@@ -82,10 +93,18 @@ class SimulatedSevEndToEndTest {
     }
 
     private static VmBackend backend(VmSettings settings, GuestBoot boot, Path certs, List<String> allowedMeasurements) throws java.io.IOException {
-        ExecAttestor attestor = new Tampering(new SnpExecAttestor("job-e2e", Map.of("policy", "0x30000"), new CertificateStore(certs, null),
-                host.psp.verifier(), allowedMeasurements));
-        VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, OvmfKernelHashesProbeTest.suffix(dir, "ovmf_AmdSev_suffix.bin"), Path.of("/dev/sev"), true, attestor);
+        ExecAttestor attestor = new Tampering(new SnpExecAttestor("job-e2e", Map.of("policy", LAUNCHED.toHex()), new CertificateStore(certs, null),
+                host.psp.verifier(), allowed(allowedMeasurements)));
+        VmBackend.Snp snp = new VmBackend.Snp(LAUNCHED, 51, 1, OvmfKernelHashesProbeTest.suffix(dir, "ovmf_AmdSev_suffix.bin"), Path.of("/dev/sev"), true, attestor);
         return new VmBackend("sev", settings, Accel.TCG, boot, Optional.of(snp), dir);
+    }
+
+    private static dev.kavach.backend.sev.attestation.AppraisalPolicy allowed(List<String> measurements) {
+        dev.kavach.backend.sev.attestation.AppraisalPolicy policy = dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults();
+        for (String m : measurements) {
+            policy = policy.withExpectedMeasurement(m);
+        }
+        return policy;
     }
 
     @AfterAll
@@ -121,13 +140,56 @@ class SimulatedSevEndToEndTest {
         assertThat(attestation.verified()).isTrue();
         assertThat(attestation.checks()).filteredOn(c -> !c.passed()).isEmpty();
         assertThat(attestation.checks()).extracting(Attestation.Check::name)
-                .contains("result.binding", "policy.report-data", "policy.host-data", "policy.measurement", "launch.measurement", "report.signature",
+                .contains("result.binding", "binding.report-data", "policy.host-data", "policy.measurement", "launch.measurement", "report.signature",
                         "ark.pinned");
         // The guest asked for exactly SHA-512 of the statement it returned.
         ResultStatement statement = ResultStatement.parse(new String(LAST.get().statement(), StandardCharsets.UTF_8));
         assertThat(host.requests()).last().isEqualTo(statement.reportData());
         assertThat(statement.get("stdout-dropped")).isEqualTo("42");
         assertThat(statement.get("exit")).isEqualTo("7");
+    }
+
+    @Test
+    void theResultsEvidenceReverifiesOfflineAgainstTheSimulatedChainAndNeverAgainstAmdsRoots() throws Exception {
+        TAMPER.set(UnaryOperator.identity());
+        ExecRequest request = launched(request());
+        String measurement = backend.expectedMeasurement(request).orElseThrow().hex();
+        ExecResult result = backend.exec(request);
+        Attestation attestation = result.attestationOptional().orElseThrow();
+        assertThat(attestation.verified()).isTrue();
+        // What kavach run --backend sev --json exports as attestation.claims.evidence.
+        String evidence = attestation.claims().get("evidence");
+        assertThat(evidence).as("the sev result carries its portable evidence").isNotNull().contains("kavach-sev-snp-evidence");
+        Path file = Files.writeString(dir.resolve("evidence.json"), evidence);
+        Path stdout = Files.write(dir.resolve("stdout.bin"), result.stdout().bytes());
+        Path stderr = Files.write(dir.resolve("stderr.bin"), result.stderr().bytes());
+        String[] args = {"verify", "--evidence", file.toString(), "--measurement", measurement, "--stdout", stdout.toString(),
+                "--stderr", stderr.toString(), "--launched-policy", LAUNCHED.toHex(), "--at", "2026-06-01T00:00:00Z"};
+
+        String[] simulated = attest(new AttestCommand(host.psp.anchors()), args);
+        assertThat(simulated[0]).as(simulated[1]).isEqualTo("0");
+        assertThat(simulated[1]).contains("PASS binding.report-data", "PASS binding.stdout", "PASS measurement.reference");
+
+        Path otherStdout = Files.write(dir.resolve("stdout-other.bin"), "y".repeat(64).getBytes(StandardCharsets.UTF_8));
+        String[] altered = args.clone();
+        altered[6] = otherStdout.toString();
+        String[] tampered = attest(new AttestCommand(host.psp.anchors()), altered);
+        assertThat(tampered[0]).isEqualTo("1");
+        assertThat(tampered[1]).contains("FAIL binding.stdout");
+
+        String[] production = attest(new AttestCommand(), args);
+        assertThat(production[0]).as("AMD's pinned roots must refuse the simulated chain").isEqualTo("1");
+        assertThat(production[1]).contains("FAIL");
+    }
+
+    /** Runs {@code kavach attest ...}; returns the exit status and stdout plus stderr. */
+    private static String[] attest(AttestCommand command, String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        dev.kavach.api.BackendContext context = new dev.kavach.api.BackendContext("sev", BackendSettings.of("kavach.backends.sev",
+                Map.of("attestation.cert-dir", dir.resolve("no-certs").toString(), "attestation.offline", "true")), dir.resolve("attest-state"), "0.1.0");
+        java.io.PrintStream print = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
+        int exit = command.run(List.of(args), context, print, print);
+        return new String[] {Integer.toString(exit), out.toString(StandardCharsets.UTF_8)};
     }
 
     @Test

@@ -49,7 +49,8 @@ class SnpExecAttestorTest {
     }
 
     private static SnpExecAttestor attestor(SnpAttestationVerifier verifier, String measurement) {
-        return new SnpExecAttestor("job", Map.of("policy", "0x30000"), new CertificateStore(certs, null), verifier, List.of(measurement));
+        return new SnpExecAttestor("job", Map.of("policy", "0x30000"), new CertificateStore(certs, null), verifier,
+                dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withExpectedMeasurement(measurement));
     }
 
     private static SnpExecAttestor attestor() {
@@ -144,7 +145,7 @@ class SnpExecAttestorTest {
         Attestation attestation = attestor.verify(REQUEST, nonce, attestor.hostData(REQUEST), new ExecAttestor.GuestResult(
                 forged.getBytes(StandardCharsets.UTF_8), good.report(), new byte[0], good.stdout(), good.stderr(), 0, 0, 0));
         assertThat(attestation.verified()).isFalse();
-        assertThat(failures(attestation)).singleElement().asString().startsWith("policy.report-data:");
+        assertThat(failures(attestation)).singleElement().asString().startsWith("binding.report-data:");
     }
 
     @Test

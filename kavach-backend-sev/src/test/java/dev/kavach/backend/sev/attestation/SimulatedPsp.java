@@ -38,6 +38,11 @@ public final class SimulatedPsp {
         return SyntheticChain.sign(report, chain.vcekKey);
     }
 
+    /** This PSP's self-made ARK as the only trust anchor: what a test verifier injects; AMD's pinned roots refuse it. */
+    public TrustAnchors anchors() {
+        return chain.anchors();
+    }
+
     /** A verifier that trusts this PSP's self-made ARK, and only it. */
     public SnpAttestationVerifier verifier() {
         return new SnpAttestationVerifier(new ReportVerifier(CLOCK, null, chain.anchors()));
