@@ -49,6 +49,16 @@ public final class GuestImageBuilder {
      * @param out        where to copy the image, or {@code null} to use the cached file
      */
     public static Image build(Path busybox, Path modulesDir, List<String> wanted, Path cacheDir, Path out) throws IOException {
+        return build(busybox, modulesDir, wanted, cacheDir, out, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #build(Path, Path, List, Path, Path)}, with some of the agent's files replaced
+     * ({@code "kavach/attest"} -> content). For tests only: a replaced file changes the image and so its launch
+     * measurement, which a production appraisal pins.
+     */
+    static Image build(Path busybox, Path modulesDir, List<String> wanted, Path cacheDir, Path out, java.util.Map<String, byte[]> replaced)
+            throws IOException {
         requireNonNull(busybox, "busybox is null");
         requireNonNull(modulesDir, "modulesDir is null");
         requireNonNull(cacheDir, "cacheDir is null");
@@ -67,11 +77,13 @@ public final class GuestImageBuilder {
         }
         byte[] init = resource("guest/init");
         byte[] run = resource("guest/run");
+        byte[] attest = replaced.containsKey("kavach/attest") ? replaced.get("kavach/attest") : resource("guest/attest");
         byte[] dropExec = DropExecProgram.elf();
         MessageDigest sha = sha256();
         update(sha, FORMAT.getBytes(StandardCharsets.UTF_8));
         update(sha, init);
         update(sha, run);
+        update(sha, attest);
         update(sha, dropExec);
         update(sha, busyboxBytes);
         List<byte[]> moduleBytes = new java.util.ArrayList<>();
@@ -98,6 +110,7 @@ public final class GuestImageBuilder {
                 cpio.symlink("bin/sh", "busybox");
                 cpio.file("init", 0755, init);
                 cpio.file("kavach/run", 0644, run);
+                cpio.file("kavach/attest", 0644, attest);
                 cpio.file(DropExecProgram.PATH, 0755, dropExec);
                 cpio.file("etc/kavach/modules", 0644, (String.join("\n", order) + "\n").getBytes(StandardCharsets.UTF_8));
                 for (int i = 0; i < order.size(); i++) {

@@ -22,8 +22,8 @@ public final class GuestSetup {
     public static Path kernel(VmSettings settings, String prefix) {
         Path kernel = settings.kernel().orElseThrow(() -> new ConfigurationException(
                 "no guest kernel configured: " + prefix + "kernel is unset",
-                "set " + prefix + "kernel to a Linux bzImage with virtio modules, e.g. one unpacked by .ci/guest-kernel.sh "
-                        + "(apt-get download linux-image-6.1.0-<N>-amd64 && dpkg-deb -x)"));
+                "run kavach sev fetch-kernel (Debian's 6.12, which sev needs to ask for attestation reports; --series 6.1 suits vm) "
+                        + "and set " + prefix + "kernel to the KAVACH_GUEST_KERNEL path it prints"));
         if (!Files.isReadable(kernel)) {
             throw new ConfigurationException("guest kernel " + kernel + " (" + prefix + "kernel) is not a readable file",
                     "point " + prefix + "kernel at an existing bzImage");

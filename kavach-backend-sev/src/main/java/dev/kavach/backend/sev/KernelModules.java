@@ -25,10 +25,12 @@ import static java.util.Objects.requireNonNull;
 public final class KernelModules {
     private final Path root;
     private final Map<String, Path> byName;
+    private final Set<String> builtIn;
 
-    private KernelModules(Path root, Map<String, Path> byName) {
+    private KernelModules(Path root, Map<String, Path> byName, Set<String> builtIn) {
         this.root = root;
         this.byName = Map.copyOf(byName);
+        this.builtIn = Set.copyOf(builtIn);
     }
 
     /** Indexes the {@code .ko} files below {@code root}. */
@@ -48,7 +50,28 @@ public final class KernelModules {
                 }
             });
         }
-        return new KernelModules(root, byName);
+        // modules.builtin (shipped with the package, e.g. Debian's 6.12 builds virtio_console in) names what needs no loading.
+        Set<String> builtIn = new java.util.HashSet<>();
+        Path list = root.resolve("modules.builtin");
+        if (Files.isRegularFile(list)) {
+            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                String name = line.substring(line.lastIndexOf('/') + 1);
+                if (name.endsWith(".ko")) {
+                    builtIn.add(normalize(name.substring(0, name.length() - 3)));
+                }
+            }
+        }
+        return new KernelModules(root, byName, builtIn);
+    }
+
+    /** Whether this kernel has the module built in, as its {@code modules.builtin} lists (false when the tree has no such list). */
+    public boolean builtIn(String name) {
+        return builtIn.contains(normalize(name));
+    }
+
+    /** Whether the kernel offers the module at all: loadable here or built in. */
+    public boolean available(String name) {
+        return has(name) || builtIn(name);
     }
 
     /** Whether a module of this name exists (built-in modules do not: they need no loading). */

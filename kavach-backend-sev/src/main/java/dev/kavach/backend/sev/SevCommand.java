@@ -32,6 +32,14 @@ public final class SevCommand implements CommandExtension {
                   from kavach.backends.sev.* (works on hosts without SEV-SNP; needs the kernel configured and,
                   without /dev/cpu/0/cpuid, kavach.backends.sev.cbitpos); on stderr the launch measurement the
                   guest must report ("measurement: <hex>").
+              fetch-kernel [--series 6.12|6.1] [--dir DIR] [--quiet]
+                  Downloads and unpacks a Debian guest kernel and its modules (apt-get download, dpkg-deb -x; no
+                  install) into DIR (default: the state directory's guest-kernel-<series>) and prints its paths.
+                  6.12 (default) can ask for SEV-SNP reports (configfs-tsm, sev-guest); 6.1 serves the vm backend.
+              fetch-certs [--report FILE | --generation G [--chip-id HEX --tcb TCB]] [--vlek] [--crl] [--cert-dir DIR]
+                  Fills the certificate cache (attestation.cert-dir) from AMD's key distribution service: the ASK+ARK
+                  (with --vlek ASVK+ARK) chain of a generation, the VCEK of a chip at a TCB, with --crl the CRLs, so
+                  that reports verify offline. 'kavach sev fetch-certs --help' lists every option.
             %s  policy VALUE
                   Decodes an SEV-SNP guest policy (e.g. 0x30000) bit by bit and says whether upstream KVM accepts it.
               --help
@@ -45,7 +53,7 @@ public final class SevCommand implements CommandExtension {
 
     @Override
     public String summary() {
-        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, compute SNP launch measurements, decode SNP guest policies";
+        return "VM backend tools: build the guest agent image, print the SNP QEMU command line, compute SNP launch measurements, fetch guest kernels and AMD certificates, decode SNP guest policies";
     }
 
     @Override
@@ -68,6 +76,8 @@ public final class SevCommand implements CommandExtension {
             case "policy" -> policy(args.subList(1, args.size()), out, err);
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
             case "measure" -> dev.kavach.backend.sev.measure.MeasureCommand.run(args.subList(1, args.size()), out, err);
+            case "fetch-kernel" -> new FetchKernelCommand(null).run(args.subList(1, args.size()), context, out, err);
+            case "fetch-certs" -> new dev.kavach.backend.sev.attestation.cli.FetchCertsCommand().run(args.subList(1, args.size()), context, out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);

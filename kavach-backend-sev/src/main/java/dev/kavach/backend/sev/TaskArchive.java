@@ -3,6 +3,7 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
+import dev.kavach.backend.sev.attestation.ResultBinding;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,16 +13,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The task as it travels to the guest agent: a cpio archive read by busybox {@code cpio -i} on the
- * {@code kavach.task} port. Argv and environment go in {@code cmd} as NUL-terminated strings that the
- * agent hands to {@code xargs -0} (each becomes one argument: no shell ever parses them); the work
- * directory, stdin, limits (open files, file size, pids, read-only root, number of environment entries)
- * and the task's PATH are files of their own; {@code reportdata} (SNP only) is the 64 bytes the
- * attestation report must carry.
+ * {@code kavach.task} port. Argv and environment go in {@code argv} and {@code env} as the canonical
+ * NUL-terminated files of {@link ResultBinding}; the agent composes the runner's argument list from them
+ * ({@link #runnerArgs}) and hands it to {@code xargs -0} (each string becomes one argument: no shell ever
+ * parses them), so what it runs is exactly what it hashes. The work directory, stdin, limits (open files,
+ * file size, pids, read-only root, number of environment entries), the task's PATH and the output limit are
+ * files of their own; {@code nonce} (SNP only) is the host's fresh nonce in hex, the one thing the host
+ * contributes to the guest's result statement.
  */
 public final class TaskArchive {
     /** Linux's MAX_ARG_STRLEN: the longest single argument or environment string execve takes. */
@@ -29,7 +30,7 @@ public final class TaskArchive {
     /** Total argv plus environment; the agent's {@code xargs -s} allows a little more. */
     static final int MAX_TOTAL = 768 * 1024;
     /** The working directory when the request names none. */
-    public static final String DEFAULT_WORKDIR = "/work";
+    public static final String DEFAULT_WORKDIR = ResultBinding.DEFAULT_WORKDIR;
 
     /** The PATH the task's program is looked up on when the request's environment sets none (busybox ash's own default). */
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -38,16 +39,17 @@ public final class TaskArchive {
     }
 
     /**
-     * The NUL-separated argument list the agent's runner receives:
-     * {@code /bin/env -i -- VARS... /kavach/drop-exec PROGRAM ARGV...}, where PROGRAM is {@code argv[0]}
-     * again, which the runner replaces by the path it finds on the task's PATH. {@code env} runs as root
-     * and only sets the environment; drop-exec execs the task by that path as the task user, so whether
-     * the program was found is recorded by the agent, never by something the task runs.
+     * The NUL-separated argument list the agent's runner receives, as the agent composes it from {@code env}
+     * and {@code argv} ({@code attest command}): {@code /bin/env -i -- VARS... /kavach/drop-exec PROGRAM ARGV...},
+     * where PROGRAM is {@code argv[0]} again, which the runner replaces by the path it finds on the task's PATH.
+     * {@code env} runs as root and only sets the environment; drop-exec execs the task by that path as the task
+     * user, so whether the program was found is recorded by the agent, never by something the task runs.
      */
     static List<String> runnerArgs(ExecRequest request) {
         List<String> args = new ArrayList<>(List.of("/bin/env", "-i", "--"));
-        for (Map.Entry<String, String> e : new TreeMap<>(request.env()).entrySet()) {
-            args.add(e.getKey() + "=" + e.getValue());
+        String env = new String(ResultBinding.envFile(request.env()), StandardCharsets.UTF_8);
+        if (!env.isEmpty()) {
+            args.addAll(List.of(env.substring(0, env.length() - 1).split("\0", -1)));
         }
         // A first argv element containing '=' would otherwise be taken by env as a variable.
         args.add("/" + DropExecProgram.PATH);
@@ -56,11 +58,11 @@ public final class TaskArchive {
         return List.copyOf(args);
     }
 
-    /** Encodes a request in memory, stdin included; {@code reportData} is null outside SNP. */
-    public static byte[] encode(ExecRequest request, byte[] reportData) {
+    /** Encodes a request in memory, stdin included; {@code nonce} is null outside SNP. */
+    public static byte[] encode(ExecRequest request, byte[] nonce) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            encode(request, reportData, out);
+            encode(request, nonce, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,7 +73,7 @@ public final class TaskArchive {
      * Writes the archive to {@code out}, copying stdin from its source in chunks; its length must be known
      * (bytes, or a regular file such as the one {@link StagedStdin} spools).
      */
-    public static void encode(ExecRequest request, byte[] reportData, OutputStream out) throws IOException {
+    public static void encode(ExecRequest request, byte[] nonce, OutputStream out) throws IOException {
         List<String> args = runnerArgs(request);
         ByteArrayOutputStream cmd = new ByteArrayOutputStream();
         for (int i = 0; i < args.size(); i++) {
@@ -96,16 +98,16 @@ public final class TaskArchive {
         long stdinBytes = request.stdinSource().knownLength()
                 .orElseThrow(() -> new IllegalArgumentException("stage stdin first: its length must be known to archive it"));
         try (CpioWriter cpio = new CpioWriter(out); InputStream stdin = request.stdinSource().open()) {
-            cpio.file("cmd", 0600, cmd.toByteArray());
-            cpio.file("workdir", 0600, request.workdirOptional().orElse(DEFAULT_WORKDIR).getBytes(StandardCharsets.UTF_8));
+            cpio.file("argv", 0600, ResultBinding.argvFile(request.command().argv()));
+            cpio.file("env", 0600, ResultBinding.envFile(request.env()));
+            cpio.file("workdir", 0600, ResultBinding.workdirFile(request));
             cpio.file("stdin", 0600, stdinBytes, stdin);
             cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
             cpio.file("path", 0600, path.getBytes(StandardCharsets.UTF_8));
-            if (reportData != null) {
-                if (reportData.length != 64) {
-                    throw new IllegalArgumentException("report data must be 64 bytes, got " + reportData.length);
-                }
-                cpio.file("reportdata", 0600, reportData);
+            // Outputs are bounded in the guest, so the bytes it hashes are exactly the bytes the host receives.
+            cpio.file("outlimit", 0600, (policy.outputLimitBytes() + "\n").getBytes(StandardCharsets.US_ASCII));
+            if (nonce != null) {
+                cpio.file("nonce", 0600, ResultBinding.nonceText(nonce).getBytes(StandardCharsets.US_ASCII));
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.kavach.api.Outcome;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
+import dev.kavach.api.StreamOutput;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -140,17 +141,17 @@ public final class VmBackend implements SandboxBackend {
             // stdin goes to a file of the VM's directory and the task archive is streamed from a file there:
             // neither is held in memory, and both are this JVM's alone (the dropped QEMU never reads them).
             request = StagedStdin.spool(request, memoryMiB * 1024 * 1024 / 4, id, memoryMiB, dir);
-            byte[] reportData = null;
+            byte[] nonce = null;
             byte[] hostData = null;
             if (snp.isPresent()) {
-                byte[] nonce = new byte[32];
+                // The host sends only this fresh nonce; the guest vouches for everything else (ResultBinding).
+                nonce = new byte[32];
                 RANDOM.nextBytes(nonce);
                 hostData = snp.get().attestor().hostData(request);
-                reportData = snp.get().attestor().reportData(request, nonce);
             }
             Path task = Files.createFile(dir.resolve("task.cpio"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(task))) {
-                TaskArchive.encode(request, reportData, out);
+                TaskArchive.encode(request, nonce, out);
             }
             long started = System.nanoTime();
             Optional<SnpLaunch> snpLaunch = Optional.ofNullable(hostData).map(h -> snp.get().launch(h));
@@ -166,7 +167,7 @@ public final class VmBackend implements SandboxBackend {
                     request.policy().outputLimitBytes(), settings.consoleTailBytes(), settings.statusLimitBytes());
             QemuRunner.Run run = QemuRunner.run(launcher, VmChannels.in(dir), task, limits, listener);
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
-            return result(request, run, duration, args, launcher, reportData, hostData, expected);
+            return result(request, run, duration, args, launcher, nonce, hostData, expected);
         } catch (IOException e) {
             throw new SandboxException("the " + id + " backend could not start its VM: " + describe(e),
                     "check that " + socketRoot + " is writable" + (lease == null && QemuLauncher.runningAsRoot() ? " and " + QemuUidLease.LOCK_DIR + " is root's" : ""), e);
@@ -187,7 +188,7 @@ public final class VmBackend implements SandboxBackend {
         }
     }
 
-    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, QemuLauncher launcher, byte[] reportData,
+    private ExecResult result(ExecRequest request, QemuRunner.Run run, Duration duration, QemuArgs args, QemuLauncher launcher, byte[] nonce,
                               byte[] hostData, dev.kavach.backend.sev.measure.SnpMeasurement expected) {
         if (run.bootFailure().isPresent()) {
             // Before the agent reported ready no task had run: the console holds only firmware, kernel and
@@ -212,18 +213,21 @@ public final class VmBackend implements SandboxBackend {
                     "this is a guest image problem; rebuild it with kavach sev build-image and check the kernel's modules");
         }
         int exit = status.exitCode().get();
+        // Outputs are bounded in the guest, which forwards at most the limit and reports what it dropped.
+        StreamOutput stdout = withGuestDropped(run.stdout(), run.statusValue("stdout-dropped"));
+        StreamOutput stderr = withGuestDropped(run.stderr(), run.statusValue("stderr-dropped"));
         Attestation attestation = null;
         if (snp.isPresent()) {
-            attestation = attest(run, reportData, hostData, expected);
+            attestation = attest(request, run, nonce, hostData, stdout, stderr, exit, expected);
         }
         String program = request.command().argv().get(0);
         if (status.notFound()) {
-            return new ExecResult(127, run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+            return new ExecResult(127, stdout, stderr, duration, Outcome.FAILED_TO_START,
                     "program not found in the guest: " + program, enforcement, attestation);
         }
         if (status.execErrno().isPresent()) {
             int errno = status.execErrno().get();
-            return new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.FAILED_TO_START,
+            return new ExecResult(exit, stdout, stderr, duration, Outcome.FAILED_TO_START,
                     "the guest could not execute " + program + ": " + AgentStatus.errnoText(errno), enforcement, attestation);
         }
         String signal = status.signal().map(n -> "killed by signal " + n + AgentStatus.signalName(n)).orElse("");
@@ -231,37 +235,50 @@ public final class VmBackend implements SandboxBackend {
             String memory = args.value("-m").orElse("?");
             // Only a task that died of SIGKILL was stopped by the limit; one that survived a child's OOM kill completed.
             return status.signal().equals(Optional.of(9))
-                    ? new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.KILLED,
+                    ? new ExecResult(exit, stdout, stderr, duration, Outcome.KILLED,
                     "memory limit exceeded: the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped the task",
                     enforcement, attestation)
-                    : new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.COMPLETED,
+                    : new ExecResult(exit, stdout, stderr, duration, Outcome.COMPLETED,
                     "the guest (" + memory + " of RAM) ran out of memory and its OOM killer stopped " + status.oomKills() + " process(es) of the task"
                             + (signal.isEmpty() ? "" : "; the task was " + signal), enforcement, attestation);
         }
-        return new ExecResult(exit, run.stdout(), run.stderr(), duration, Outcome.COMPLETED, signal.isEmpty() ? "" : "the task was " + signal,
+        return new ExecResult(exit, stdout, stderr, duration, Outcome.COMPLETED, signal.isEmpty() ? "" : "the task was " + signal,
                 enforcement, attestation);
     }
 
-    private Attestation attest(QemuRunner.Run run, byte[] reportData, byte[] hostData, dev.kavach.backend.sev.measure.SnpMeasurement expected) {
+    private static StreamOutput withGuestDropped(StreamOutput received, Optional<String> guestDropped) {
+        long dropped = guestDropped.map(String::trim).filter(v -> v.matches("[0-9]{1,18}")).map(Long::parseLong).orElse(0L);
+        return dropped == 0 ? received : new StreamOutput(received.bytes(), received.droppedBytes() + dropped);
+    }
+
+    private Attestation attest(ExecRequest request, QemuRunner.Run run, byte[] nonce, byte[] hostData, StreamOutput stdout, StreamOutput stderr,
+                               int exit, dev.kavach.backend.sev.measure.SnpMeasurement expected) {
         Optional<String> report = run.statusValue("report");
-        if (report.isEmpty()) {
+        Optional<String> statement = run.statusValue("statement");
+        if (report.isEmpty() || statement.isEmpty()) {
             String why = run.statusValue("report-error").orElse("the guest agent returned no report");
             throw new SandboxException("the sev guest returned no attestation report: " + why + "; the result is not trusted",
-                    "use a guest kernel with the sev-guest driver and configfs-tsm (CONFIG_TSM_REPORTS, Linux 6.7+)");
+                    "use a guest kernel with the sev-guest driver and configfs-tsm (CONFIG_TSM_REPORTS, Linux 6.7+, e.g. Debian's 6.12: "
+                            + "kavach sev fetch-kernel), and run on an SEV-SNP host");
         }
-        byte[] bytes;
+        ExecAttestor.GuestResult guest;
         try {
-            bytes = Base64.getDecoder().decode(report.get().trim());
+            guest = new ExecAttestor.GuestResult(base64(statement.get()), base64(report.get()), base64(run.statusValue("certs").orElse("")),
+                    stdout.bytes(), stderr.bytes(), stdout.droppedBytes(), stderr.droppedBytes(), exit);
         } catch (IllegalArgumentException e) {
-            throw new SandboxException("the sev guest returned a malformed attestation report (not base64); the result is not trusted", "");
+            throw new SandboxException("the sev guest returned a malformed statement, report or certificate table (not base64); the result is not trusted", "");
         }
-        Attestation attestation = snp.get().attestor().verify(bytes, reportData, hostData, expected);
+        Attestation attestation = snp.get().attestor().verify(request, nonce, hostData, guest, expected);
         if (!attestation.verified()) {
             String failed = String.join("; ", attestation.checks().stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.detail()).toList());
             throw new SandboxException("the sev guest's attestation report failed verification; the result is not trusted: " + failed,
                     "check the expected measurement and certificates (kavach attest verify)");
         }
         return attestation;
+    }
+
+    private static byte[] base64(String value) {
+        return Base64.getDecoder().decode(value.trim());
     }
 
     private List<Enforcement> enforcement(ExecRequest request, QemuRunner.Run run, QemuArgs args, QemuLauncher launcher) {
@@ -294,7 +311,10 @@ public final class VmBackend implements SandboxBackend {
         if (request.policy().maxFileSizeBytes() > 0) {
             list.add(new Enforcement("maxFileSizeBytes", "RLIMIT_FSIZE=" + request.policy().maxFileSizeBytes() / 512 * 512 + " bytes" + inGuest));
         }
-        list.add(new Enforcement("output", "host-side bounded capture per virtio-serial port, limit " + request.policy().outputLimitBytes() + " bytes"));
+        long limit = request.policy().outputLimitBytes();
+        list.add(new Enforcement("output", limit == 0 ? "no output limit: the agent forwards every byte on a virtio-serial port per stream"
+                : "bounded in the guest (the agent forwards at most " + limit + " bytes per stream and counts the rest) and again on the host, "
+                + "per virtio-serial port"));
         return List.copyOf(list);
     }
 

@@ -5,9 +5,7 @@ import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.backend.sev.attestation.AttestationSettings;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.KdsClient;
-import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
+import dev.kavach.backend.sev.attestation.ResultAttestation;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -57,10 +55,9 @@ final class VmBackends {
                     "the C-bit position is unknown: " + leaf.explanation(), "set " + prefix + "cbitpos (51 on Milan and Genoa)"));
             SnpGuestPolicy policy = s.effectivePolicy(HostCpu.smtActive());
             AttestationSettings attestation = AttestationSettings.from(context.settings(), context.stateDir());
-            CertificateStore store = new CertificateStore(attestation.certDir(), attestation.kdsEnabled() ? KdsClient.from(attestation) : null);
             ExecAttestor attestor = new SnpExecAttestor(UUID.randomUUID().toString(),
                     Map.of("policy", policy.toHex(), "kernel", kernel.toString(), "initrd", initrd.toString()),
-                    store, SnpAttestationVerifier.atSystemClock(), context.settings().list(VmProbe.EXPECTED_MEASUREMENTS));
+                    ResultAttestation.from(attestation), policy.toBits());
             snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(),
                     s.guestFeatures(), s.vcpuSignature(), attestor));
         }

@@ -204,11 +204,14 @@ public final class VmProbe {
             Path modules = GuestSetup.modules(settings, kernel, prefix);
             KernelModules tree = KernelModules.scan(modules);
             List<String> order = tree.loadOrder(GuestSetup.wantedModules(snp));
-            if (!order.contains("virtio_console")) {
+            if (!tree.available("virtio_console")) {
                 checks.add(ProbeCheck.missing("modules", modules + " has no virtio_console module; the agent's channels need it",
                         "use a kernel package with virtio modules, e.g. linux-image-6.1.0-<N>-amd64"));
             } else {
                 checks.add(ProbeCheck.ok("modules", modules + ": " + String.join(", ", order)));
+            }
+            if (snp) {
+                checks.add(GuestKernelCheck.reports(tree, modules));
             }
         } catch (KavachException e) {
             checks.add(ProbeCheck.missing("modules", e.getMessage(), e.fix() + "; or " + buildFix));
@@ -245,9 +248,10 @@ public final class VmProbe {
                 if (!ovmf.snpMetadata()) {
                     checks.add(ProbeCheck.missing("firmware", firmware + " has no SEV-SNP metadata (\"SEV information block not found\")", ovmfFix));
                 } else if (snp.kernelHashes() && (ovmf.hashTableSize() == 0 || !ovmf.kernelHashesSection())) {
-                    checks.add(ProbeCheck.missing("firmware", firmware + " reserves no kernel hash table (or no SNP_KERNEL_HASHES metadata"
-                            + " section to measure it), so kernel-hashes=on fails (\"guest firmware has no hashes table\"); this is a generic OVMF,"
-                            + " not the AmdSev build", ovmfFix));
+                    checks.add(ProbeCheck.missing("firmware", firmware + (ovmf.kernelHashesSection() ? "" : " has no SNP kernel-hashes metadata section (type 0x10) and")
+                            + " reserves " + (ovmf.hashTableSize() == 0 ? "no" : "a") + " kernel hash table, so kernel-hashes=on fails "
+                            + "(\"guest firmware has no hashes table\") and the launch cannot be measured; this is a generic OVMF build "
+                            + "(e.g. OvmfPkg/OvmfPkgX64.dsc), not the AmdSev one", ovmfFix));
                 } else {
                     checks.add(ProbeCheck.ok("firmware", firmware + ": SNP metadata, hash table " + ovmf.hashTableSize() + " bytes"));
                 }

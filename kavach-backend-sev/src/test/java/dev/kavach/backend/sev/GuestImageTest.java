@@ -76,7 +76,7 @@ class GuestImageTest {
             cpio = in.readAllBytes();
         }
         String listing = new String(run(List.of(busybox.toString(), "cpio", "-t"), cpio, dir), StandardCharsets.UTF_8);
-        assertThat(listing.lines()).contains("init", "bin/busybox", "bin/sh", "kavach/run", "kavach/drop-exec", "etc/kavach/modules",
+        assertThat(listing.lines()).contains("init", "bin/busybox", "bin/sh", "kavach/run", "kavach/attest", "kavach/drop-exec", "etc/kavach/modules",
                 "lib/modules/kavach/virtio_console.ko", "lib/modules/kavach/virtio_pci.ko");
         Path root = Files.createDirectories(dir.resolve("root"));
         run(List.of(busybox.toString(), "cpio", "-i", "-d"), cpio, root);
@@ -86,6 +86,10 @@ class GuestImageTest {
         assertThat(Files.readAllBytes(root.resolve("kavach/drop-exec"))).isEqualTo(DropExecProgram.elf());
         assertThat(Files.isExecutable(root.resolve("kavach/drop-exec"))).isTrue();
         assertThat(Files.exists(root.resolve("work"))).as("the agent creates the work directory for the task user").isFalse();
+        // Production images ask configfs-tsm and nothing else for a report: no simulated PSP, no other fallback.
+        assertThat(Files.readAllBytes(root.resolve("kavach/attest"))).isEqualTo(GuestImageBuilder.resource("guest/attest"));
+        assertThat(Files.readString(root.resolve("kavach/attest"))).contains("/sys/kernel/config/tsm/report").doesNotContain("test-psp")
+                .doesNotContain("virtio-ports");
     }
 
     @Test
@@ -111,8 +115,10 @@ class GuestImageTest {
         assertThat(Files.readString(dir.resolve("limits"))).as("open files, file size, pids, read-only root, environment entries")
                 .isEqualTo("1024 67108864 64 1 3\n");
         assertThat(Files.readString(dir.resolve("path"))).as("no PATH in the request: the default").isEqualTo(TaskArchive.DEFAULT_PATH);
-        assertThat(Files.exists(dir.resolve("reportdata"))).isFalse();
-        // The guest runs: xargs -0 -x -a cmd RUNNER...; here the runner prints each argument it receives.
+        assertThat(Files.exists(dir.resolve("nonce"))).isFalse();
+        // The guest composes cmd from argv and env (attest command), then runs xargs -0 -x -a cmd RUNNER...;
+        // here the runner prints each argument it receives.
+        GuestAttestScriptTest.attest(dir, "command");
         byte[] decoded = run(List.of(busybox.toString(), "xargs", "-0", "-x", "-s", "1048576", "-a", dir.resolve("cmd").toString(),
                 busybox.toString(), "sh", "-c", "for a in \"$@\"; do printf '%s\\0' \"$a\"; done", "runner"), new byte[0], dir);
         List<String> received = List.of(new String(decoded, StandardCharsets.UTF_8).split("\0", -1)).subList(0, TaskArchive.runnerArgs(request).size());
@@ -137,11 +143,12 @@ class GuestImageTest {
     }
 
     @Test
-    void reportDataTravelsAsItsOwnFileAndOversizedArgumentsAreRefused(@TempDir Path dir) throws Exception {
-        byte[] reportData = new byte[64];
-        reportData[0] = 7;
-        run(List.of(VmPrerequisites.busybox().toString(), "cpio", "-i", "-d"), TaskArchive.encode(ExecRequest.of("true"), reportData), dir);
-        assertThat(Files.readAllBytes(dir.resolve("reportdata"))).isEqualTo(reportData);
+    void theNonceTravelsAsItsOwnFileAndOversizedArgumentsAreRefused(@TempDir Path dir) throws Exception {
+        byte[] nonce = new byte[32];
+        nonce[0] = 7;
+        run(List.of(VmPrerequisites.busybox().toString(), "cpio", "-i", "-d"), TaskArchive.encode(ExecRequest.of("true"), nonce), dir);
+        assertThat(Files.readString(dir.resolve("nonce"))).isEqualTo("07" + "00".repeat(31));
+        assertThat(Files.exists(dir.resolve("cmd"))).as("the host sends argv and env, never a composed command").isFalse();
         assertThatThrownBy(() -> TaskArchive.encode(ExecRequest.of("echo", "x".repeat(200_000)), null))
                 .isInstanceOf(PolicyNotEnforceableException.class)
                 .hasMessageContaining("per string");

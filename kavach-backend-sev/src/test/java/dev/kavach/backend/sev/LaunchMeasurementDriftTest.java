@@ -175,7 +175,8 @@ class LaunchMeasurementDriftTest {
     @Example
     void theAttestorPinsEvenAReportItCannotParse() {
         ExecAttestor attestor = attestor();
-        Attestation result = attestor.verify(new byte[10], new byte[64], new byte[32], new SnpMeasurement(new byte[48]));
+        ExecAttestor.GuestResult unparsable = new ExecAttestor.GuestResult(new byte[0], new byte[10], new byte[0], new byte[0], new byte[0], 0, 0, 0);
+        Attestation result = attestor.verify(ExecRequest.of("true"), new byte[32], new byte[32], unparsable, new SnpMeasurement(new byte[48]));
         assertThat(result.verified()).isFalse();
         assertThat(result.checks()).extracting(Attestation.Check::name).contains("launch.measurement");
     }
@@ -214,7 +215,8 @@ class LaunchMeasurementDriftTest {
 
     private static ExecAttestor attestor() {
         return new SnpExecAttestor("job", Map.of(), new dev.kavach.backend.sev.attestation.CertificateStore(FILES.resolve("certs"), null),
-                dev.kavach.backend.sev.attestation.SnpAttestationVerifier.atSystemClock(), List.of());
+                dev.kavach.backend.sev.attestation.SnpAttestationVerifier.atSystemClock(),
+                dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withLaunchedPolicy(0x30000));
     }
 
     @Provide

@@ -33,28 +33,28 @@ class SevBackendTest {
     private static final Path OVMF = Path.of("/usr/share/ovmf/OVMF.fd");
 
     private static SnpExecAttestor attestor(Path certs) {
-        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), List.of());
+        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults());
     }
 
     @Test
-    void reportDataBindsTheNonceAndTheTaskAndHostDataBindsTheJob(@TempDir Path certs) {
+    void hostDataBindsTheJobAndTheTask(@TempDir Path certs) {
         SnpExecAttestor attestor = attestor(certs);
         ExecRequest request = ExecRequest.of("echo", "hi");
-        byte[] nonce = TaskBinding.newNonce();
-        assertThat(attestor.reportData(request, nonce)).hasSize(64)
-                .isEqualTo(TaskBinding.reportData(nonce, TaskBinding.taskDigest(request)))
-                .isNotEqualTo(attestor.reportData(ExecRequest.of("echo", "ho"), nonce))
-                .isNotEqualTo(attestor.reportData(request, TaskBinding.newNonce()));
-        assertThat(attestor.hostData(request)).hasSize(32).isNotEqualTo(attestor.hostData(ExecRequest.of("echo", "ho")));
+        assertThat(attestor.hostData(request)).hasSize(32).isEqualTo(attestor.hostData(ExecRequest.of("echo", "hi")))
+                .isNotEqualTo(attestor.hostData(ExecRequest.of("echo", "ho")));
     }
 
     @Test
     void aReportThatDoesNotParseIsNotVerifiedAndSaysWhy(@TempDir Path certs) {
-        Attestation attestation = attestor(certs).verify(new byte[100], new byte[64], new byte[32]);
+        ExecRequest request = ExecRequest.of("true");
+        byte[] nonce = TaskBinding.newNonce();
+        byte[] statement = dev.kavach.backend.sev.attestation.ResultBinding.expected(nonce, request, new byte[0], new byte[0], 0, 0, 0)
+                .text().getBytes(StandardCharsets.UTF_8);
+        Attestation attestation = attestor(certs).verify(request, nonce, new byte[32],
+                new ExecAttestor.GuestResult(statement, new byte[100], new byte[0], new byte[0], new byte[0], 0, 0, 0));
         assertThat(attestation.verified()).isFalse();
-        assertThat(attestation.checks()).singleElement().satisfies(check -> {
-            assertThat(check.name()).isEqualTo("parse");
-            assertThat(check.passed()).isFalse();
+        assertThat(attestation.checks()).filteredOn(check -> !check.passed()).singleElement().satisfies(check -> {
+            assertThat(check.name()).isEqualTo("report.parse");
             assertThat(check.detail()).isNotBlank();
         });
     }
@@ -101,6 +101,8 @@ class SevBackendTest {
         assertThat(args.value("-bios")).contains("/fw/OVMF.amdsev.fd");
         assertThat(args.value("-kernel")).contains(kernel.kernel().toString());
         assertThat(args.optionList("-object", "sev-snp-guest").orElseThrow()).contains("policy=0x30000", "cbitpos=51", "kernel-hashes=on", "host-data=");
+        // Production launches offer the guest no report path but the SEV firmware's: no simulated PSP port.
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(SimulatedSnpHost.PSP_PORT);
     }
 
     @Test

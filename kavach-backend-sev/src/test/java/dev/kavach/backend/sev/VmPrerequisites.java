@@ -17,6 +17,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 final class VmPrerequisites {
     static final Path DEFAULT_KERNEL_DIR = Path.of("/var/cache/kavach/guest-kernel");
+    /** Debian's 6.12 kernel, the one a sev guest needs (configfs-tsm): {@code .ci/guest-kernel.sh DIR 6.12}. */
+    static final Path DEFAULT_KERNEL_612_DIR = Path.of("/var/cache/kavach/guest-kernel-6.12");
 
     /** A guest kernel and its module tree. */
     record GuestKernel(Path kernel, Path modules) {
@@ -43,9 +45,18 @@ final class VmPrerequisites {
 
     static GuestKernel kernel() {
         String env = System.getenv("KAVACH_GUEST_KERNEL_DIR");
-        Path dir = env == null || env.isBlank() ? DEFAULT_KERNEL_DIR : Path.of(env);
+        return kernelIn(env == null || env.isBlank() ? DEFAULT_KERNEL_DIR : Path.of(env), "");
+    }
+
+    /** The 6.12 guest kernel (TSM reports, sev-guest, .ko.xz modules). */
+    static GuestKernel kernel612() {
+        String env = System.getenv("KAVACH_GUEST_KERNEL_612_DIR");
+        return kernelIn(env == null || env.isBlank() ? DEFAULT_KERNEL_612_DIR : Path.of(env), " 6.12");
+    }
+
+    private static GuestKernel kernelIn(Path dir, String series) {
         Path file = dir.resolve("kernel.env");
-        require(Files.isRegularFile(file), "a guest kernel in " + dir + " (run .ci/guest-kernel.sh " + dir + ")");
+        require(Files.isRegularFile(file), "a guest kernel in " + dir + " (run .ci/guest-kernel.sh " + dir + series + ")");
         Properties props = new Properties();
         try (var in = Files.newBufferedReader(file)) {
             props.load(in);

@@ -42,7 +42,7 @@ class VmProbeTest {
         assertThat(availability.available()).isFalse();
         assertThat(availability.problems()).anySatisfy(check -> {
             assertThat(check.name()).isEqualTo("kernel");
-            assertThat(check.fix()).contains("guest-kernel.sh");
+            assertThat(check.fix()).contains("kavach sev fetch-kernel");
         });
     }
 

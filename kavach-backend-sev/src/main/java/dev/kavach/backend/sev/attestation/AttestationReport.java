@@ -11,7 +11,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * An AMD SEV-SNP ATTESTATION_REPORT (SEV-SNP ABI specification, "ATTESTATION_REPORT Structure"),
- * versions 2, 3 and 5, parsed strictly: a wrong length, an unknown version or signature algorithm, a
+ * versions 2 to 5, parsed strictly (version 3 adds CPUID_FAM_ID/MOD_ID/STEP at {@code 0x188}; version 4 has
+ * version 3's layout; version 5 adds LAUNCH_MIT_VECTOR and CURRENT_MIT_VECTOR at {@code 0x1F8}/{@code 0x200}),: a wrong length, an unknown version or signature algorithm, a
  * reserved KEY_INFO value or a non-zero reserved area is a {@link ReportParseException} naming the field
  * and its offset. Nothing is verified here; see {@link ReportVerifier}.
  *
@@ -24,6 +25,10 @@ public final class AttestationReport {
     public static final int SIGNED_LENGTH = 0x2A0;
     /** SIGNATURE_ALGO value for ECDSA P-384 with SHA-384, the only one defined. */
     public static final int ECDSA_P384_SHA384 = 1;
+    /** The oldest report version understood (SNP ABI 1.51). */
+    public static final int MIN_VERSION = 2;
+    /** The newest report version understood (SNP ABI 1.58: mitigation vectors). */
+    public static final int MAX_VERSION = 5;
 
     private final byte[] raw;
     private final ByteBuffer le;
@@ -36,7 +41,7 @@ public final class AttestationReport {
     /**
      * Parses a report.
      *
-     * @throws ReportParseException when {@code bytes} is not a well-formed version 2, 3 or 5 report
+     * @throws ReportParseException when {@code bytes} is not a well-formed version 2 to 5 report
      */
     public static AttestationReport parse(byte[] bytes) {
         requireNonNull(bytes, "bytes is null");
@@ -51,9 +56,9 @@ public final class AttestationReport {
 
     private void validate() {
         int version = le.getInt(0x000);
-        if (version != 2 && version != 3 && version != 5) {
+        if (version < MIN_VERSION || version > MAX_VERSION) {
             throw new ReportParseException("version", 0x000, "unsupported version " + Integer.toUnsignedString(version)
-                    + ": versions 2, 3 and 5 are understood");
+                    + ": versions 2 to 5 are understood");
         }
         int algo = le.getInt(0x034);
         if (algo != ECDSA_P384_SHA384) {

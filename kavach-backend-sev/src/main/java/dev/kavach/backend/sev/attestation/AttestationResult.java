@@ -62,6 +62,10 @@ public record AttestationResult(AttestationReport report, Optional<SevGeneration
         claims.put("reported_tcb", String.format("%016x", tcb.raw()));
         tcb.components().forEach((k, v) -> claims.put("reported_tcb." + k, Integer.toString(v)));
         claims.put("current_tcb", String.format("%016x", report.currentTcbRaw()));
+        claims.put("committed_tcb", String.format("%016x", report.committedTcbRaw()));
+        claims.put("launch_tcb", String.format("%016x", report.launchTcbRaw()));
+        claims.put("current_version", report.currentVersion().toString());
+        claims.put("committed_version", report.committedVersion().toString());
         claims.put("platform_info", report.platformInfo().toString());
         claims.put("family_id", hex.formatHex(report.familyId()));
         claims.put("image_id", hex.formatHex(report.imageId()));

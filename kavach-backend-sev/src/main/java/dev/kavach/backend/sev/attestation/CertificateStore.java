@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.cert.CRLException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,15 +16,17 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Finds the certificates for a report: explicit files first, then the cache directory, then (when a
- * {@link KdsClient} is given) AMD's KDS, whose answers are written to the cache directory. Layout of the
- * cache directory:
+ * Finds the certificates for a report: explicit files or the report's certificate table first, then the
+ * cache directory, then (unless offline) AMD's KDS, whose answers are written to the cache directory.
+ * Layout of the cache directory (what {@code kavach sev fetch-certs} fills):
  * <pre>
  *   {Milan|Genoa|Turin}/cert_chain.pem            ASK then ARK, as /vcek/v1/{gen}/cert_chain serves it
- *   {Milan|Genoa|Turin}/vlek_cert_chain.pem       ASVK then ARK
+ *   {Milan|Genoa|Turin}/vlek_cert_chain.pem       ASVK then ARK (/vlek/v1/{gen}/cert_chain)
  *   {Milan|Genoa|Turin}/vcek/{hwid}/{tcb hex}.der VCEKs by chip and REPORTED_TCB
+ *   {Milan|Genoa|Turin}/crl.der, vlek_crl.der     AMD's revocation lists (/vcek|vlek/v1/{gen}/crl)
  * </pre>
- * Nothing here is trusted: {@link ReportVerifier} pins the ARK and checks every signature.
+ * Nothing here is trusted: {@link ReportVerifier} pins the ARK and checks every signature, and
+ * {@link Revocation} checks a CRL's signature with the ARK.
  */
 public final class CertificateStore {
     private final Path dir;
@@ -28,7 +34,7 @@ public final class CertificateStore {
 
     /**
      * @param dir the cache directory; may not exist yet
-     * @param kds fetches what the directory lacks; {@code null} to stay offline
+     * @param kds fetches what the directory lacks; {@code null} for offline mode
      */
     public CertificateStore(Path dir, KdsClient kds) {
         this.dir = requireNonNull(dir, "dir is null");
@@ -37,6 +43,25 @@ public final class CertificateStore {
 
     public Path dir() {
         return dir;
+    }
+
+    /** True when nothing is fetched: the cache directory and explicit files are all there is. */
+    public boolean offline() {
+        return kds == null;
+    }
+
+    /**
+     * The chain for a report whose certificates came in its certificate table (extended report, or
+     * configfs-tsm {@code auxblob}): the table's VEK (VLEK or VCEK), ASK/ASVK and ARK where present, the
+     * cache directory and KDS for what it lacks. A VLEK chain verifies from the table alone, without KDS.
+     */
+    public VekChain chainFor(AttestationReport report, CertificateTable table) {
+        requireNonNull(table, "table is null");
+        Optional<X509Certificate> vek = table.vek(report.signingKey());
+        List<X509Certificate> chain = new ArrayList<>();
+        table.certificate(CertificateTable.ASK).ifPresent(chain::add);
+        table.certificate(CertificateTable.ARK).ifPresent(chain::add);
+        return chainFor(report, vek, chain);
     }
 
     /**
@@ -83,9 +108,17 @@ public final class CertificateStore {
                 tried.add(e.getMessage());
             }
         }
-        throw new CertificateUnavailableException("no certificates for this report: " + (tried.isEmpty() ? "none found" : String.join("; ", tried)),
-                kds == null ? "pass --vcek and --chain, put them in " + dir + ", or enable KDS (attestation.kds.enabled=true)"
-                        : "pass --vcek and --chain explicitly");
+        throw new CertificateUnavailableException((kds == null ? "offline (attestation.offline = true): " : "")
+                + "no certificates for this report: " + (tried.isEmpty() ? "none found" : String.join("; ", tried)),
+                kds == null ? offlineFix(report) : "pass --vcek and --chain explicitly");
+    }
+
+    /** What to run, and where the files go, when offline mode lacks a certificate. */
+    private String offlineFix(AttestationReport report) {
+        String generation = report.generationFromCpuid().map(g -> g.kdsName().toLowerCase(java.util.Locale.ROOT)).orElse("milan|genoa|turin");
+        return "on a machine that can reach AMD KDS run 'kavach sev fetch-certs --report REPORT.bin --cert-dir DIR' (or '--generation "
+                + generation + " --chip-id HEX --tcb HEX'), then copy DIR to " + dir + " (attestation.cert-dir) here; or pass --vcek and"
+                + " --chain; or set attestation.offline = false to fetch from KDS";
     }
 
     private static List<SevGeneration> candidates(AttestationReport report, Optional<X509Certificate> vek) {
@@ -94,14 +127,30 @@ public final class CertificateStore {
         return known.map(List::of).orElse(List.of(SevGeneration.values()));
     }
 
+    /** Where the VCEK for a chip at a TCB is cached. */
+    public Path vcekPath(SevGeneration generation, byte[] chipId, TcbVersion tcb) {
+        return dir.resolve(generation.kdsName()).resolve("vcek").resolve(KdsClient.hwid(generation, chipId))
+                .resolve(String.format("%016x.der", tcb.raw()));
+    }
+
+    /** Where the ASK+ARK (or ASVK+ARK) chain of a generation is cached. */
+    public Path chainPath(SevGeneration generation, SigningKey kind) {
+        return dir.resolve(generation.kdsName()).resolve(kind == SigningKey.VLEK ? "vlek_cert_chain.pem" : "cert_chain.pem");
+    }
+
+    /** Where the CRL of a generation is cached. */
+    public Path crlPath(SevGeneration generation, SigningKey kind) {
+        return dir.resolve(generation.kdsName()).resolve(kind == SigningKey.VLEK ? "vlek_crl.der" : "crl.der");
+    }
+
     private X509Certificate findVek(AttestationReport report, SevGeneration generation, List<String> tried) {
         if (report.signingKey() == SigningKey.VLEK) {
-            throw new CertificateUnavailableException("the report is signed by a VLEK, which AMD issues to the cloud provider, not by chip",
-                    "get the VLEK certificate from the host or provider (extended report or its API) and pass it with --vcek");
+            throw new CertificateUnavailableException("the report is signed by a VLEK, which AMD issues to the cloud provider, not by chip,"
+                    + " and KDS does not serve", "pass the certificate table the guest received with the report (configfs-tsm auxblob, or"
+                    + " the extended report's certificates) with --cert-table, or the VLEK certificate with --vcek");
         }
         TcbVersion tcb = report.reportedTcb(generation);
-        Path file = dir.resolve(generation.kdsName()).resolve("vcek").resolve(KdsClient.hwid(generation, report.chipId()))
-                .resolve(String.format("%016x.der", tcb.raw()));
+        Path file = vcekPath(generation, report.chipId(), tcb);
         if (Files.isRegularFile(file)) {
             return CertificateFiles.readOne(file);
         }
@@ -116,18 +165,93 @@ public final class CertificateStore {
     }
 
     private List<X509Certificate> findChain(SevGeneration generation, SigningKey kind, List<String> tried) {
-        Path file = dir.resolve(generation.kdsName()).resolve(kind == SigningKey.VLEK ? "vlek_cert_chain.pem" : "cert_chain.pem");
+        Path file = chainPath(generation, kind);
         if (Files.isRegularFile(file)) {
             return CertificateFiles.read(file);
         }
         if (kds == null) {
-            tried.add("no cached " + generation.kdsName() + " chain at " + file);
+            tried.add("no cached " + generation.kdsName() + (kind == SigningKey.VLEK ? " ASVK+ARK" : " ASK+ARK") + " chain at " + file);
             return null;
         }
         byte[] pem = kds.fetchChain(generation, kind);
         List<X509Certificate> certs = CertificateFiles.parse(pem, "KDS cert_chain response");
         write(file, pem);
         return certs;
+    }
+
+    /** A cache entry and whether this call fetched it. */
+    public record Cached(Path file, boolean fetched) {
+    }
+
+    /** Makes sure the VCEK for a chip at a TCB is cached, fetching it when missing (never offline). */
+    public Cached cacheVcek(SevGeneration generation, byte[] chipId, TcbVersion tcb) {
+        Path file = vcekPath(generation, chipId, tcb);
+        if (Files.isRegularFile(file)) {
+            return new Cached(file, false);
+        }
+        byte[] der = requireOnline("the VCEK", file).fetchVcek(generation, chipId, tcb);
+        CertificateFiles.parse(der, "KDS VCEK response");
+        write(file, der);
+        return new Cached(file, true);
+    }
+
+    /** Makes sure a generation's chain is cached. */
+    public Cached cacheChain(SevGeneration generation, SigningKey kind) {
+        Path file = chainPath(generation, kind);
+        if (Files.isRegularFile(file)) {
+            return new Cached(file, false);
+        }
+        byte[] pem = requireOnline("the certificate chain", file).fetchChain(generation, kind);
+        CertificateFiles.parse(pem, "KDS cert_chain response");
+        write(file, pem);
+        return new Cached(file, true);
+    }
+
+    /** Makes sure a generation's CRL is cached; {@code refresh} replaces a cached one (CRLs expire). */
+    public Cached cacheCrl(SevGeneration generation, SigningKey kind, boolean refresh) {
+        Path file = crlPath(generation, kind);
+        if (Files.isRegularFile(file) && !refresh) {
+            return new Cached(file, false);
+        }
+        byte[] der = requireOnline("the CRL", file).fetchCrl(generation, kind);
+        parseCrl(der, "KDS CRL response");
+        write(file, der);
+        return new Cached(file, true);
+    }
+
+    /** The CRL for a generation: from the cache, else (online) fetched from KDS and cached. */
+    public X509CRL crlFor(SevGeneration generation, SigningKey kind) {
+        Path file = crlPath(generation, kind);
+        if (!Files.isRegularFile(file) && kds == null) {
+            throw new CertificateUnavailableException("offline (attestation.offline = true) and no cached " + generation.kdsName() + " CRL at " + file,
+                    "run 'kavach sev fetch-certs --generation " + generation.kdsName().toLowerCase(java.util.Locale.ROOT) + " --crl' on a machine"
+                            + " that reaches AMD KDS and copy its cert dir to " + dir + ", or turn revocation checking off"
+                            + " (attestation.check-revocation = false)");
+        }
+        Path cached = cacheCrl(generation, kind, false).file();
+        try {
+            return parseCrl(Files.readAllBytes(cached), cached.toString());
+        } catch (IOException e) {
+            throw new CertificateUnavailableException("cannot read CRL " + cached + ": " + e, "check the file and its permissions");
+        }
+    }
+
+    /** Parses a DER (or PEM) CRL. */
+    public static X509CRL parseCrl(byte[] bytes, String source) {
+        try {
+            return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new java.io.ByteArrayInputStream(bytes));
+        } catch (CRLException | CertificateException | RuntimeException e) {
+            throw new CertificateUnavailableException(source + " is not an X.509 CRL: " + e.getMessage(),
+                    "fetch AMD's CRL again (kavach sev fetch-certs --crl)");
+        }
+    }
+
+    private KdsClient requireOnline(String what, Path file) {
+        if (kds == null) {
+            throw new CertificateUnavailableException("offline (attestation.offline = true): " + what + " is not cached at " + file,
+                    "run this on a machine that reaches AMD KDS, or set attestation.offline = false");
+        }
+        return kds;
     }
 
     /** Writes atomically, so a concurrent reader never sees half a certificate. */
@@ -138,7 +262,7 @@ public final class CertificateStore {
             Files.write(tmp, bytes);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new CertificateUnavailableException("cannot cache certificate at " + file + ": " + e,
+            throw new CertificateUnavailableException("cannot cache " + file.getFileName() + " at " + file + ": " + e,
                     "make attestation.cert-dir writable or point it elsewhere", e);
         }
     }

@@ -10,7 +10,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * The guest side of getting a report, as bytes: what the guest agent hands the Linux {@code sev-guest}
  * driver ({@code /dev/sev-guest}, ioctl {@code SNP_GET_REPORT}) or writes to configfs-tsm
- * ({@code /sys/kernel/config/tsm/report/<name>/inblob}), and how it reads the answer. Layouts follow
+ * ({@code /sys/kernel/config/tsm/report/<name>/inblob}), and how it reads the answer. The Kavach agent itself
+ * is a busybox script ({@code guest/attest}) that writes {@link ResultStatement#reportData()} to configfs-tsm;
+ * these helpers give the same bytes to other guests and tests. Layouts follow
  * {@code include/uapi/linux/sev-guest.h}; all integers are little-endian (x86). Static and side-effect
  * free, so the framing is tested on hosts without SEV; issuing the ioctl is the guest agent's job.
  */
@@ -34,7 +36,7 @@ public final class GuestReportRequest {
     /**
      * {@code struct snp_report_req}: REPORT_DATA and the VMPL to report at.
      *
-     * @param reportData exactly 64 bytes ({@link TaskBinding#reportData(byte[], byte[])})
+     * @param reportData exactly 64 bytes ({@link ResultStatement#reportData()})
      * @param vmpl       0..3
      */
     public static byte[] snpReportReq(byte[] reportData, int vmpl) {

@@ -31,16 +31,41 @@ public final class KdsClient {
         void sleep(Duration duration) throws InterruptedException;
     }
 
+    /**
+     * One HTTP GET. The production fetcher uses {@code java.net.http}; tests inject one that answers from
+     * memory, so no test reaches the network.
+     */
+    @FunctionalInterface
+    public interface Fetcher {
+        Response get(URI uri, Duration timeout) throws IOException, InterruptedException;
+    }
+
+    /** What a {@link Fetcher} got: the status, the Retry-After header if any, and the body. */
+    public record Response(int status, Optional<String> retryAfter, byte[] body) {
+        public Response {
+            requireNonNull(retryAfter, "retryAfter is null");
+            requireNonNull(body, "body is null");
+        }
+
+        public static Response ok(byte[] body) {
+            return new Response(200, Optional.empty(), body);
+        }
+    }
+
     private final URI baseUrl;
-    private final HttpClient http;
+    private final Fetcher http;
     private final int maxRetries;
     private final Duration maxRetryWait;
     private final Duration timeout;
     private final Sleeper sleeper;
 
     public KdsClient(URI baseUrl, HttpClient http, int maxRetries, Duration maxRetryWait, Duration timeout, Sleeper sleeper) {
+        this(baseUrl, fetcher(requireNonNull(http, "http is null")), maxRetries, maxRetryWait, timeout, sleeper);
+    }
+
+    public KdsClient(URI baseUrl, Fetcher fetcher, int maxRetries, Duration maxRetryWait, Duration timeout, Sleeper sleeper) {
         this.baseUrl = requireNonNull(baseUrl, "baseUrl is null");
-        this.http = requireNonNull(http, "http is null");
+        this.http = requireNonNull(fetcher, "fetcher is null");
         this.maxRetries = maxRetries;
         this.maxRetryWait = requireNonNull(maxRetryWait, "maxRetryWait is null");
         this.timeout = requireNonNull(timeout, "timeout is null");
@@ -76,6 +101,15 @@ public final class KdsClient {
                             + " (attestation.cert-dir) or pass --vcek/--chain and stay offline");
         }
         self.addReads(http.get());
+    }
+
+    private static Fetcher fetcher(HttpClient http) {
+        return (uri, timeout) -> {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Accept", "application/octet-stream, application/x-pem-file, application/pkix-crl, */*").GET().build();
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(response.statusCode(), response.headers().firstValue("Retry-After"), response.body());
+        };
     }
 
     /** The hwID KDS expects for a chip: all 64 bytes of CHIP_ID, except on Turin, where only the first 8. */
@@ -116,18 +150,26 @@ public final class KdsClient {
                 + tcb.components(), true);
     }
 
+    /** The CRL URL: AMD's revocation list for the ASKs (VCEK chains) or ASVKs (VLEK chains) of a generation. */
+    public URI crlUri(SevGeneration generation, SigningKey kind) {
+        return URI.create(baseUrl + (kind == SigningKey.VLEK ? "/vlek/v1/" : "/vcek/v1/") + generation.kdsName() + "/crl");
+    }
+
+    /** Fetches the DER CRL, signed by the generation's ARK. */
+    public byte[] fetchCrl(SevGeneration generation, SigningKey kind) {
+        return get(crlUri(generation, kind), "the " + generation.kdsName() + (kind == SigningKey.VLEK ? " VLEK" : " VCEK") + " CRL", false);
+    }
+
     /** Fetches the PEM chain: ASK then ARK for VCEKs, ASVK then ARK for VLEKs. */
     public byte[] fetchChain(SevGeneration generation, SigningKey kind) {
         return get(chainUri(generation, kind), "the " + generation.kdsName() + (kind == SigningKey.VLEK ? " ASVK" : " ASK") + "+ARK chain", false);
     }
 
     private byte[] get(URI uri, String what, boolean vcek) {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/octet-stream, application/x-pem-file, */*")
-                .GET().build();
         for (int attempt = 0; ; attempt++) {
-            HttpResponse<byte[]> response;
+            Response response;
             try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                response = http.get(uri, timeout);
             } catch (IOException e) {
                 throw new CertificateUnavailableException("cannot reach AMD KDS at " + uri + " for " + what + ": " + e,
                         "check network access to " + baseUrl + ", or put the certificates in the cert directory and run offline", e);
@@ -135,7 +177,7 @@ public final class KdsClient {
                 Thread.currentThread().interrupt();
                 throw new CertificateUnavailableException("interrupted while fetching " + what, "retry");
             }
-            int status = response.statusCode();
+            int status = response.status();
             if (status == 200) {
                 return response.body();
             }
@@ -173,8 +215,8 @@ public final class KdsClient {
     }
 
     /** Retry-After as delta-seconds or an HTTP date. */
-    static Optional<Duration> retryAfter(HttpResponse<?> response) {
-        Optional<String> header = response.headers().firstValue("Retry-After");
+    static Optional<Duration> retryAfter(Response response) {
+        Optional<String> header = response.retryAfter();
         if (header.isEmpty()) {
             return Optional.empty();
         }

@@ -50,6 +50,11 @@ public final class ReportVerifier {
         this.anchors = requireNonNull(anchors, "anchors is null");
     }
 
+    /** The instant certificate (and CRL) validity is judged at. */
+    public Instant now() {
+        return clock.instant();
+    }
+
     /** Trusts AMD's roots. */
     public ReportVerifier(Clock clock, ChainCache cache) {
         this(clock, cache, TrustAnchors.amd());

@@ -26,11 +26,22 @@ public final class SnpAttestationVerifier {
     }
 
     public AttestationResult verify(AttestationReport report, VekChain chain, AppraisalPolicy policy) {
+        return verify(report, chain, policy, null);
+    }
+
+    /**
+     * Also checks revocation against AMD's CRL, when {@code revocation} is not null: a missing or
+     * unverifiable CRL is a failed {@code revocation} check.
+     */
+    public AttestationResult verify(AttestationReport report, VekChain chain, AppraisalPolicy policy, Revocation.Source revocation) {
         requireNonNull(report, "report is null");
         requireNonNull(chain, "chain is null");
         requireNonNull(policy, "policy is null");
         ChainVerification chainResult = verifier.verify(report, chain);
         List<Check> checks = new ArrayList<>(chainResult.checks());
+        if (revocation != null) {
+            checks.add(Revocation.check(chain, chainResult.layout(), revocation, verifier.now()));
+        }
         checks.addAll(Appraisal.checks(report, chainResult.layout(), policy));
         return new AttestationResult(report, chainResult.generation(), chainResult.layout(), checks);
     }

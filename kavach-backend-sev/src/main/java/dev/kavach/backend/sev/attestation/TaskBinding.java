@@ -16,12 +16,12 @@ import java.util.TreeMap;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Binds an attestation report to one task. The host picks a fresh {@link #newNonce() nonce} per exec;
- * the guest agent computes {@link #taskDigest(ExecRequest)} over what it is about to run and asks for a
- * report whose REPORT_DATA is {@link #reportData(byte[], byte[])}; the host recomputes both and requires
- * that REPORT_DATA ({@link AppraisalPolicy.Builder#reportData(byte[])}). {@link #hostData(String, Map)}
- * is the 32-byte job digest given to QEMU as {@code sev-snp-guest,host-data=} at launch, which the report
- * repeats as HOST_DATA.
+ * Binds an attestation report to one task. The host picks a fresh {@link #newNonce() nonce} per exec.
+ * {@link #hostData(String, Map)} is the 32-byte job digest given to QEMU as {@code sev-snp-guest,host-data=} at
+ * launch, which the report repeats as HOST_DATA. The {@code sev} backend's REPORT_DATA is SHA-512 of the
+ * guest's {@link ResultStatement}, which binds the nonce, the task and the result ({@link ResultBinding}).
+ * {@link #taskDigest(ExecRequest)} and {@link #reportData(byte[], byte[])} (SHA-512(nonce || task digest))
+ * bind a report to a task alone, before it runs; {@link TaskAttestation} checks that form.
  *
  * <p>All encodings are length-prefixed (big-endian u32 counts and lengths, u64 for stdin) behind a
  * domain tag, so no two different tasks share an encoding. Stateless; every method is static.

@@ -46,6 +46,11 @@ public final class TrustAnchors {
         return pins.entrySet().stream().filter(e -> Arrays.equals(e.getValue(), sha256)).map(Map.Entry::getKey).findFirst();
     }
 
+    /** The generation whose pinned ARK this certificate is. */
+    public Optional<SevGeneration> generationOf(java.security.cert.X509Certificate ark) {
+        return generationOf(ReportVerifier.sha256(ark));
+    }
+
     public boolean isAmd() {
         return pins.size() == SevGeneration.values().length
                 && pins.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), e.getKey().arkSha256()));

@@ -41,7 +41,7 @@ class AttestCommandTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         BackendContext context = new BackendContext("sev", BackendSettings.of("kavach.backends.sev",
-                java.util.Map.of("attestation.cert-dir", dir.resolve("certs").toString())), dir.resolve("state"), "0.1.0");
+                java.util.Map.of("attestation.cert-dir", dir.resolve("certs").toString(), "attestation.offline", "true")), dir.resolve("state"), "0.1.0");
         int exit = command.run(List.of(args), context, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -127,7 +127,10 @@ class AttestCommandTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         Run missing = synthetic("verify", "--report", report.toString(), "--cert-dir", dir.resolve("empty").toString(), "--at", AT);
         assertEquals(2, missing.exit());
-        assertTrue(missing.err().contains("no cached Milan VCEK"), missing.err());
+        assertTrue(missing.err().contains("offline (attestation.offline = true)") && missing.err().contains("no cached Milan VCEK at "
+                + dir.resolve("empty/Milan/vcek")), missing.err());
+        assertTrue(missing.err().contains("kavach sev fetch-certs --report") && missing.err().contains("--generation milan --chip-id HEX --tcb HEX")
+                && missing.err().contains("attestation.offline = false"), "the fix names the command and the setting: " + missing.err());
     }
 
     @Test

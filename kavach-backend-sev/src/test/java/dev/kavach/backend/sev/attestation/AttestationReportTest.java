@@ -117,18 +117,53 @@ class AttestationReportTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0", "1", "4", "6", "255"})
-    void rejectsVersionsOtherThan2_3_5(int version) {
+    @CsvSource({"0", "1", "6", "255"})
+    void rejectsVersionsOutside2To5(int version) {
         ReportParseException e = assertThrows(ReportParseException.class, () -> AttestationReport.parse(minimal(version)));
         assertEquals("version", e.field());
         assertEquals(0, e.offset());
     }
 
     @Test
-    void acceptsVersions2_3_5() {
-        for (int v : new int[] {2, 3, 5}) {
+    void acceptsVersions2To5() {
+        for (int v : new int[] {2, 3, 4, 5}) {
             assertEquals(v, AttestationReport.parse(minimal(v)).version());
         }
+    }
+
+    @Test
+    void version4HasVersion3sLayoutAndVersion5AddsTheMitigationVectors() {
+        for (int v : new int[] {2, 3, 4, 5}) {
+            byte[] b = minimal(v);
+            b[0x188] = 0x19;
+            b[0x189] = 0x11;
+            b[0x18A] = 0x01;
+            java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0x1F8, 0x5).putLong(0x200, 0x7);
+            if (v == 2) {
+                // CPUID bytes are reserved in version 2.
+                ReportParseException e = assertThrows(ReportParseException.class, () -> AttestationReport.parse(b));
+                assertEquals("reserved (after reported_tcb)", e.field());
+                continue;
+            }
+            if (v < 5) {
+                // 0x1F8.. is reserved before version 5.
+                ReportParseException e = assertThrows(ReportParseException.class, () -> AttestationReport.parse(b));
+                assertEquals("reserved (after launch_tcb)", e.field(), "version " + v);
+                java.util.Arrays.fill(b, 0x1F8, 0x208, (byte) 0);
+            }
+            AttestationReport r = AttestationReport.parse(b);
+            assertEquals(SevGeneration.GENOA, r.generationFromCpuid().orElseThrow(), "version " + v + " reads CPUID");
+            assertEquals(0x01, r.cpuidStepping().getAsInt());
+            assertEquals(v == 5, r.launchMitVector().isPresent(), "version " + v);
+            if (v == 5) {
+                assertEquals(5, r.launchMitVector().getAsLong());
+                assertEquals(7, r.currentMitVector().getAsLong());
+            }
+        }
+        byte[] v5 = minimal(5);
+        v5[0x208] = 1;
+        assertEquals("reserved (after launch_tcb)", assertThrows(ReportParseException.class, () -> AttestationReport.parse(v5)).field(),
+                "after the version 5 additions the area is reserved again");
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -194,18 +195,26 @@ class KdsClientTest {
     void settingsAreReadWithDefaultsAndValidated(@TempDir Path state) {
         AttestationSettings defaults = AttestationSettings.from(BackendSettings.empty("kavach.backends.sev"), state);
         assertEquals(state.resolve("attestation-certs"), defaults.certDir());
-        assertEquals(false, defaults.kdsEnabled());
+        assertTrue(defaults.kdsEnabled(), "KDS is on by default");
+        assertEquals(false, defaults.offline());
         assertEquals(AttestationSettings.DEFAULT_KDS, defaults.kdsBaseUrl().toString());
         assertEquals(3, defaults.kdsMaxRetries());
         AttestationSettings explicit = AttestationSettings.from(BackendSettings.of("kavach.backends.sev", Map.of(
-                "attestation.cert-dir", "/var/cache/kavach", "attestation.kds.enabled", "true",
+                "attestation.cert-dir", "/var/cache/kavach", "attestation.offline", "true",
                 "attestation.kds.base-url", "http://127.0.0.1:8080/", "attestation.kds.max-retries", "1")), state);
         assertEquals(Path.of("/var/cache/kavach"), explicit.certDir());
-        assertTrue(explicit.kdsEnabled());
+        assertFalse(explicit.kdsEnabled());
+        assertTrue(explicit.offline());
         assertEquals("http://127.0.0.1:8080", explicit.kdsBaseUrl().toString());
         assertEquals(1, explicit.kdsMaxRetries());
         var bad = assertThrows(dev.kavach.api.ConfigurationException.class, () -> AttestationSettings.from(
                 BackendSettings.of("kavach.backends.sev", Map.of("attestation.kds.base-url", "ftp://x")), state));
         assertTrue(bad.getMessage().contains("kavach.backends.sev.attestation.kds.base-url"), bad.getMessage());
+        var old = assertThrows(dev.kavach.api.ConfigurationException.class, () -> AttestationSettings.from(
+                BackendSettings.of("kavach.backends.sev", Map.of("attestation.kds.enabled", "true")), state));
+        assertTrue(old.fix().contains("on by default") && old.fix().contains("attestation.offline"), old.fix());
+        var typo = assertThrows(dev.kavach.api.ConfigurationException.class, () -> AttestationSettings.from(
+                BackendSettings.of("kavach.backends.sev", Map.of("attestation.max-vmlp", "1")), state));
+        assertTrue(typo.getMessage().contains("attestation.max-vmlp") && typo.fix().contains("max-vmpl"), typo.getMessage() + typo.fix());
     }
 }

@@ -8,8 +8,9 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
- * The real AMD vectors in {@code $KAVACH_TESTDATA/sev-snp} (fallback {@code /work/shared/testdata/sev-snp}).
- * Tests call {@link #require()} first: it skips (fails under CI) when the folder is absent.
+ * The real AMD vectors: the copies in this module's test resources ({@code sev-snp/}, with NOTICE.md), or
+ * {@code $KAVACH_TESTDATA/sev-snp} when that is set. Tests call {@link #require()} first: it skips (fails
+ * under CI) when the folder is absent.
  */
 final class SharedVectors {
     static final Path DIR = locate();
@@ -46,14 +47,25 @@ final class SharedVectors {
 
     private static Path locate() {
         String env = System.getenv("KAVACH_TESTDATA");
-        Path base = env != null && !env.isBlank() ? Path.of(env) : Path.of("/work/shared/testdata");
-        return base.resolve("sev-snp");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env).resolve("sev-snp");
+        }
+        Path resources = Path.of("src/test/resources/sev-snp");
+        java.net.URL url = SharedVectors.class.getResource("/sev-snp/NOTICE.md");
+        if (url != null && "file".equals(url.getProtocol())) {
+            try {
+                resources = Path.of(url.toURI()).getParent();
+            } catch (java.net.URISyntaxException e) {
+                // keep the source-tree path
+            }
+        }
+        return resources;
     }
 
     static void require() {
         Prerequisites.require(Files.isDirectory(DIR.resolve("virtee-sev_milan-vcek-v2")),
-                "the real SEV-SNP vectors folder " + DIR + " is absent: set KAVACH_TESTDATA to the folder holding sev-snp/"
-                        + " (CI keeps it beside the checkout as ../shared/testdata)");
+                "the real SEV-SNP vectors folder " + DIR + " is absent: it ships in kavach-backend-sev/src/test/resources/sev-snp;"
+                        + " or set KAVACH_TESTDATA to a folder holding sev-snp/");
     }
 
     static Path path(String relative) {
