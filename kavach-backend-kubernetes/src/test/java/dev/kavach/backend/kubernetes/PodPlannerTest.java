@@ -52,7 +52,7 @@ class PodPlannerTest {
 
     @Test
     void hardeningHoldsInEveryPreset() {
-        for (SandboxPolicy policy : List.of(SandboxPolicy.minimal(), SandboxPolicy.basic().withMaxPids(0).withMemoryMiB(0))) {
+        for (SandboxPolicy policy : List.of(SandboxPolicy.minimal(), SandboxPolicy.basic().withMaxPids(0).withMemoryMiB(0).withMaxFileSizeBytes(0))) {
             Pod pod = plan(policy, Map.of()).pod();
             var sc = task(pod).getSecurityContext();
             assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation());
@@ -72,7 +72,7 @@ class PodPlannerTest {
     @Test
     void seccompIsRuntimeDefaultForBasicAndStrictAndAbsentForMinimal() {
         assertNull(plan(SandboxPolicy.minimal(), Map.of()).pod().getSpec().getSecurityContext().getSeccompProfile());
-        SandboxPolicy basic = SandboxPolicy.basic().withMaxPids(0).withMemoryMiB(0);
+        SandboxPolicy basic = SandboxPolicy.basic().withMaxPids(0).withMemoryMiB(0).withMaxFileSizeBytes(0);
         assertEquals("RuntimeDefault", plan(basic, Map.of()).pod().getSpec().getSecurityContext().getSeccompProfile().getType());
         SandboxPolicy strict = SandboxPolicy.strict().withMaxOpenFiles(0).withMaxFileSizeBytes(0);
         assertEquals("RuntimeDefault", plan(strict, Map.of()).pod().getSpec().getSecurityContext().getSeccompProfile().getType());
