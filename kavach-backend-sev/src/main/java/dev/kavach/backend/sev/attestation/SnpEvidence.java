@@ -1,7 +1,5 @@
 package dev.kavach.backend.sev.attestation;
 
-import dev.kavach.backend.sev.attestation.cli.JsonReader;
-import dev.kavach.backend.sev.attestation.cli.JsonWriter;
 
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;

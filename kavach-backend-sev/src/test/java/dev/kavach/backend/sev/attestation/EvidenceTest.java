@@ -5,7 +5,6 @@ import dev.kavach.api.Attestation.Check;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.backend.sev.attestation.cli.AttestCommand;
-import dev.kavach.backend.sev.attestation.cli.JsonReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -13,6 +13,7 @@ import dev.kavach.backend.sev.attestation.CertificateStore;
 import dev.kavach.backend.sev.attestation.CertificateTable;
 import dev.kavach.backend.sev.attestation.EvidenceVerifier;
 import dev.kavach.backend.sev.attestation.FirmwareVersion;
+import dev.kavach.backend.sev.attestation.JsonWriter;
 import dev.kavach.backend.sev.attestation.Revocation;
 import dev.kavach.backend.sev.attestation.SnpEvidence;
 import dev.kavach.backend.sev.attestation.KdsClient;

@@ -1,4 +1,4 @@
-package dev.kavach.backend.sev.attestation.cli;
+package dev.kavach.backend.sev.attestation;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
