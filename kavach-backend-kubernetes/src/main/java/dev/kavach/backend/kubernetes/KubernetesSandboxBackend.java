@@ -179,8 +179,13 @@ final class KubernetesSandboxBackend implements SandboxBackend {
                 // Stops the command at once: the pod's deletion kills every process in it.
                 deletePod(plan.podName());
             } catch (ExecutionException e) {
-                throw new SandboxException("the exec stream to pod " + namespace + "/" + plan.podName() + " failed: "
-                        + oneLine(String.valueOf(e.getCause())), "check the network path to the API server and retry", e.getCause());
+                // A command that exits before reading all of its stdin ends the stream while stdin is still being
+                // sent, and fabric8 then fails the exit future; the status the runtime sent first still says how it ended.
+                join(outPump);
+                join(errPump);
+                exitCode = ExecStatus.exitCode(errorChannel.toString(StandardCharsets.UTF_8)).orElseThrow(() -> new SandboxException(
+                        "the exec stream to pod " + namespace + "/" + plan.podName() + " failed: " + oneLine(String.valueOf(e.getCause())),
+                        "check the network path to the API server and retry", e.getCause()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SandboxException("interrupted while pod " + namespace + "/" + plan.podName() + " ran", "retry");

@@ -78,6 +78,19 @@ class KubernetesBackendTest {
     }
 
     @Test
+    void aCommandThatExitsWithoutReadingItsStdinStillReportsItsOwnExit() {
+        // The stream ends while 4 MiB of stdin are still being sent: the exit status the runtime sent first counts.
+        List<String> argv = List.of("head", "-c", "2");
+        cluster.expectExec(argv, true, FakeCluster.Exec.answers("ab", "", 7));
+
+        ExecResult result = backend.exec(ExecRequest.builder("head", "-c", "2").stdin(new byte[4 << 20]).policy(OPEN).build());
+
+        assertEquals(Outcome.COMPLETED, result.outcome(), result.detail());
+        assertEquals(7, result.exitCode());
+        assertEquals("ab", result.stdoutText());
+    }
+
+    @Test
     void boundsOutputWhileStreaming() {
         List<String> argv = List.of("yes");
         String flood = "y\n".repeat(5000);
