@@ -64,11 +64,6 @@ final class KubernetesSandboxBackend implements SandboxBackend {
     }
 
     @Override
-    public ExecResult exec(ExecRequest request) {
-        return exec(request, OutputListener.NONE);
-    }
-
-    @Override
     public ExecResult exec(ExecRequest request, OutputListener listener) {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
