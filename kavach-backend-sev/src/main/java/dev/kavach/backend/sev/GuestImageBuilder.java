@@ -17,7 +17,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Builds the guest agent's initramfs: a gzip-compressed cpio (newc) holding a static busybox, the agent
- * ({@code /init}, {@code /kavach/run}, {@code /kavach/drop-exec}) and the kernel modules the guest needs, listed in load order in
+ * ({@code /init}, {@code /kavach/run}, {@code /kavach/agent} for sessions, {@code /kavach/drop-exec}) and the kernel modules the guest needs, listed in load order in
  * {@code /etc/kavach/modules}. Images are cached by a hash of everything that goes in, so a rebuild with
  * the same inputs is a file lookup.
  */
@@ -77,12 +77,14 @@ public final class GuestImageBuilder {
         }
         byte[] init = resource("guest/init");
         byte[] run = resource("guest/run");
+        byte[] agent = resource("guest/agent");
         byte[] attest = replaced.containsKey("kavach/attest") ? replaced.get("kavach/attest") : resource("guest/attest");
         byte[] dropExec = DropExecProgram.elf();
         MessageDigest sha = sha256();
         update(sha, FORMAT.getBytes(StandardCharsets.UTF_8));
         update(sha, init);
         update(sha, run);
+        update(sha, agent);
         update(sha, attest);
         update(sha, dropExec);
         update(sha, busyboxBytes);
@@ -110,6 +112,7 @@ public final class GuestImageBuilder {
                 cpio.symlink("bin/sh", "busybox");
                 cpio.file("init", 0755, init);
                 cpio.file("kavach/run", 0644, run);
+                cpio.file("kavach/agent", 0644, agent);
                 cpio.file("kavach/attest", 0644, attest);
                 cpio.file(DropExecProgram.PATH, 0755, dropExec);
                 cpio.file("etc/kavach/modules", 0644, (String.join("\n", order) + "\n").getBytes(StandardCharsets.UTF_8));

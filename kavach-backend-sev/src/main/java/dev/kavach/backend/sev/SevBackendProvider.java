@@ -3,6 +3,7 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendInfo;
+import dev.kavach.api.Capability;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.IsolationKind;
@@ -19,7 +20,8 @@ import java.util.Optional;
  */
 public final class SevBackendProvider implements BackendProvider {
     private static final BackendInfo INFO = new BackendInfo("sev", "AMD SEV-SNP confidential VM", IsolationKind.CONFIDENTIAL_VM, 500,
-            "Runs each command in a fresh SEV-SNP confidential VM (QEMU, KVM) and verifies its attestation report");
+            "Runs each command in a fresh SEV-SNP confidential VM (QEMU, KVM) and verifies its attestation report, per exec also in a session")
+            .withCapabilities(Capability.SESSIONS, Capability.FILES);
 
     @Override
     public BackendInfo info() {

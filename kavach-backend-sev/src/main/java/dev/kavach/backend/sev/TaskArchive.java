@@ -74,6 +74,17 @@ public final class TaskArchive {
      * (bytes, or a regular file such as the one {@link StagedStdin} spools).
      */
     public static void encode(ExecRequest request, byte[] nonce, OutputStream out) throws IOException {
+        encode(request, nonce, "", java.util.Map.of(), out);
+    }
+
+    /**
+     * As {@link #encode(ExecRequest, byte[], OutputStream)}, for the session agent: every entry lies in the
+     * directory {@code dir} (written first, mode 0700), {@code extra} files are added there, and without a nonce
+     * the runner's argument list travels ready-made as {@code cmd} (with a nonce the guest composes it itself
+     * from the files its statement hashes).
+     */
+    static void encode(ExecRequest request, byte[] nonce, String dir, java.util.Map<String, byte[]> extra, OutputStream out) throws IOException {
+        String prefix = dir.isEmpty() ? "" : dir + "/";
         List<String> args = runnerArgs(request);
         ByteArrayOutputStream cmd = new ByteArrayOutputStream();
         for (int i = 0; i < args.size(); i++) {
@@ -98,16 +109,25 @@ public final class TaskArchive {
         long stdinBytes = request.stdinSource().knownLength()
                 .orElseThrow(() -> new IllegalArgumentException("stage stdin first: its length must be known to archive it"));
         try (CpioWriter cpio = new CpioWriter(out); InputStream stdin = request.stdinSource().open()) {
-            cpio.file("argv", 0600, ResultBinding.argvFile(request.command().argv()));
-            cpio.file("env", 0600, ResultBinding.envFile(request.env()));
-            cpio.file("workdir", 0600, ResultBinding.workdirFile(request));
-            cpio.file("stdin", 0600, stdinBytes, stdin);
-            cpio.file("limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
-            cpio.file("path", 0600, path.getBytes(StandardCharsets.UTF_8));
+            if (!dir.isEmpty()) {
+                cpio.directory(dir, 0700);
+                if (nonce == null) {
+                    cpio.file(prefix + "cmd", 0600, cmd.toByteArray());
+                }
+                for (java.util.Map.Entry<String, byte[]> file : new java.util.TreeMap<>(extra).entrySet()) {
+                    cpio.file(prefix + file.getKey(), 0600, file.getValue());
+                }
+            }
+            cpio.file(prefix + "argv", 0600, ResultBinding.argvFile(request.command().argv()));
+            cpio.file(prefix + "env", 0600, ResultBinding.envFile(request.env()));
+            cpio.file(prefix + "workdir", 0600, ResultBinding.workdirFile(request));
+            cpio.file(prefix + "stdin", 0600, stdinBytes, stdin);
+            cpio.file(prefix + "limits", 0600, limits.getBytes(StandardCharsets.US_ASCII));
+            cpio.file(prefix + "path", 0600, path.getBytes(StandardCharsets.UTF_8));
             // Outputs are bounded in the guest, so the bytes it hashes are exactly the bytes the host receives.
-            cpio.file("outlimit", 0600, (policy.outputLimitBytes() + "\n").getBytes(StandardCharsets.US_ASCII));
+            cpio.file(prefix + "outlimit", 0600, (policy.outputLimitBytes() + "\n").getBytes(StandardCharsets.US_ASCII));
             if (nonce != null) {
-                cpio.file("nonce", 0600, ResultBinding.nonceText(nonce).getBytes(StandardCharsets.US_ASCII));
+                cpio.file(prefix + "nonce", 0600, ResultBinding.nonceText(nonce).getBytes(StandardCharsets.US_ASCII));
             }
         }
     }

@@ -9,6 +9,8 @@ import dev.kavach.api.OutputListener;
 import dev.kavach.api.Outcome;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
+import dev.kavach.api.SandboxPolicy;
+import dev.kavach.api.SandboxSession;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.StreamOutput;
 
@@ -69,14 +71,57 @@ public final class VmBackend implements SandboxBackend {
     private final Path socketRoot;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LaunchMeasurer measurer = new LaunchMeasurer();
+    private final SessionGuests sessions;
+    private final VmPoolSettings poolSettings;
+    private VmPool pool;
 
     public VmBackend(String id, VmSettings settings, Accel accel, GuestBoot boot, Optional<Snp> snp, Path socketRoot) {
+        this(id, settings, accel, boot, snp, socketRoot, new VmPoolSettings(0, Duration.ofMinutes(10)));
+    }
+
+    /** With a pool of warm guests for execs outside a session ({@code poolSettings.size()} 0: none). */
+    VmBackend(String id, VmSettings settings, Accel accel, GuestBoot boot, Optional<Snp> snp, Path socketRoot, VmPoolSettings poolSettings) {
         this.id = requireNonNull(id, "id is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.accel = requireNonNull(accel, "accel is null");
         this.boot = requireNonNull(boot, "boot is null");
         this.snp = requireNonNull(snp, "snp is null");
         this.socketRoot = requireNonNull(socketRoot, "socketRoot is null");
+        this.poolSettings = requireNonNull(poolSettings, "poolSettings is null");
+        this.sessions = new SessionGuests(id, settings, accel, boot, snp, socketRoot);
+    }
+
+    /** Starts the warm pool, when one is configured. */
+    @Override
+    public void start() {
+        pool();
+    }
+
+    /** The warm pool, started on first use; empty when none is configured or the backend is closed. */
+    synchronized Optional<VmPool> pool() {
+        if (pool == null && poolSettings.size() > 0 && !closed.get()) {
+            pool = new VmPool(sessions, poolSettings.size(), poolSettings.idleLimit(), SandboxPolicy.minimal());
+            pool.start();
+        }
+        return closed.get() ? Optional.empty() : Optional.ofNullable(pool);
+    }
+
+    /** A session: one guest kept alive across execs until closed, with file operations on its working directory. */
+    @Override
+    public SandboxSession openSession(SandboxPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        if (closed.get()) {
+            throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
+        }
+        return openSession(policy, VmSession.DEFAULT_GRACE);
+    }
+
+    /** A session whose guest counts as no longer answering {@code grace} after an exec's own timeout. */
+    VmSession openSession(SandboxPolicy policy, Duration grace) {
+        if (closed.get()) {
+            throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
+        }
+        return VmSession.open(sessions, policy, grace);
     }
 
     /** The QEMU command line for {@code request}, with the channel sockets in {@code channelDir}. */
@@ -123,6 +168,24 @@ public final class VmBackend implements SandboxBackend {
         requireNonNull(listener, "listener is null");
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
+        }
+        Optional<VmPool> warm = pool();
+        if (warm.isPresent()) {
+            Optional<SessionGuests.Started> guest = warm.get().take(request.policy());
+            if (guest.isPresent()) {
+                // Used once: the guest serves this exec only and is stopped afterwards, in the background.
+                try {
+                    return new VmSession(id, guest.get(), request.policy(), sessions.attestor(), VmSession.DEFAULT_GRACE).exec(request, listener);
+                } finally {
+                    warm.get().retire(guest.get());
+                }
+            }
+        }
+        if (request.movesFiles()) {
+            // Files in and out travel the session agent's channels: a one-exec session.
+            try (VmSession once = VmSession.open(sessions, request.policy(), VmSession.DEFAULT_GRACE)) {
+                return once.exec(request, listener);
+            }
         }
         long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
         Path setpriv = QemuLauncher.setpriv().orElseThrow(() -> new SandboxException(
@@ -343,6 +406,13 @@ public final class VmBackend implements SandboxBackend {
 
     @Override
     public void close() {
-        closed.set(true);
+        VmPool stopping;
+        synchronized (this) {
+            closed.set(true);
+            stopping = pool;
+        }
+        if (stopping != null) {
+            stopping.close();
+        }
     }
 }

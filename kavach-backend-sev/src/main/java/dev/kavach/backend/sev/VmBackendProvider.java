@@ -3,6 +3,7 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendInfo;
+import dev.kavach.api.Capability;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.IsolationKind;
@@ -14,7 +15,8 @@ import java.util.Optional;
 /** The {@code vm} backend: each command in a fresh QEMU VM with its own kernel; KVM when usable, else TCG. */
 public final class VmBackendProvider implements BackendProvider {
     private static final BackendInfo INFO = new BackendInfo("vm", "QEMU virtual machine", IsolationKind.VM, 300,
-            "Runs each command in a fresh QEMU VM with its own Linux kernel (KVM when usable, else software emulation)");
+            "Runs each command in a fresh QEMU VM with its own Linux kernel (KVM when usable, else software emulation), or in a session guest kept across execs")
+            .withCapabilities(Capability.SESSIONS, Capability.FILES);
 
     @Override
     public BackendInfo info() {

@@ -61,6 +61,6 @@ final class VmBackends {
             snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(),
                     s.guestFeatures(), s.vcpuSignature(), attestor));
         }
-        return new VmBackend(context.backendId(), settings, accel, boot, snpPart, socketRoot());
+        return new VmBackend(context.backendId(), settings, accel, boot, snpPart, socketRoot(), VmPoolSettings.from(context.settings()));
     }
 }

@@ -56,7 +56,8 @@ public record VmSettings(
 
     private static final long MIB = 1024 * 1024;
     private static final Set<String> COMMON_KEYS = Set.of("qemu", "machine", "accel", "cpu", "kernel", "initrd", "modules", "busybox",
-            "append", "boot-vmlinux", "default-memory", "max-cpus", "max-memory", "boot-timeout", "console-tail", "status-limit");
+            "append", "boot-vmlinux", "default-memory", "max-cpus", "max-memory", "boot-timeout", "console-tail", "status-limit",
+            VmPoolSettings.SIZE, VmPoolSettings.IDLE_LIMIT);
     private static final Set<String> SNP_KEYS = Set.of("firmware", "sev-device", "cbitpos", "reduced-phys-bits", "policy", "policy-smt",
             "allow-policy-bits-kvm-rejects", "kernel-hashes", "guest-features", "vcpu-signature");
 
