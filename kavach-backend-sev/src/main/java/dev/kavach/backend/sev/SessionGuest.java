@@ -269,7 +269,7 @@ final class SessionGuest implements AutoCloseable {
         stderrSink = err;
         List<String> status = call(id, "the exec", deadline, () -> {
             toGuest.write(("exec " + id + " " + boundary + "\n").getBytes(StandardCharsets.US_ASCII));
-            archive.write("t" + id, id, toGuest);
+            archive.write("t", id, toGuest);
         }, line -> {
         });
         // The boundary follows the task's last output byte on each port; "done" may overtake it on its own port.
