@@ -18,7 +18,7 @@ import static java.util.Objects.requireNonNull;
  * transfer (direction, path, size, SHA-256 of the bytes that crossed). Transfers are what this host sent and
  * received; the guest vouches for execs only.
  */
-final class SessionEvidence {
+public final class SessionEvidence {
     /**
      * One event.
      *
@@ -29,8 +29,8 @@ final class SessionEvidence {
      * @param nonce       the exec's fresh nonce in hex (sev only)
      * @param attestation the exec's verified attestation (sev only)
      */
-    record Entry(int index, String kind, String path, long size, String sha256, Optional<String> nonce, Optional<Attestation> attestation) {
-        Entry {
+    public record Entry(int index, String kind, String path, long size, String sha256, Optional<String> nonce, Optional<Attestation> attestation) {
+        public Entry {
             requireNonNull(kind, "kind is null");
             requireNonNull(path, "path is null");
             requireNonNull(sha256, "sha256 is null");

@@ -91,6 +91,11 @@ public final class VmSession implements SandboxSession {
         return started.guest.bootTime();
     }
 
+    /** The SEV-SNP launch measurement this session's guest must report (empty for a plain VM). */
+    public Optional<dev.kavach.backend.sev.measure.SnpMeasurement> expectedMeasurement() {
+        return started.expected;
+    }
+
     /** What happened in this session, in order: each exec (attested under {@code sev}) and each file transfer. */
     public List<SessionEvidence.Entry> evidence() {
         return evidence.entries();
