@@ -29,4 +29,16 @@ final class Samples {
     double max() {
         return Collections.max(values);
     }
+
+    double min() {
+        return Collections.min(values);
+    }
+
+    double first() {
+        return values.get(0);
+    }
+
+    double last() {
+        return values.get(values.size() - 1);
+    }
 }

@@ -96,7 +96,11 @@ public final class Suite {
                         cli.addAll(CliMemoryFigure.measure(root, work, full));
                         yield cli;
                     }
-                    case "vm" -> figureProgram("VmFigure", List.of());
+                    case "vm" -> {
+                        List<Figure> vm = new ArrayList<>(figureProgram("VmFigure", List.of()));
+                        vm.addAll(figureProgram("VmSessionFigure", List.of()));
+                        yield vm;
+                    }
                     case "attestation" -> jmh.attestation();
                     default -> throw new IllegalArgumentException(group);
                 };

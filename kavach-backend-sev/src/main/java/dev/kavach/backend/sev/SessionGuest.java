@@ -67,8 +67,11 @@ final class SessionGuest implements AutoCloseable {
         }
     }
 
-    /** What one exec returned: the agent's status lines (without {@code done}) and the outputs up to their boundaries. */
-    record ExecReply(List<String> status, StreamOutput stdout, StreamOutput stderr) {
+    /**
+     * What one exec returned: the agent's status lines (without {@code done}), the outputs up to their
+     * boundaries, and the agent's round trip (from the request's first byte sent to the last reply byte read).
+     */
+    record ExecReply(List<String> status, StreamOutput stdout, StreamOutput stderr, Duration roundTrip) {
         ExecReply {
             status = List.copyOf(status);
         }
@@ -254,7 +257,7 @@ final class SessionGuest implements AutoCloseable {
 
     /**
      * Runs one exec: sends {@code exec ID BOUNDARY} and the task archive {@code archive} writes (its entries in
-     * directory {@code t<ID>}), then collects the status lines up to {@code done ID} and both outputs up to the
+     * the directory {@code t}), then collects the status lines up to {@code done ID} and both outputs up to the
      * boundary.
      *
      * @param deadline how long the guest may take in all (the exec's own timeout, which the guest enforces, plus a grace)
@@ -267,6 +270,7 @@ final class SessionGuest implements AutoCloseable {
         OutputBoundary err = new OutputBoundary(mark, outputLimit, listener, StdStream.STDERR);
         stdoutSink = out;
         stderrSink = err;
+        long sent = System.nanoTime();
         List<String> status = call(id, "the exec", deadline, () -> {
             toGuest.write(("exec " + id + " " + boundary + "\n").getBytes(StandardCharsets.US_ASCII));
             archive.write("t", id, toGuest);
@@ -282,10 +286,11 @@ final class SessionGuest implements AutoCloseable {
             Thread.currentThread().interrupt();
             fail("interrupted while the exec's output was read");
         }
+        Duration roundTrip = Duration.ofNanos(System.nanoTime() - sent);
         requireAlive();
         stdoutSink = null;
         stderrSink = null;
-        return new ExecReply(status, out.output(), err.output());
+        return new ExecReply(status, out.output(), err.output(), roundTrip);
     }
 
     /** Writes a task archive for the agent. */

@@ -106,6 +106,16 @@ public final class VmBackend implements SandboxBackend {
         return closed.get() ? Optional.empty() : Optional.ofNullable(pool);
     }
 
+    /**
+     * Waits until the warm pool holds {@code count} ready guests (benchmarks and tests measure warm execs).
+     *
+     * @return false when no pool is configured or {@code timeout} passed first
+     */
+    public boolean awaitWarmGuests(int count, Duration timeout) throws InterruptedException {
+        Optional<VmPool> warm = pool();
+        return warm.isPresent() && warm.get().awaitReady(count, timeout);
+    }
+
     /** A session: one guest kept alive across execs until closed, with file operations on its working directory. */
     @Override
     public SandboxSession openSession(SandboxPolicy policy) {

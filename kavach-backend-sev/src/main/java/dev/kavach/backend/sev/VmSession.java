@@ -165,7 +165,8 @@ public final class VmSession implements SandboxSession {
                 builder.addDetail("the guest ran out of memory and its OOM killer stopped " + status.oomKills() + " process(es) of the task");
             }
         }
-        ExecResult result = builder.stdout(stdout).stderr(stderr).duration(duration).enforcement(enforcement(request)).attestation(attestation).build();
+        ExecResult result = builder.stdout(stdout).stderr(stderr).duration(duration).enforcement(enforcement(request, reply.roundTrip()))
+                .attestation(attestation).build();
         evidence.exec(request, result, nonce, attestation);
         return result;
     }
@@ -208,11 +209,12 @@ public final class VmSession implements SandboxSession {
         return status.stream().filter(l -> l.startsWith(key + " ")).findFirst().map(l -> l.substring(key.length() + 1));
     }
 
-    private List<Enforcement> enforcement(ExecRequest request) {
+    private List<Enforcement> enforcement(ExecRequest request, Duration roundTrip) {
         long limit = request.policy().outputLimitBytes();
         return List.of(
                 new Enforcement("isolation", (attestor.isPresent() ? "SEV-SNP confidential VM" : "virtual machine") + " kept for a session, QEMU pid "
-                        + qemuPid() + ", booted in " + bootTime().toMillis() + " ms"),
+                        + qemuPid() + ", booted in " + bootTime().toMillis() + " ms, agent round trip "
+                        + String.format(java.util.Locale.ROOT, "%.1f", roundTrip.toNanos() / 1e6) + " ms"),
                 new Enforcement("guestUser", "the task runs as uid/gid " + DropExecProgram.TASK_ID
                         + " in the guest: no supplementary groups, empty capability bounding set, no_new_privs"),
                 new Enforcement("timeout", seconds(request.effectiveTimeout()) + ", enforced in the guest: a watchdog kills the task's cgroup"),
