@@ -64,7 +64,8 @@ if [ "$build" = 1 ]; then
 fi
 
 target="$root/kavach-benchmarks/target"
-jar=$(ls "$target"/kavach-benchmarks-*.jar 2>/dev/null | head -n 1 || true)
+# The module's own JAR, not its -sources or -javadoc companion (which sort first).
+jar=$(ls "$target"/kavach-benchmarks-*.jar 2>/dev/null | grep -v -e '-sources\.jar$' -e '-javadoc\.jar$' | head -n 1 || true)
 [ -n "$jar" ] && [ -d "$target/lib" ] || { echo "bench/run.sh: $target has no benchmark JAR; run without --no-build" >&2; exit 2; }
 # A snapshot of the JARs: a rebuild during the run must not change classes under the running JVMs.
 snapshot="$results/work/classpath"
