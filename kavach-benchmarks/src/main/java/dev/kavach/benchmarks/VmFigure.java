@@ -136,12 +136,12 @@ public final class VmFigure {
     }
 
 
-    private static Path kernelDir() {
+    static Path kernelDir() {
         String env = System.getenv("KAVACH_GUEST_KERNEL_DIR");
         return env == null || env.isBlank() ? Path.of("/var/cache/kavach/guest-kernel") : Path.of(env);
     }
 
-    private static Properties kernelEnv() throws IOException {
+    static Properties kernelEnv() throws IOException {
         Properties properties = new Properties();
         try (Reader in = Files.newBufferedReader(kernelDir().resolve("kernel.env"), StandardCharsets.UTF_8)) {
             properties.load(in);
@@ -183,7 +183,7 @@ public final class VmFigure {
         }
     }
 
-    private static void require(ExecResult result) {
+    static void require(ExecResult result) {
         if (!result.succeeded()) {
             throw new IllegalStateException("true failed in the vm: exit " + result.exitCode() + ", " + result.outcome() + " "
                     + result.detail() + " " + result.stderrText());

@@ -12,10 +12,7 @@ import dev.kavach.api.SandboxSession;
 import dev.kavach.backend.sev.VmBackend;
 import dev.kavach.backend.sev.VmBackendProvider;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +61,7 @@ public final class VmSessionFigure {
             FigureFile.write(resultFile, figures);
             return;
         }
-        Properties kernel = kernelEnv();
+        Properties kernel = VmFigure.kernelEnv();
         BackendSettings settings = BackendSettings.of("kavach.backends.vm", Map.of(
                 "kernel", kernel.getProperty("KAVACH_GUEST_KERNEL"),
                 "modules", kernel.getProperty("KAVACH_GUEST_MODULES"),
@@ -85,7 +82,7 @@ public final class VmSessionFigure {
                 long start = System.nanoTime();
                 ExecResult result = backend.exec(request);
                 kavachMs.add((System.nanoTime() - start) / 1e6);
-                require(result);
+                VmFigure.require(result);
                 agentMs.add(roundTrip(result));
                 accel = accel(result);
             }
@@ -101,7 +98,7 @@ public final class VmSessionFigure {
                 long start = System.nanoTime();
                 for (int i = 0; i < 100; i++) {
                     long one = System.nanoTime();
-                    require(session.exec(request, OutputListener.NONE));
+                    VmFigure.require(session.exec(request, OutputListener.NONE));
                     execMs.add((System.nanoTime() - one) / 1e6);
                 }
                 double total = (System.nanoTime() - start) / 1e6;
@@ -147,7 +144,7 @@ public final class VmSessionFigure {
     }
 
     private static Optional<String> missingPrerequisite() {
-        Path dir = kernelDir();
+        Path dir = VmFigure.kernelDir();
         if (!Files.isRegularFile(dir.resolve("kernel.env"))) {
             return Optional.of("no guest kernel in " + dir + " (run .ci/guest-kernel.sh, or set KAVACH_GUEST_KERNEL_DIR)");
         }
@@ -160,23 +157,4 @@ public final class VmSessionFigure {
         return Optional.empty();
     }
 
-    private static Path kernelDir() {
-        String env = System.getenv("KAVACH_GUEST_KERNEL_DIR");
-        return env == null || env.isBlank() ? Path.of("/var/cache/kavach/guest-kernel") : Path.of(env);
-    }
-
-    private static Properties kernelEnv() throws IOException {
-        Properties properties = new Properties();
-        try (Reader in = Files.newBufferedReader(kernelDir().resolve("kernel.env"), StandardCharsets.UTF_8)) {
-            properties.load(in);
-        }
-        return properties;
-    }
-
-    private static void require(ExecResult result) {
-        if (!result.succeeded()) {
-            throw new IllegalStateException("true failed in the vm: exit " + result.exitCode() + ", " + result.outcome() + " "
-                    + result.detail() + " " + result.stderrText());
-        }
-    }
 }

@@ -87,18 +87,9 @@ class VmConfinementTest {
 
     @Test
     void aJvmKilledWithSigkillTakesItsQemuAlongAndItsDirectoryIsSweptOnTheNextStart() throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> classpath = new ArrayList<>();
-        for (String property : List.of("java.class.path", "jdk.module.path")) {
-            String value = System.getProperty(property);
-            if (value != null && !value.isBlank()) {
-                classpath.add(value);
-            }
-        }
         VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
-        Process child = new ProcessBuilder(java, "-cp", String.join(File.pathSeparator, classpath), VmExecChild.class.getName(),
-                kernel.kernel().toString(), kernel.modules().toString(), VmPrerequisites.stateDir().toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process child = VmPrerequisites.childJvm(VmExecChild.class, kernel.kernel().toString(), kernel.modules().toString(),
+                VmPrerequisites.stateDir().toString());
         long qemu;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,20 +72,11 @@ class VmPoolTest {
 
     @Test
     void warmGuestsDieWithTheirJvmEvenAfterSigkill() throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> classpath = new ArrayList<>();
-        for (String property : List.of("java.class.path", "jdk.module.path")) {
-            String value = System.getProperty(property);
-            if (value != null && !value.isBlank()) {
-                classpath.add(value);
-            }
-        }
         VmPrerequisites.GuestKernel kernel = VmPrerequisites.kernel();
         VmPrerequisites.busybox();
         VmPrerequisites.qemu();
-        Process child = new ProcessBuilder(java, "-cp", String.join(File.pathSeparator, classpath), VmPoolChild.class.getName(),
-                kernel.kernel().toString(), kernel.modules().toString(), VmPrerequisites.stateDir().toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process child = VmPrerequisites.childJvm(VmPoolChild.class, kernel.kernel().toString(), kernel.modules().toString(),
+                VmPrerequisites.stateDir().toString());
         List<Long> qemus = new ArrayList<>();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;

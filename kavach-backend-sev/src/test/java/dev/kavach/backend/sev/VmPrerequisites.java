@@ -89,4 +89,20 @@ final class VmPrerequisites {
     static Path stateDir() {
         return Path.of("target", "kavach-test-state").toAbsolutePath();
     }
+
+    /** Starts {@code main} in a JVM of its own with this test JVM's class and module path (for kill -9 tests). */
+    static Process childJvm(Class<?> main, String... args) throws java.io.IOException {
+        String javaCommand = ProcessHandle.current().info().command().orElseThrow();
+        java.util.List<String> classpath = new java.util.ArrayList<>();
+        for (String property : java.util.List.of("java.class.path", "jdk.module.path")) {
+            String value = System.getProperty(property);
+            if (value != null && !value.isBlank()) {
+                classpath.add(value);
+            }
+        }
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand, "-cp", String.join(java.io.File.pathSeparator, classpath),
+                main.getName()));
+        command.addAll(java.util.List.of(args));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
 }
