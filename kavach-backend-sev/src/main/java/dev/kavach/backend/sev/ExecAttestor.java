@@ -9,7 +9,7 @@ import static java.util.Objects.requireNonNull;
  * The seam between the {@code sev} backend's exec path and attestation: what the host binds into the
  * launch ({@code host-data}), and how it checks what the guest vouched for before the result is trusted.
  * The host sends the guest only a fresh nonce; the guest agent hashes what it received and produced into a
- * {@link dev.kavach.backend.sev.attestation.ResultStatement} and returns it with a report whose REPORT_DATA
+ * {@link dev.kavach.attestation.snp.ResultStatement} and returns it with a report whose REPORT_DATA
  * is SHA-512 of that statement.
  */
 public interface ExecAttestor {

@@ -77,7 +77,7 @@ public final class SevCommand implements CommandExtension {
             case "dry-run" -> dryRun(args.subList(1, args.size()), context, out, err);
             case "measure" -> dev.kavach.backend.sev.measure.MeasureCommand.run(args.subList(1, args.size()), out, err);
             case "fetch-kernel" -> new FetchKernelCommand(null).run(args.subList(1, args.size()), context, out, err);
-            case "fetch-certs" -> new dev.kavach.backend.sev.attestation.cli.FetchCertsCommand().run(args.subList(1, args.size()), context, out, err);
+            case "fetch-certs" -> new dev.kavach.backend.sev.cli.FetchCertsCommand().run(args.subList(1, args.size()), context, out, err);
             default -> {
                 err.println("kavach sev: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);

@@ -2,14 +2,14 @@ package dev.kavach.backend.sev;
 
 import dev.kavach.api.Attestation;
 import dev.kavach.api.ExecRequest;
-import dev.kavach.backend.sev.attestation.AppraisalPolicy;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.ResultBinding;
-import dev.kavach.backend.sev.attestation.ResultMismatchException;
-import dev.kavach.backend.sev.attestation.ResultStatement;
-import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
-import dev.kavach.backend.sev.attestation.TaskBinding;
-import dev.kavach.backend.sev.attestation.ResultAttestation;
+import dev.kavach.attestation.snp.AppraisalPolicy;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.ResultBinding;
+import dev.kavach.attestation.snp.ResultMismatchException;
+import dev.kavach.attestation.snp.ResultStatement;
+import dev.kavach.attestation.snp.SnpAttestationVerifier;
+import dev.kavach.attestation.snp.TaskBinding;
+import dev.kavach.attestation.snp.ResultAttestation;
 import dev.kavach.backend.sev.measure.SnpMeasurement;
 
 import java.nio.charset.StandardCharsets;

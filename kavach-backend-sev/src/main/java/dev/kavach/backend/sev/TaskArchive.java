@@ -3,7 +3,7 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.attestation.ResultBinding;
+import dev.kavach.attestation.snp.ResultBinding;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

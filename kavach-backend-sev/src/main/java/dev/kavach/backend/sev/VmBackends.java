@@ -4,8 +4,8 @@ import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.ConfigurationException;
-import dev.kavach.backend.sev.attestation.AttestationSettings;
-import dev.kavach.backend.sev.attestation.ResultAttestation;
+import dev.kavach.attestation.snp.AttestationSettings;
+import dev.kavach.attestation.snp.ResultAttestation;
 
 import java.nio.file.Path;
 import java.util.Map;

@@ -3,9 +3,9 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.Command;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.attestation.ResultBinding;
-import dev.kavach.backend.sev.attestation.ResultStatement;
-import dev.kavach.backend.sev.attestation.TaskBinding;
+import dev.kavach.attestation.snp.ResultBinding;
+import dev.kavach.attestation.snp.ResultStatement;
+import dev.kavach.attestation.snp.TaskBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

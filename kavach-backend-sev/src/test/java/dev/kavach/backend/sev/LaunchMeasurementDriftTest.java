@@ -214,9 +214,9 @@ class LaunchMeasurementDriftTest {
     }
 
     private static ExecAttestor attestor() {
-        return new SnpExecAttestor("job", Map.of(), new dev.kavach.backend.sev.attestation.CertificateStore(FILES.resolve("certs"), null),
-                dev.kavach.backend.sev.attestation.SnpAttestationVerifier.atSystemClock(),
-                dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withLaunchedPolicy(0x30000));
+        return new SnpExecAttestor("job", Map.of(), new dev.kavach.attestation.snp.CertificateStore(FILES.resolve("certs"), null),
+                dev.kavach.attestation.snp.SnpAttestationVerifier.atSystemClock(),
+                dev.kavach.attestation.snp.AppraisalPolicy.defaults().withLaunchedPolicy(0x30000));
     }
 
     @Provide

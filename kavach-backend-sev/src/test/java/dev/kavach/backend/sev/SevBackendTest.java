@@ -5,9 +5,9 @@ import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxException;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
-import dev.kavach.backend.sev.attestation.TaskBinding;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.SnpAttestationVerifier;
+import dev.kavach.attestation.snp.TaskBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +33,7 @@ class SevBackendTest {
     private static final Path OVMF = Path.of("/usr/share/ovmf/OVMF.fd");
 
     private static SnpExecAttestor attestor(Path certs) {
-        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults());
+        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.attestation.snp.AppraisalPolicy.defaults());
     }
 
     @Test
@@ -48,7 +48,7 @@ class SevBackendTest {
     void aReportThatDoesNotParseIsNotVerifiedAndSaysWhy(@TempDir Path certs) {
         ExecRequest request = ExecRequest.of("true");
         byte[] nonce = TaskBinding.newNonce();
-        byte[] statement = dev.kavach.backend.sev.attestation.ResultBinding.expected(nonce, request, new byte[0], new byte[0], 0, 0, 0)
+        byte[] statement = dev.kavach.attestation.snp.ResultBinding.expected(nonce, request, new byte[0], new byte[0], 0, 0, 0)
                 .text().getBytes(StandardCharsets.UTF_8);
         Attestation attestation = attestor(certs).verify(request, nonce, new byte[32],
                 new ExecAttestor.GuestResult(statement, new byte[100], new byte[0], new byte[0], new byte[0], 0, 0, 0));

@@ -1,6 +1,6 @@
 package dev.kavach.backend.sev;
 
-import dev.kavach.backend.sev.attestation.SimulatedPsp;
+import dev.kavach.attestation.snp.SimulatedPsp;
 
 import java.io.BufferedReader;
 import java.io.IOException;

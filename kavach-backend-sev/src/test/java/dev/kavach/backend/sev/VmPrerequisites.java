@@ -1,6 +1,6 @@
 package dev.kavach.backend.sev;
 
-import dev.kavach.backend.sev.attestation.Prerequisites;
+import dev.kavach.attestation.snp.Prerequisites;
 
 import java.io.IOException;
 import java.nio.file.Files;
