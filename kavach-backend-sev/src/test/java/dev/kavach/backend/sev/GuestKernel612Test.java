@@ -1,5 +1,14 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+import dev.kavach.backend.sev.guest.GuestKernelCheck;
+import dev.kavach.backend.sev.guest.KernelModules;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ProbeCheck;

@@ -1,5 +1,13 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.MeasurementPin;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ConfigurationException;

@@ -1,5 +1,8 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxPolicy;

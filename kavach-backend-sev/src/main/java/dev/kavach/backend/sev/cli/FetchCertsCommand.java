@@ -33,7 +33,7 @@ import static java.util.Objects.requireNonNull;
  * at a TCB (given directly or read from a report), and with {@code --crl} the CRLs. Prints each cached
  * file on stdout; progress goes to stderr only when it is a terminal.
  */
-public final class FetchCertsCommand {
+final class FetchCertsCommand {
     static final String USAGE = """
             Usage: kavach sev fetch-certs [--report FILE | --generation G [--chip-id HEX --tcb TCB]] [--vlek] [--crl] [--cert-dir DIR]
 

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Every field of a report, decoded, in report order: what {@code kavach attest show} prints. */
-public final class ReportFields {
+final class ReportFields {
     private ReportFields() {
     }
 

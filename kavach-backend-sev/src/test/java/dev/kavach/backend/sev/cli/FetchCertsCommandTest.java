@@ -115,7 +115,7 @@ class FetchCertsCommandTest {
     @Test
     void kavachSevRoutesFetchCertsHere() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = new dev.kavach.backend.sev.SevCommand().run(List.of("fetch-certs"), context(false), new PrintStream(new ByteArrayOutputStream()),
+        int exit = new dev.kavach.backend.sev.cli.SevCommand().run(List.of("fetch-certs"), context(false), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, exit);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("kavach sev fetch-certs: give --report FILE"), err.toString(StandardCharsets.UTF_8));
