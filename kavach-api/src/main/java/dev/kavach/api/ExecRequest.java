@@ -21,13 +21,18 @@ import static java.util.Objects.requireNonNull;
  * @param env     the command's complete environment: the host's is never inherited implicitly
  * @param workdir the working directory, as a path the sandbox understands; {@code null} for the
  *                backend's default (a private scratch directory)
- * @param policy  what the sandbox must enforce
+ * @param policy  what the sandbox must enforce; while {@code inheritsPolicy}, the {@code basic} preset
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
  * @param stdinSource where stdin comes from, streamed as the command reads it; {@code null} for {@code stdin}'s
  *                bytes. Give one or the other
+ * @param inheritsPolicy true when the request sets no policy of its own ({@link #of}, {@link #shell} and
+ *                {@link #builder} without {@link Builder#policy}): a sandbox that Kavach opened then runs it
+ *                under Kavach's configured policy (its {@code kavach.conf}), keeping the request's own
+ *                {@code timeout} if set. A backend called directly sees {@code policy}, the {@code basic} preset
+ * @since 0.2.0 ({@code inheritsPolicy})
  */
 public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
-                          StdinSource stdinSource) {
+                          StdinSource stdinSource, boolean inheritsPolicy) {
     /**
      * The canonical constructor.
      *
@@ -60,42 +65,59 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     /**
+     * The canonical constructor before {@code inheritsPolicy}: the request has a policy of its own.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.2.0")
+    public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
+                       StdinSource stdinSource) {
+        this(command, stdin, env, workdir, policy, timeout, stdinSource, false);
+    }
+
+    /**
      * The canonical constructor of 0.1.0, before {@link StdinSource}.
      *
      * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
      */
     @Deprecated(since = "0.2.0")
     public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
-        this(command, stdin, env, workdir, policy, timeout, null);
+        this(command, stdin, env, workdir, policy, timeout, null, false);
     }
 
-    /** Runs {@code argv} exactly as given, with the {@code basic} policy and an empty environment. */
+    /**
+     * Runs {@code argv} exactly as given, with an empty environment and no policy of its own: Kavach's
+     * configured policy applies (see {@code inheritsPolicy}).
+     */
     public static ExecRequest of(String... argv) {
         return of(List.of(argv));
     }
 
     public static ExecRequest of(List<String> argv) {
-        return new ExecRequest(new Command.Argv(argv), null, Map.of(), null, SandboxPolicy.basic(), null);
+        return builder(new Command.Argv(argv)).build();
     }
 
-    /** Runs {@code script} with {@code /bin/sh -c}. */
+    /** Runs {@code script} with {@code /bin/sh -c}, under Kavach's configured policy unless one is set. */
     public static ExecRequest shell(String script) {
-        return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, SandboxPolicy.basic(), null);
+        return builder(new Command.ShellScript(script)).build();
     }
 
-    /** A builder for {@code argv}, run exactly as given, with the {@code basic} policy and an empty environment. */
+    /** A builder for {@code argv}, run exactly as given, with an empty environment and Kavach's configured policy unless one is set. */
     public static Builder builder(String... argv) {
         return builder(new Command.Argv(List.of(argv)));
     }
 
-    /** A builder for {@code command}, with the {@code basic} policy and an empty environment. */
+    /** A builder for {@code command}, with an empty environment and Kavach's configured policy unless one is set. */
     public static Builder builder(Command command) {
         return new Builder(requireNonNull(command, "command is null"));
     }
 
     /** A builder holding every component of this request, to derive a changed copy. */
     public Builder toBuilder() {
-        return new Builder(command).stdin(stdinSource).env(env).workdir(workdir).policy(policy).timeout(timeout);
+        Builder builder = new Builder(command).stdin(stdinSource).env(env).workdir(workdir).timeout(timeout);
+        builder.policy = policy;
+        builder.inheritsPolicy = inheritsPolicy;
+        return builder;
     }
 
     /** All of stdin in memory (reads a file or stream source whole, and consumes a stream): prefer {@link #stdinSource()}. */
@@ -114,16 +136,16 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withStdin(byte[] value) {
-        return new ExecRequest(command, value, env, workdir, policy, timeout);
+        return new ExecRequest(command, value, env, workdir, policy, timeout, null, inheritsPolicy);
     }
 
     /** Streams stdin from {@code value} (a file, a stream, or bytes) instead of holding it. */
     public ExecRequest withStdin(StdinSource value) {
-        return new ExecRequest(command, null, env, workdir, policy, timeout, requireNonNull(value, "value is null"));
+        return new ExecRequest(command, null, env, workdir, policy, timeout, requireNonNull(value, "value is null"), inheritsPolicy);
     }
 
     public ExecRequest withEnv(Map<String, String> value) {
-        return new ExecRequest(command, null, value, workdir, policy, timeout, stdinSource);
+        return new ExecRequest(command, null, value, workdir, policy, timeout, stdinSource, inheritsPolicy);
     }
 
     /** Adds or replaces one environment variable. */
@@ -134,33 +156,34 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withWorkdir(String value) {
-        return new ExecRequest(command, null, env, value, policy, timeout, stdinSource);
+        return new ExecRequest(command, null, env, value, policy, timeout, stdinSource, inheritsPolicy);
     }
 
+    /** This request with a policy of its own, which Kavach's configured policy no longer replaces. */
     public ExecRequest withPolicy(SandboxPolicy value) {
-        return new ExecRequest(command, null, env, workdir, value, timeout, stdinSource);
+        return new ExecRequest(command, null, env, workdir, value, timeout, stdinSource, false);
     }
 
     public ExecRequest withTimeout(Duration value) {
-        return new ExecRequest(command, null, env, workdir, policy, value, stdinSource);
+        return new ExecRequest(command, null, env, workdir, policy, value, stdinSource, inheritsPolicy);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ExecRequest other && command.equals(other.command) && stdinSource.equals(other.stdinSource)
                 && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
-                && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout);
+                && policy.equals(other.policy) && inheritsPolicy == other.inheritsPolicy && java.util.Objects.equals(timeout, other.timeout);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, timeout);
+        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, inheritsPolicy, timeout);
     }
 
     @Override
     public String toString() {
         return "ExecRequest[command=" + command + ", stdin=" + stdinSource + ", env=" + env.keySet()
-                + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout + "]";
+                + ", workdir=" + workdir + ", policy=" + (inheritsPolicy ? "inherited" : policy) + ", timeout=" + timeout + "]";
     }
 
     /** Builds an {@link ExecRequest}; values are checked by {@link #build()}. Not thread-safe. */
@@ -171,6 +194,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         private final Map<String, String> env = new TreeMap<>();
         private String workdir;
         private SandboxPolicy policy = SandboxPolicy.basic();
+        private boolean inheritsPolicy = true;
         private Duration timeout;
 
         private Builder(Command command) {
@@ -210,8 +234,10 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
             return this;
         }
 
+        /** The request's own policy; without one, Kavach's configured policy applies (see {@code inheritsPolicy}). */
         public Builder policy(SandboxPolicy value) {
             this.policy = requireNonNull(value, "policy is null");
+            this.inheritsPolicy = false;
             return this;
         }
 
@@ -224,7 +250,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout) */
         @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
         public ExecRequest build() {
-            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource);
+            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource, inheritsPolicy);
         }
     }
 }
