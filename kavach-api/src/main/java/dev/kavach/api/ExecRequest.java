@@ -25,14 +25,19 @@ import static java.util.Objects.requireNonNull;
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
  * @param stdinSource where stdin comes from, streamed as the command reads it; {@code null} for {@code stdin}'s
  *                bytes. Give one or the other
+ * @param files   files placed in the working directory before the command runs (needs {@link Capability#FILES},
+ *                or a session); their total size is bounded by the policy's transfer limit
+ * @param collect globs ({@link SandboxPaths#checkGlob}) of regular files collected from the working directory
+ *                after the command ends, into {@link ExecResult#files()}, also when it failed or timed out; their
+ *                total size is bounded by the policy's transfer limit (going over fails the exec's collection with
+ *                a {@link TransferLimitExceededException}, never truncates)
  * @param inheritsPolicy true when the request sets no policy of its own ({@link #of}, {@link #shell} and
  *                {@link #builder} without {@link Builder#policy}): a sandbox that Kavach opened then runs it
  *                under Kavach's configured policy (its {@code kavach.conf}), keeping the request's own
  *                {@code timeout} if set. A backend called directly sees {@code policy}, the {@code basic} preset
- * @since 0.2.0 ({@code inheritsPolicy})
  */
 public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
-                          StdinSource stdinSource, boolean inheritsPolicy) {
+                          StdinSource stdinSource, List<FileInput> files, List<String> collect, boolean inheritsPolicy) {
     /**
      * The canonical constructor.
      *
@@ -62,6 +67,15 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        files = files == null ? List.of() : List.copyOf(files);
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (FileInput file : files) {
+            if (!paths.add(file.path())) {
+                throw new IllegalArgumentException("file '" + file.path() + "' is given twice; give each path once");
+            }
+        }
+        collect = collect == null ? List.of() : List.copyOf(collect);
+        collect.forEach(SandboxPaths::checkGlob);
     }
 
     /**
@@ -69,10 +83,21 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
      *
      * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
      */
-    @Deprecated(since = "0.2.0")
+    @Deprecated(since = "0.3.0")
+    public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
+                       StdinSource stdinSource, List<FileInput> files, List<String> collect) {
+        this(command, stdin, env, workdir, policy, timeout, stdinSource, files, collect, false);
+    }
+
+    /**
+     * The canonical constructor before files in and out.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.3.0")
     public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
                        StdinSource stdinSource) {
-        this(command, stdin, env, workdir, policy, timeout, stdinSource, false);
+        this(command, stdin, env, workdir, policy, timeout, stdinSource, List.of(), List.of(), false);
     }
 
     /**
@@ -82,7 +107,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
      */
     @Deprecated(since = "0.2.0")
     public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
-        this(command, stdin, env, workdir, policy, timeout, null, false);
+        this(command, stdin, env, workdir, policy, timeout, null, List.of(), List.of(), false);
     }
 
     /**
@@ -93,6 +118,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         return of(List.of(argv));
     }
 
+    /** {@link #of(String...)} for a list. */
     public static ExecRequest of(List<String> argv) {
         return builder(new Command.Argv(argv)).build();
     }
@@ -114,9 +140,10 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
 
     /** A builder holding every component of this request, to derive a changed copy. */
     public Builder toBuilder() {
-        Builder builder = new Builder(command).stdin(stdinSource).env(env).workdir(workdir).timeout(timeout);
+        Builder builder = new Builder(command).stdin(stdinSource).env(env).workdir(workdir).timeout(timeout).files(files)
+                .collect(collect);
         builder.policy = policy;
-        builder.inheritsPolicy = inheritsPolicy;
+        builder.inheritsPolicy = inheritsPolicy; // a derived copy keeps inheriting until a policy is set
         return builder;
     }
 
@@ -136,16 +163,16 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withStdin(byte[] value) {
-        return new ExecRequest(command, value, env, workdir, policy, timeout, null, inheritsPolicy);
+        return toBuilder().stdin(value).build();
     }
 
     /** Streams stdin from {@code value} (a file, a stream, or bytes) instead of holding it. */
     public ExecRequest withStdin(StdinSource value) {
-        return new ExecRequest(command, null, env, workdir, policy, timeout, requireNonNull(value, "value is null"), inheritsPolicy);
+        return toBuilder().stdin(requireNonNull(value, "value is null")).build();
     }
 
     public ExecRequest withEnv(Map<String, String> value) {
-        return new ExecRequest(command, null, value, workdir, policy, timeout, stdinSource, inheritsPolicy);
+        return toBuilder().env(value).build();
     }
 
     /** Adds or replaces one environment variable. */
@@ -156,34 +183,52 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withWorkdir(String value) {
-        return new ExecRequest(command, null, env, value, policy, timeout, stdinSource, inheritsPolicy);
+        return toBuilder().workdir(value).build();
     }
 
     /** This request with a policy of its own, which Kavach's configured policy no longer replaces. */
     public ExecRequest withPolicy(SandboxPolicy value) {
-        return new ExecRequest(command, null, env, workdir, value, timeout, stdinSource, false);
+        return toBuilder().policy(value).build();
     }
 
     public ExecRequest withTimeout(Duration value) {
-        return new ExecRequest(command, null, env, workdir, policy, value, stdinSource, inheritsPolicy);
+        return toBuilder().timeout(value).build();
+    }
+
+    /** The same request with these files placed before the command. */
+    public ExecRequest withFiles(List<FileInput> value) {
+        return toBuilder().files(value).build();
+    }
+
+    /** The same request collecting the files these globs match after the command. */
+    public ExecRequest withCollect(List<String> value) {
+        return toBuilder().collect(value).build();
+    }
+
+    /** Whether it moves files in or out, and so needs {@link Capability#FILES} outside a session. */
+    public boolean movesFiles() {
+        return !files.isEmpty() || !collect.isEmpty();
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ExecRequest other && command.equals(other.command) && stdinSource.equals(other.stdinSource)
                 && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
-                && policy.equals(other.policy) && inheritsPolicy == other.inheritsPolicy && java.util.Objects.equals(timeout, other.timeout);
+                && policy.equals(other.policy) && inheritsPolicy == other.inheritsPolicy && java.util.Objects.equals(timeout, other.timeout)
+                && files.equals(other.files) && collect.equals(other.collect);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, inheritsPolicy, timeout);
+        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, inheritsPolicy, timeout, files, collect);
     }
 
     @Override
     public String toString() {
         return "ExecRequest[command=" + command + ", stdin=" + stdinSource + ", env=" + env.keySet()
-                + ", workdir=" + workdir + ", policy=" + (inheritsPolicy ? "inherited" : policy) + ", timeout=" + timeout + "]";
+                + ", workdir=" + workdir + ", policy=" + (inheritsPolicy ? "inherited" : policy) + ", timeout=" + timeout
+                + (files.isEmpty() ? "" : ", files=" + files.stream().map(FileInput::path).toList())
+                + (collect.isEmpty() ? "" : ", collect=" + collect) + "]";
     }
 
     /** Builds an {@link ExecRequest}; values are checked by {@link #build()}. Not thread-safe. */
@@ -196,6 +241,8 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         private SandboxPolicy policy = SandboxPolicy.basic();
         private boolean inheritsPolicy = true;
         private Duration timeout;
+        private final List<FileInput> files = new java.util.ArrayList<>();
+        private final List<String> collect = new java.util.ArrayList<>();
 
         private Builder(Command command) {
             this.command = command;
@@ -247,10 +294,44 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
             return this;
         }
 
-        /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout) */
+        /** Adds a file placed in the working directory before the command runs. */
+        public Builder file(FileInput value) {
+            files.add(requireNonNull(value, "file is null"));
+            return this;
+        }
+
+        /** Adds {@code bytes} as the file {@code path} (mode {@code 0644}) placed before the command runs. */
+        public Builder file(String path, byte[] bytes) {
+            return file(FileInput.of(path, bytes));
+        }
+
+        /** Replaces the files placed before the command runs. */
+        public Builder files(List<FileInput> value) {
+            files.clear();
+            files.addAll(requireNonNull(value, "files is null"));
+            return this;
+        }
+
+        /** Adds globs of files collected from the working directory after the command, e.g. {@code "out/*.txt"}. */
+        public Builder collect(String... globs) {
+            for (String glob : globs) {
+                collect.add(SandboxPaths.checkGlob(glob));
+            }
+            return this;
+        }
+
+        /** Replaces the globs of files collected after the command. */
+        public Builder collect(List<String> value) {
+            collect.clear();
+            requireNonNull(value, "collect is null").forEach(glob -> collect.add(SandboxPaths.checkGlob(glob)));
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout, a path) */
         @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
         public ExecRequest build() {
-            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource, inheritsPolicy);
+            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource, files, collect,
+                    inheritsPolicy);
         }
     }
 }
