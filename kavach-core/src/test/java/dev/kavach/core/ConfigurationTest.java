@@ -212,7 +212,7 @@ class ConfigurationTest {
             kavach.backends();
             kavach.plugins();
             kavach.renderConfig();
-            return assertThrows(ConfigurationException.class, () -> kavach.open(null));
+            return assertThrows(ConfigurationException.class, () -> kavach.open());
         }
     }
 
