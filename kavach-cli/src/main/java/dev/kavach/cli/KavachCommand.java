@@ -89,7 +89,12 @@ final class KavachCommand implements Callable<Integer> {
         LoadOptions merged = command == null ? load.over(null) : command.over(load);
         verbose = merged.verbose || merged.logLevel == LogLevel.Level.DEBUG || merged.logLevel == LogLevel.Level.TRACE;
         LogLevel.configure(merged.logLevel != null ? merged.logLevel : merged.verbose ? LogLevel.Level.DEBUG : null);
-        return Kavach.create(merged.toKavachOptions(invocation, overrides));
+        dev.kavach.core.KavachOptions options = merged.toKavachOptions(invocation, overrides);
+        // Looked up only now: slf4j-simple reads its level when the first logger is made, which must follow configure.
+        org.slf4j.LoggerFactory.getLogger(KavachCommand.class).debug("kavach {} in {}: configuration file {}, overrides {}",
+                CliVersion.version(), options.workingDirectory(), options.configFile() == null ? "(from the environment)" : options.configFile(),
+                options.overrides().keySet());
+        return Kavach.create(options);
     }
 
     Invocation invocation() {

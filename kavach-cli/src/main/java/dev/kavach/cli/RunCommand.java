@@ -162,11 +162,17 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                     spool.finish();
                     ResultJson.write(out, sandbox.backendId(), result, spool);
                     out.println();
-                    return exitStatus(result, request, null);
+                    int status = exitStatus(result, request, null);
+                    org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
+                            sandbox.backendId(), result.duration().toMillis(), status);
+                    return status;
                 }
                 ExecResult result = sandbox.exec(request, new TerminalOutput(out, err));
                 out.flush();
-                return exitStatus(result, request, err);
+                int status = exitStatus(result, request, err);
+                org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
+                        sandbox.backendId(), result.duration().toMillis(), status);
+                return status;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
