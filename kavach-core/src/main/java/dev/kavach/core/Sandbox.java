@@ -104,12 +104,12 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Runs one command on a virtual thread of its own and completes the future with its result, or
-     * exceptionally with what {@link #exec(ExecRequest)} would have thrown. Cancelling the future does not
-     * stop the command: its timeout does, and so does closing the sandbox.
+     * exceptionally with what {@link #exec(ExecRequest)} would have thrown (a closed sandbox's
+     * {@link SandboxStateException} included). Cancelling the future does not stop the command: its timeout
+     * does, and so does closing the sandbox.
      */
     public CompletableFuture<ExecResult> execAsync(ExecRequest request) {
         requireNonNull(request, "request is null");
-        requireStarted("execAsync");
         CompletableFuture<ExecResult> future = new CompletableFuture<>();
         Thread.ofVirtual().name("kavach-exec-" + backendId).start(() -> {
             try {

@@ -151,6 +151,10 @@ class EmbeddingTest {
             for (CompletableFuture<ExecResult> future : futures) {
                 assertEquals("hi", future.join().stdoutText());
             }
+            sandbox.close();
+            java.util.concurrent.ExecutionException closed = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> sandbox.execAsync(ExecRequest.of("echo")).get());
+            assertTrue(closed.getCause() instanceof dev.kavach.api.SandboxStateException, closed.toString());
         }
     }
 
