@@ -42,6 +42,7 @@ class EmbeddingTest {
     void createReadsOnlyWhatItIsGiven() throws IOException {
         Map<String, String> environment = surroundings();
         String previous = System.setProperty("kavach.policy.max-pids", "9");
+        com.typesafe.config.ConfigFactory.invalidateCaches(); // Typesafe Config caches system properties
         try (Kavach kavach = Kavach.create(KavachOptions.builtIn().withWorkingDirectory(dir).withEnvironment(environment))) {
             SandboxPolicy defaults = SandboxPolicy.basic();
             assertEquals(defaults.timeout(), kavach.policy().timeout(), "./kavach.conf was not read");
@@ -63,6 +64,7 @@ class EmbeddingTest {
     void fromEnvironmentReadsWhatTheKavachCommandReads() throws IOException {
         Map<String, String> environment = surroundings();
         String previous = System.setProperty("kavach.policy.max-pids", "9");
+        com.typesafe.config.ConfigFactory.invalidateCaches();
         try (Kavach kavach = Kavach.create(KavachOptions.fromEnvironment(environment, dir))) {
             assertEquals(64, kavach.policy().memoryMiB(), "$KAVACH_CONFIG was read");
             assertEquals(9, kavach.policy().maxPids(), "-Dkavach.* was read");
@@ -180,5 +182,6 @@ class EmbeddingTest {
         } else {
             System.setProperty(key, previous);
         }
+        com.typesafe.config.ConfigFactory.invalidateCaches();
     }
 }

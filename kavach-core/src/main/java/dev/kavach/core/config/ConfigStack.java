@@ -193,10 +193,17 @@ public final class ConfigStack {
         return name;
     }
 
+    /**
+     * What {@code ${...}} may refer to: system properties such as {@code user.home}, then the given environment.
+     * Never a {@code kavach} key: this source sits below every other, so a {@code -Dkavach.*} property (or a
+     * variable named {@code kavach}) would otherwise fill in settings that nobody set, also where system
+     * properties are not a source ({@link KavachOptions#implicitSources()}).
+     */
     private static Config substitutionSource(Map<String, String> environment) {
         Map<String, Object> env = new HashMap<>(environment);
+        env.remove("kavach");
         // Keys of fromMap are plain keys, not paths, so any variable name is safe here.
         Config environmentConfig = ConfigValueFactory.fromMap(env, "environment variable").toConfig();
-        return ConfigFactory.systemProperties().withFallback(environmentConfig);
+        return ConfigFactory.systemProperties().withoutPath("kavach").withFallback(environmentConfig);
     }
 }
