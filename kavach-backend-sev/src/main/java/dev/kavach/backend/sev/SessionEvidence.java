@@ -3,7 +3,7 @@ package dev.kavach.backend.sev;
 import dev.kavach.api.Attestation;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
-import dev.kavach.backend.sev.attestation.ResultBinding;
+import dev.kavach.attestation.snp.ResultBinding;
 
 import java.util.ArrayList;
 import java.util.HexFormat;

@@ -1,5 +1,10 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.CpioReader;
+import dev.kavach.backend.sev.guest.CpioWriter;
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.qemu.ConsoleTail;
+import dev.kavach.backend.sev.qemu.QemuLauncher;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.StdStream;

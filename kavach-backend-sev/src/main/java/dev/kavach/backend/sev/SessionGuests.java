@@ -1,5 +1,12 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+import dev.kavach.backend.sev.qemu.QemuOptionValue;
+import dev.kavach.backend.sev.qemu.QemuUidLease;
+import dev.kavach.backend.sev.snp.ExecAttestor;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxPolicy;

@@ -1,5 +1,6 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.TaskArchive;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxPolicy;

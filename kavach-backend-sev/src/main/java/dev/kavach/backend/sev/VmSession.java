@@ -1,5 +1,11 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.AgentStatus;
+import dev.kavach.backend.sev.guest.DropExecProgram;
+import dev.kavach.backend.sev.guest.StagedStdin;
+import dev.kavach.backend.sev.guest.TaskArchive;
+import dev.kavach.backend.sev.qemu.ConsoleTail;
+import dev.kavach.backend.sev.snp.ExecAttestor;
 import dev.kavach.api.Attestation;
 import dev.kavach.api.CollectedFile;
 import dev.kavach.api.Enforcement;

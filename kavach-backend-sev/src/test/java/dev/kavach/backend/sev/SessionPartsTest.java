@@ -1,5 +1,9 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.CpioReader;
+import dev.kavach.backend.sev.guest.CpioWriter;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.OutputListener;

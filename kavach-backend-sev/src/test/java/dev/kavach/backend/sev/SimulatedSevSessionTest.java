@@ -1,5 +1,13 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+import dev.kavach.backend.sev.guest.VmlinuxExtractor;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
@@ -8,10 +16,10 @@ import dev.kavach.api.FileInput;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.attestation.AppraisalPolicy;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.ResultBinding;
-import dev.kavach.backend.sev.attestation.SimulatedPsp;
+import dev.kavach.attestation.snp.AppraisalPolicy;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.ResultBinding;
+import dev.kavach.attestation.snp.SimulatedPsp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
