@@ -310,7 +310,7 @@ final class QemuRunner {
                 qemu.isAlive() ? Optional.empty() : Optional.of(qemu.exitValue()), Duration.ofNanos(System.nanoTime() - started), Duration.ZERO);
     }
 
-    private static void pump(InputStream in, ConsoleTail console) {
+    static void pump(InputStream in, ConsoleTail console) {
         byte[] buffer = new byte[8192];
         try (in) {
             int n;
@@ -364,7 +364,7 @@ final class QemuRunner {
         }
     }
 
-    private static void discard(SocketChannel channel) {
+    static void discard(SocketChannel channel) {
         ByteBuffer buffer = ByteBuffer.allocate(4096);
         try {
             while (channel.read(buffer.clear()) > 0) {
@@ -382,11 +382,11 @@ final class QemuRunner {
         }
     }
 
-    private static Thread daemon(String name, Runnable body) {
+    static Thread daemon(String name, Runnable body) {
         return Thread.ofPlatform().daemon().name(name).start(body);
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    static void closeQuietly(AutoCloseable closeable) {
         try {
             closeable.close();
         } catch (Exception e) {

@@ -158,8 +158,8 @@ final class SessionGuest implements AutoCloseable {
                 // the parent-death signal still stops this QEMU; the record only serves a later sweep
             }
             Process process = qemu;
-            daemon("vm-console", () -> pump(process.getInputStream(), console));
-            daemon("vm-qemu-stderr", () -> pump(process.getErrorStream(), qemuLog));
+            QemuRunner.daemon("vm-console", () -> QemuRunner.pump(process.getInputStream(), console));
+            QemuRunner.daemon("vm-qemu-stderr", () -> QemuRunner.pump(process.getErrorStream(), qemuLog));
             SocketChannel[] accepted = new SocketChannel[servers.size()];
             int pending = servers.size();
             while (pending > 0) {
@@ -192,8 +192,8 @@ final class SessionGuest implements AutoCloseable {
             if (qemu != null && qemu.isAlive()) {
                 QemuRunner.stop(qemu, null);
             }
-            clients.forEach(SessionGuest::closeQuietly);
-            servers.forEach(SessionGuest::closeQuietly);
+            clients.forEach(QemuRunner::closeQuietly);
+            servers.forEach(QemuRunner::closeQuietly);
             throw e;
         }
     }
@@ -238,10 +238,10 @@ final class SessionGuest implements AutoCloseable {
     }
 
     private void startReaders() {
-        daemon("vm-qmp", () -> discard(clients.get(0)));
-        daemon("vm-stdout", () -> output(clients.get(2), true));
-        daemon("vm-stderr", () -> output(clients.get(3), false));
-        daemon("vm-status", this::statusLines);
+        QemuRunner.daemon("vm-qmp", () -> QemuRunner.discard(clients.get(0)));
+        QemuRunner.daemon("vm-stdout", () -> output(clients.get(2), true));
+        QemuRunner.daemon("vm-stderr", () -> output(clients.get(3), false));
+        QemuRunner.daemon("vm-status", this::statusLines);
         // QEMU's exit ends the guest; the keeper thread waits for it already, this one only reports it.
         qemu.onExit().thenRun(() -> fail("QEMU exited (status " + qemu.exitValue() + ")"));
     }
@@ -463,7 +463,7 @@ final class SessionGuest implements AutoCloseable {
 
     private void closeChannels() {
         // wakes a caller blocked on a channel: closing it makes its read or write fail at once
-        clients.forEach(SessionGuest::closeQuietly);
+        clients.forEach(QemuRunner::closeQuietly);
     }
 
     private void stopQemu() {
@@ -477,7 +477,7 @@ final class SessionGuest implements AutoCloseable {
     public void close() {
         closing = true;
         fail("it was closed");
-        servers.forEach(SessionGuest::closeQuietly);
+        servers.forEach(QemuRunner::closeQuietly);
         for (Path path : sockets.all()) {
             try {
                 Files.deleteIfExists(path);
@@ -539,29 +539,6 @@ final class SessionGuest implements AutoCloseable {
                 + console.quoted("guest console output, untrusted", 25), fix);
     }
 
-    private static void pump(InputStream in, ConsoleTail tail) {
-        byte[] buffer = new byte[8192];
-        try (in) {
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                tail.accept(buffer, 0, n);
-            }
-        } catch (IOException e) {
-            // QEMU closed its output
-        }
-    }
-
-    private static void discard(SocketChannel channel) {
-        ByteBuffer buffer = ByteBuffer.allocate(4096);
-        try {
-            while (channel.read(buffer.clear()) > 0) {
-                // QMP greetings and events: not needed
-            }
-        } catch (IOException e) {
-            // closed
-        }
-    }
-
     static byte[] randomBytes(int n) {
         byte[] bytes = new byte[n];
         RANDOM.nextBytes(bytes);
@@ -572,21 +549,10 @@ final class SessionGuest implements AutoCloseable {
         return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
-    private static Thread daemon(String name, Runnable body) {
-        return Thread.ofPlatform().daemon().name(name).start(body);
-    }
-
     private static ScheduledExecutorService deadlines() {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> Thread.ofPlatform().daemon().name("vm-deadlines").unstarted(runnable));
         executor.setRemoveOnCancelPolicy(true);
         return executor;
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            // closing during cleanup
-        }
-    }
 }

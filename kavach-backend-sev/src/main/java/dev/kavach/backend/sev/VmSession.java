@@ -112,8 +112,19 @@ public final class VmSession implements SandboxSession {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
         requireOpen();
+        // The files placed before the command share one transfer limit, as the files collected after it do.
+        long budget = policy.transferLimitBytes();
+        long known = request.files().stream().mapToLong(f -> f.content().knownLength().orElse(0)).sum();
+        if (known > budget) {
+            throw new TransferLimitExceededException("the files placed before the command", known, budget);
+        }
+        long placed = 0;
         for (FileInput file : request.files()) {
-            put(file);
+            try {
+                placed += put(file, budget - placed);
+            } catch (TransferLimitExceededException e) {
+                throw new TransferLimitExceededException("the files placed before the command", budget + 1, budget); // at least one byte over
+            }
         }
         String workdir = request.workdirOptional().map(w -> w.startsWith("/") ? w : WORKDIR + "/" + SandboxPaths.normalize(w, "working directory"))
                 .orElse(WORKDIR);
@@ -231,10 +242,14 @@ public final class VmSession implements SandboxSession {
 
     @Override
     public void put(FileInput file) {
+        put(file, policy.transferLimitBytes());
+    }
+
+    /** Puts {@code file}, at most {@code limit} bytes; returns its size. */
+    private long put(FileInput file, long limit) {
         requireNonNull(file, "file is null");
         requireOpen();
         requireLine(file.path(), "file path");
-        long limit = policy.transferLimitBytes();
         Path spool = null;
         try {
             FileContent content = file.content();
@@ -261,6 +276,7 @@ public final class VmSession implements SandboxSession {
                 }
             }
             evidence.transfer("put", file.path(), size, HexFormat.of().formatHex(sha.digest()));
+            return size;
         } catch (IOException e) {
             throw new SandboxException("cannot read the content of '" + file.path() + "': " + e.getMessage(), "give a readable file or stream");
         } finally {

@@ -70,15 +70,14 @@ class VmSessionTest {
                     dev.kavach.api.OutputListener.NONE);
             assertThatThrownBy(() -> session.put(FileInput.of("etc/passwd", new byte[] {1}))).isInstanceOf(SandboxException.class)
                     .hasMessageContaining("symbolic link");
-            assertThatThrownBy(() -> session.put(FileInput.of("agent", new byte[] {1}))).isInstanceOf(SandboxException.class)
-                    .hasMessageContaining("symbolic link");
             assertThatThrownBy(() -> session.get("agent")).isInstanceOf(SandboxException.class).hasMessageContaining("symbolic link");
             assertThatThrownBy(() -> session.get("pipe")).isInstanceOf(SandboxException.class).hasMessageContaining("not a regular file");
             assertThatThrownBy(() -> session.list("etc")).isInstanceOf(SandboxException.class).hasMessageContaining("symbolic link");
             assertThatThrownBy(() -> session.get("missing")).isInstanceOf(SandboxException.class).hasMessageContaining("not a regular file");
-            ExecResult agent = session.exec(ExecRequest.builder("/bin/sh", "-c", "head -c 20 /kavach/agent").policy(policy).build(),
-                    dev.kavach.api.OutputListener.NONE);
-            assertThat(agent.stdoutText()).as("the agent script was not written through the link").isEqualTo("# Kavach guest agent");
+            session.put(FileInput.of("agent", "mine".getBytes(StandardCharsets.UTF_8)));
+            ExecResult agent = session.exec(ExecRequest.builder("/bin/sh", "-c", "head -c 20 /kavach/agent; echo; cat agent; test -L agent || echo ' file'")
+                    .policy(policy).build(), dev.kavach.api.OutputListener.NONE);
+            assertThat(agent.stdoutText()).as("a put replaces the link itself, never what it points at").isEqualTo("# Kavach guest agent\nmine file\n");
 
             // Transfer limit: over it on the way in fails before anything crosses; on the way out, the session survives it.
             assertThatThrownBy(() -> session.put(FileInput.of("big", new byte[(int) TRANSFER_LIMIT + 1])))
