@@ -248,7 +248,8 @@ public final class Kavach implements AutoCloseable {
         Registered backend = registry.backend(entry.id()).orElseThrow();
         BackendContext context = contextFor(entry.id());
         SandboxBackend instance = backend.guard().callNonNull("create of backend '" + entry.id() + "'", () -> backend.provider().create(context));
-        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), openSandboxes::remove);
+        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), openSandboxes::remove, entry.info().capabilities(),
+                settings.policy());
         openSandboxes.add(sandbox);
         try {
             sandbox.start();
@@ -261,6 +262,39 @@ public final class Kavach implements AutoCloseable {
             requireOpen();
         }
         return sandbox;
+    }
+
+    /**
+     * Opens a {@linkplain Session session} under {@link #policy()}: a sandbox whose working directory persists
+     * across execs, with files moved in and out. The backend is selected as for {@link #open}; closing the
+     * session releases it. Closing this Kavach closes every session still open.
+     *
+     * @throws dev.kavach.api.CapabilityNotSupportedException before anything starts, when the backend does not
+     *                                                         make sessions
+     */
+    public Session openSession(String backendIdOrNull) {
+        return openSession(backendIdOrNull, policy());
+    }
+
+    /** Like {@link #openSession(String)}, under {@code policy}. */
+    public Session openSession(String backendIdOrNull, SandboxPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        BackendEntry entry = select(backendIdOrNull);
+        if (!entry.info().supports(dev.kavach.api.Capability.SESSIONS)) {
+            throw new dev.kavach.api.CapabilityNotSupportedException(entry.id(), dev.kavach.api.Capability.SESSIONS);
+        }
+        Sandbox sandbox = open(entry.id());
+        try {
+            return sandbox.openSession(policy, true);
+        } catch (RuntimeException e) {
+            try {
+                sandbox.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /**
