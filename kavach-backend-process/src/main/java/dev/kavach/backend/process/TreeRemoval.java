@@ -36,7 +36,10 @@ final class TreeRemoval {
         }
         if (attributes.isDirectory()) {
             try {
-                Files.setAttribute(path, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+                // chmod by name, following links: Java's no-follow chmod opens the directory first, which its
+                // owner cannot do once it is 000. The lstat above saw a directory, and nothing of the sandbox runs
+                // any more to swap it for a link (its processes are gone before its directory is removed).
+                Files.setAttribute(path, "unix:mode", 0700);
             } catch (IOException e) {
                 // not ours to change (root removes it anyway): try as it is
             }
