@@ -235,4 +235,19 @@ class ProcessSessionTest {
             assertThrows(SandboxException.class, () -> session.exec(Sandboxes.sh("pwd", policy()).withWorkdir("/etc"), OutputListener.NONE));
         }
     }
+
+    @Test
+    void theSessionsOfAKavachThatDiedAreSweptByTheNextStart() throws IOException {
+        // What a kill -9 leaves: a sessions directory whose owner.lock nobody holds any more.
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path dead = Files.createTempDirectory(tmp, SessionDirectories.PREFIX + "999999999-");
+        Files.createFile(dead.resolve(ProcessSandboxBackend.OWNER_LOCK));
+        Path locked = Files.createDirectories(dead.resolve("s1/deep"));
+        Files.setAttribute(locked, "unix:mode", 0);
+        try (ProcessSession mine = backend.openSession(policy())) {
+            ProcessSandboxBackend.create(Sandboxes.DEFAULTS).close();
+            assertFalse(Files.exists(dead, LinkOption.NOFOLLOW_LINKS), "the dead owner's sessions were removed");
+            assertTrue(Files.isDirectory(mine.directory()), "a live owner's session is kept");
+        }
+    }
 }
