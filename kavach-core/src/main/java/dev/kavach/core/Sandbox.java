@@ -16,8 +16,12 @@ import dev.kavach.core.discovery.PluginCall;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,35 +34,43 @@ import static java.util.Objects.requireNonNull;
  * {@link PluginBugException} naming the plugin. A request that moves files ({@link ExecRequest#movesFiles()})
  * and a {@linkplain #openSession session} need the backend's {@link Capability}, checked before anything
  * starts; closing the sandbox closes its sessions.
+ *
+ * <p>A request that sets no policy of its own ({@link ExecRequest#inheritsPolicy()}) runs under the policy
+ * Kavach was configured with ({@link Kavach#policy()}), keeping its own timeout if it set one.
+ *
+ * <p>{@code exec} blocks until the command ends. It waits on the command's process and pipes (or its VM
+ * or pod), which parks a virtual thread without holding its carrier, so one virtual thread per exec scales
+ * to thousands of concurrent commands; {@link #execAsync} does exactly that and returns a future.
  */
 public final class Sandbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
     private final String backendId;
     private final SandboxBackend backend;
     private final PluginCall guard;
+    private final SandboxPolicy configuredPolicy;
     private final Consumer<Sandbox> onClose;
     private final Set<Capability> capabilities;
-    private final SandboxPolicy defaultPolicy;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     private SandboxState state = SandboxState.CREATED;
     private String failure = "";
 
-    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, Consumer<Sandbox> onClose) {
-        this(backendId, backend, guard, onClose, Set.of(), SandboxPolicy.basic());
+    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, SandboxPolicy configuredPolicy, Consumer<Sandbox> onClose) {
+        this(backendId, backend, guard, configuredPolicy, onClose, Set.of());
     }
 
     /**
-     * @param capabilities  what the backend declared in its {@link dev.kavach.api.BackendInfo}
-     * @param defaultPolicy the policy of {@link #openSession()}: Kavach's configured one
+     * @param configuredPolicy Kavach's configured policy: that of requests without their own, and of {@link #openSession()}
+     * @param capabilities     what the backend declared in its {@link dev.kavach.api.BackendInfo}
      */
-    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, Consumer<Sandbox> onClose, Set<Capability> capabilities,
-            SandboxPolicy defaultPolicy) {
+    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, SandboxPolicy configuredPolicy, Consumer<Sandbox> onClose,
+            Set<Capability> capabilities) {
         this.backendId = requireNonNull(backendId, "backendId is null");
         this.backend = requireNonNull(backend, "backend is null");
         this.guard = requireNonNull(guard, "guard is null");
+        this.configuredPolicy = requireNonNull(configuredPolicy, "configuredPolicy is null");
         this.onClose = requireNonNull(onClose, "onClose is null");
         this.capabilities = Set.copyOf(requireNonNull(capabilities, "capabilities is null"));
-        this.defaultPolicy = requireNonNull(defaultPolicy, "defaultPolicy is null");
     }
 
     /** Whether the backend declared {@code capability}. */
@@ -84,8 +96,10 @@ public final class Sandbox implements AutoCloseable {
                         "open a new sandbox with Kavach.open");
             }
             try {
+                long started = System.nanoTime();
                 guard.run(what("start"), backend::start);
                 state = SandboxState.STARTED;
+                LOG.debug("started a sandbox of backend '{}' in {} ms", backendId, (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException | Error e) {
                 state = SandboxState.FAILED;
                 failure = String.valueOf((e instanceof PluginBugException && e.getCause() != null ? e.getCause() : e).getMessage());
@@ -105,7 +119,8 @@ public final class Sandbox implements AutoCloseable {
         requireNonNull(request, "request is null");
         requireFilesSupported(request);
         requireStarted("exec");
-        return guard.callNonNull(what("exec"), () -> backend.exec(request));
+        ExecRequest resolved = underPolicy(request, configuredPolicy);
+        return timed(resolved, () -> guard.callNonNull(what("exec"), () -> backend.exec(resolved)));
     }
 
     /** Runs one command and streams its output to {@code listener} as it arrives. */
@@ -114,12 +129,49 @@ public final class Sandbox implements AutoCloseable {
         requireNonNull(listener, "listener is null");
         requireFilesSupported(request);
         requireStarted("exec");
-        return guard.callNonNull(what("exec"), () -> backend.exec(request, listener));
+        ExecRequest resolved = underPolicy(request, configuredPolicy);
+        return timed(resolved, () -> guard.callNonNull(what("exec"), () -> backend.exec(resolved, listener)));
+    }
+
+    /**
+     * Runs one command on a virtual thread of its own and completes the future with its result, or
+     * exceptionally with what {@link #exec(ExecRequest)} would have thrown (a closed sandbox's
+     * {@link SandboxStateException} included). Cancelling the future does not stop the command: its timeout
+     * does, and so does closing the sandbox.
+     */
+    public CompletableFuture<ExecResult> execAsync(ExecRequest request) {
+        requireNonNull(request, "request is null");
+        CompletableFuture<ExecResult> future = new CompletableFuture<>();
+        Thread.ofVirtual().name("kavach-exec-" + backendId).start(() -> {
+            try {
+                future.complete(exec(request));
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
+        return future;
+    }
+
+    /** {@code request} as the backend runs it: under {@code configured} unless it has a policy of its own. */
+    static ExecRequest underPolicy(ExecRequest request, SandboxPolicy configured) {
+        return request.inheritsPolicy() ? request.withPolicy(configured) : request;
+    }
+
+    private ExecResult timed(ExecRequest request, java.util.function.Supplier<ExecResult> exec) {
+        if (!LOG.isDebugEnabled()) {
+            return exec.get();
+        }
+        long started = System.nanoTime();
+        LOG.debug("exec in backend '{}': {}", backendId, request);
+        ExecResult result = exec.get();
+        LOG.debug("exec in backend '{}' ended: {} exit {} in {} ms", backendId, result.outcome(), result.exitCode(),
+                (System.nanoTime() - started) / 1_000_000);
+        return result;
     }
 
     /** A session under the policy this sandbox was opened with (Kavach's configured one); close it when done. */
     public Session openSession() {
-        return openSession(defaultPolicy);
+        return openSession(configuredPolicy);
     }
 
     /**
@@ -162,7 +214,8 @@ public final class Sandbox implements AutoCloseable {
                 throw stateException("commandLine");
             }
         }
-        return guard.callNonNull(what("commandLine"), () -> backend.commandLine(request));
+        ExecRequest resolved = underPolicy(request, configuredPolicy);
+        return guard.callNonNull(what("commandLine"), () -> backend.commandLine(resolved));
     }
 
     /** Closes its sessions, then releases the backend; idempotent. */
@@ -182,6 +235,7 @@ public final class Sandbox implements AutoCloseable {
                 } catch (RuntimeException e) {
                     failure = e;
                 }
+                LOG.debug("closed the sandbox of backend '{}': the backend released what it held", backendId);
             }
         }
         onClose.accept(this);

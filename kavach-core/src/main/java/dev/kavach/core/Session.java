@@ -31,18 +31,19 @@ import static java.util.Objects.requireNonNull;
  * Kavach#openSession}; close it, best with try-with-resources:
  *
  * <pre>{@code
- * try (Kavach kavach = Kavach.load(KavachOptions.defaults());
- *      Session session = kavach.openSession("process")) {
+ * try (Kavach kavach = Kavach.create(KavachOptions.fromEnvironment());
+ *      Session session = kavach.openSession()) {
  *     session.put("in.txt", "hello".getBytes(StandardCharsets.UTF_8));
- *     session.exec(ExecRequest.of("sh", "-c", "tr a-z A-Z < in.txt > out.txt").withPolicy(session.policy()));
+ *     session.exec(ExecRequest.of("sh", "-c", "tr a-z A-Z < in.txt > out.txt"));
  *     String out = new String(session.getBytes("out.txt"), StandardCharsets.UTF_8);
  * }
  * }</pre>
  *
  * <p>Paths are relative to the session's working directory ({@link SandboxPaths}); the backend refuses one
  * that reaches outside it through a symbolic link, a device or a FIFO. Every exec runs under the session's
- * policy: a request may change only its own timeout and output limit, and a request whose other policy
- * fields differ is refused (the sandbox they describe already exists). Every transfer is bounded by the
+ * policy: a request without a policy of its own ({@link ExecRequest#inheritsPolicy()}) gets it; one with its
+ * own may change only its timeout and output limit, and one whose other policy fields differ is refused (the
+ * sandbox they describe already exists). Every transfer is bounded by the
  * policy's {@link SandboxPolicy#transferLimitBytes() transfer limit}. Like {@link Sandbox}, every call into
  * the backend goes through its {@link PluginCall}; a closed session refuses every call with a {@link
  * SandboxStateException}. Methods may be called from several threads.
@@ -88,9 +89,10 @@ public final class Session implements AutoCloseable {
     public ExecResult exec(ExecRequest request, OutputListener listener) {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
-        SessionPolicies.requireSandboxWideEqual(policy, request.policy(), backendId);
+        ExecRequest resolved = Sandbox.underPolicy(request, policy);
+        SessionPolicies.requireSandboxWideEqual(policy, resolved.policy(), backendId);
         requireOpen("exec");
-        return guard.callNonNull(what("exec"), () -> session.exec(request, listener));
+        return guard.callNonNull(what("exec"), () -> session.exec(resolved, listener));
     }
 
     /** Writes {@code file}, replacing what was there; parent directories are created. */
