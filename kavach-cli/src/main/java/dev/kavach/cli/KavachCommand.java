@@ -36,7 +36,11 @@ import static java.util.Objects.requireNonNull;
             "124:kavach run: the command timed out and was stopped",
             "125:Kavach itself failed (configuration, backend, sandbox)",
             "126:kavach run: the command could not be executed",
-            "127:kavach run: the command was not found"})
+            "127:kavach run: the command was not found"},
+        footer = {"",
+            "Logs go to stderr, never stdout: -v for debug logs, --log-level for any level.",
+            "Shell completion (bash and zsh) and man pages come with the distribution: source completion/kavach.bash",
+            "  (zsh: after 'autoload -U +X bashcompinit && bashcompinit'); man -l man/man1/kavach-run.1."})
 final class KavachCommand implements Callable<Integer> {
     private static final String EXTENSIONS_SECTION = "kavachExtensions";
 
