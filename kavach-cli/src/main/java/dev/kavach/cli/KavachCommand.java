@@ -38,9 +38,11 @@ import static java.util.Objects.requireNonNull;
             "126:kavach run: the command could not be executed",
             "127:kavach run: the command was not found"},
         footer = {"",
-            "Logs go to stderr, never stdout: -v for debug logs, --log-level for any level.",
-            "Shell completion (bash and zsh) and man pages come with the distribution: source completion/kavach.bash",
-            "  (zsh: after 'autoload -U +X bashcompinit && bashcompinit'); man -l man/man1/kavach-run.1."})
+            "Logs go to stderr, never to stdout: -v for debug, --log-level for any level.",
+            "The distribution has shell completion and man pages:",
+            "  bash: source completion/kavach.bash",
+            "  zsh:  autoload -U +X bashcompinit && bashcompinit; source completion/kavach.bash",
+            "  man:  man -l man/man1/kavach.1 (and kavach-run.1, kavach-backends.1, ...)"})
 final class KavachCommand implements Callable<Integer> {
     private static final String EXTENSIONS_SECTION = "kavachExtensions";
 
