@@ -40,8 +40,7 @@ import static java.util.Objects.requireNonNull;
         footer = {"",
             "Logs go to stderr, never to stdout: -v for debug, --log-level for any level.",
             "The distribution has shell completion and man pages:",
-            "  bash: source completion/kavach.bash",
-            "  zsh:  autoload -U +X bashcompinit && bashcompinit, then the same",
+            "  bash, zsh: source completion/kavach.bash (in zsh it loads bashcompinit itself)",
             "  man:  man -l man/man1/kavach.1 (and kavach-run.1, kavach-backends.1, ...)"})
 final class KavachCommand implements Callable<Integer> {
     private static final String EXTENSIONS_SECTION = "kavachExtensions";
