@@ -128,11 +128,12 @@ class LauncherIT {
         Map<String, Config> byId = result.json().getConfigList("backends").stream().collect(Collectors.toMap(b -> b.getString("id"), b -> b));
         assertTrue(byId.containsKey("process") && byId.containsKey("noop"), result::toString);
         assertEquals("built-in", byId.get("process").getString("source"));
-        Path sevPlugin = repo.resolve("plugins/kavach-backend-sev.jar");
-        Prerequisites.require(Files.exists(sevPlugin), "the SEV plugin in plugins/ (the reactor build copies it there: ./mvnw package)");
+        // A plugin folder: the backend's JAR beside the attestation module and the libraries it bundles.
+        Path sevPlugin = repo.resolve("plugins/kavach-backend-sev/kavach-backend-sev-0.1.0.jar");
+        Prerequisites.require(Files.exists(sevPlugin), "the SEV plugin folder in plugins/ (the reactor build copies it there: ./mvnw package)");
         assertTrue(byId.containsKey("sev"), () -> "sev from plugins/: " + result);
         assertEquals("PLUGIN", byId.get("sev").getString("origin.kind"));
-        assertTrue(byId.get("sev").getString("source").contains("kavach-backend-sev.jar"), result::toString);
+        assertTrue(byId.get("sev").getString("source").contains("plugins/kavach-backend-sev"), result::toString);
     }
 
     @Test
@@ -235,11 +236,13 @@ class LauncherIT {
         assertTrue(listing.lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith("kavach-0.1.0/bin/kavach")), listing);
         for (String entry : List.of("kavach-0.1.0/lib/kavach-cli-0.1.0.jar", "kavach-0.1.0/lib/kavach-core-0.1.0.jar",
                 "kavach-0.1.0/lib/kavach-backend-process-0.1.0.jar", "kavach-0.1.0/conf/kavach.conf", "kavach-0.1.0/plugins/",
+                "kavach-0.1.0/plugins/kavach-backend-sev/kavach-backend-sev-0.1.0.jar",
+                "kavach-0.1.0/plugins/kavach-backend-sev/kavach-attestation-snp-0.1.0.jar",
                 "kavach-0.1.0/completion/kavach.bash", "kavach-0.1.0/man/man1/kavach.1", "kavach-0.1.0/man/man1/kavach-run.1")) {
             assertTrue(listing.lines().anyMatch(l -> l.endsWith(entry)), () -> entry + " in\n" + listing);
         }
         Set<String> jars = listing.lines().filter(l -> l.contains("/lib/")).map(l -> l.substring(l.lastIndexOf('/') + 1)).collect(Collectors.toSet());
-        assertTrue(jars.stream().noneMatch(j -> j.startsWith("kavach-backend-sev") || j.startsWith("archunit") || j.startsWith("junit")),
+        assertTrue(jars.stream().noneMatch(j -> j.startsWith("kavach-backend-sev") || j.startsWith("kavach-attestation-snp") || j.startsWith("archunit") || j.startsWith("junit")),
                 () -> "only runtime JARs in lib/: " + jars);
     }
 }
