@@ -62,10 +62,11 @@ import static java.util.Objects.requireNonNull;
  * }</pre>
  *
  * <p>Threads: a {@code Kavach} and its sandboxes may be used from many threads at once. {@code exec} blocks
- * until the command ends, waiting on the command's process and pipes (or its VM or pod), which parks a
- * virtual thread rather than holding its carrier: run one exec per virtual thread
- * ({@code Executors.newVirtualThreadPerTaskExecutor()}) for thousands at once, or use
- * {@link Sandbox#execAsync} for a {@code CompletableFuture}.
+ * until the command ends, waiting on the command's process and pipes (or its VM or pod): run one exec per
+ * virtual thread ({@code Executors.newVirtualThreadPerTaskExecutor()}) for many at once, or use
+ * {@link Sandbox#execAsync} for a {@code CompletableFuture}. On JDK 24+ a virtual thread waiting for a
+ * process releases its carrier; on JDK 21 to 23 that wait pins the carrier and the JDK adds carriers to
+ * compensate (up to {@code jdk.virtualThreadScheduler.maxPoolSize}, 256 by default).
  */
 public final class Kavach implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Kavach.class);

@@ -38,9 +38,9 @@ import static java.util.Objects.requireNonNull;
  * <p>A request that sets no policy of its own ({@link ExecRequest#inheritsPolicy()}) runs under the policy
  * Kavach was configured with ({@link Kavach#policy()}), keeping its own timeout if it set one.
  *
- * <p>{@code exec} blocks until the command ends. It waits on the command's process and pipes (or its VM
- * or pod), which parks a virtual thread without holding its carrier, so one virtual thread per exec scales
- * to thousands of concurrent commands; {@link #execAsync} does exactly that and returns a future.
+ * <p>{@code exec} blocks until the command ends, waiting on the command's process and pipes (or its VM or
+ * pod), so one virtual thread per exec runs many commands at once (see {@link Kavach} for what the JDK
+ * version changes); {@link #execAsync} does exactly that and returns a future.
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
