@@ -28,7 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Figure 8 (issue 12): warm guests and sessions of the {@code vm} backend (TCG here).
+ * Figure 9 (issue 12): warm guests and sessions of the {@code vm} backend (TCG here).
  * <ul>
  *   <li>{@code vm.warm.true.kavach-vs-agent}: request to result of {@code true} through the backend's
  *       {@code exec} on a warm pooled guest, against the agent's own round trip for that same exec (request sent

@@ -89,6 +89,8 @@ public final class VmBackend implements SandboxBackend {
     private final SessionGuests sessions;
     private final VmPoolSettings poolSettings;
     private VmPool pool;
+    private final java.util.Set<Thread> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<VmSession> openSessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public VmBackend(String id, VmSettings settings, Accel accel, GuestBoot boot, Optional<Snp> snp, Path socketRoot) {
         this(id, settings, accel, boot, snp, socketRoot, new VmPoolSettings(0, Duration.ofMinutes(10)));
@@ -146,7 +148,7 @@ public final class VmBackend implements SandboxBackend {
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
-        return VmSession.open(sessions, policy, grace);
+        return track(VmSession.open(sessions, policy, grace));
     }
 
     /** The QEMU command line for {@code request}, with the channel sockets in {@code channelDir}. */
@@ -194,24 +196,50 @@ public final class VmBackend implements SandboxBackend {
         if (closed.get()) {
             throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
         }
-        Optional<VmPool> warm = pool();
-        if (warm.isPresent()) {
-            Optional<SessionGuests.Started> guest = warm.get().take(request.policy());
-            if (guest.isPresent()) {
-                // Used once: the guest serves this exec only and is stopped afterwards, in the background.
-                try {
-                    return new VmSession(id, guest.get(), request.policy(), sessions.attestor(), VmSession.DEFAULT_GRACE).exec(request, listener);
-                } finally {
-                    warm.get().retire(guest.get());
+        // close() interrupts the threads of running execs: the VM of each is then stopped.
+        running.add(Thread.currentThread());
+        try {
+            if (closed.get()) {
+                throw new SandboxStateException("the " + id + " backend is closed", "create a new sandbox");
+            }
+            Optional<VmPool> warm = pool();
+            if (warm.isPresent()) {
+                Optional<SessionGuests.Started> guest = warm.get().take(request.policy());
+                if (guest.isPresent()) {
+                    // Used once: the guest serves this exec only and is stopped afterwards, in the background.
+                    VmSession once = track(new VmSession(id, guest.get(), request.policy(), sessions.attestor(), VmSession.DEFAULT_GRACE));
+                    try {
+                        return once.exec(request, listener);
+                    } finally {
+                        openSessions.remove(once);
+                        warm.get().retire(guest.get());
+                    }
                 }
             }
-        }
-        if (request.movesFiles()) {
-            // Files in and out travel the session agent's channels: a one-exec session.
-            try (VmSession once = VmSession.open(sessions, request.policy(), VmSession.DEFAULT_GRACE)) {
-                return once.exec(request, listener);
+            if (request.movesFiles()) {
+                // Files in and out travel the session agent's channels: a one-exec session.
+                try (VmSession once = track(VmSession.open(sessions, request.policy(), VmSession.DEFAULT_GRACE))) {
+                    return once.exec(request, listener);
+                }
             }
+            return execInFreshVm(request, listener);
+        } finally {
+            running.remove(Thread.currentThread());
         }
+    }
+
+    /** Registers a session so that closing the backend closes it; it leaves the set when it closes. */
+    private VmSession track(VmSession session) {
+        openSessions.add(session);
+        session.onClose(() -> openSessions.remove(session));
+        if (closed.get()) {
+            session.close();
+        }
+        return session;
+    }
+
+    /** One exec in a VM booted for it alone, through the one-shot agent ({@code guest/init}). */
+    private ExecResult execInFreshVm(ExecRequest request, OutputListener listener) {
         long memoryMiB = QemuTranslator.memoryMiB(request.policy(), settings, "kavach.backends." + id + ".");
         Path setpriv = QemuLauncher.setpriv().orElseThrow(() -> new SandboxException(
                 "the " + id + " backend needs setpriv with --pdeathsig (util-linux 2.33+) so that QEMU dies with this JVM, and found none on PATH",
@@ -261,7 +289,8 @@ public final class VmBackend implements SandboxBackend {
                     "check that " + socketRoot + " is writable" + (lease == null && QemuLauncher.runningAsRoot() ? " and " + QemuUidLease.LOCK_DIR + " is root's" : ""), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SandboxException("interrupted while the VM ran; the VM was stopped", "", e);
+            throw new SandboxException(closed.get() ? "the " + id + " backend was closed while the command ran; its VM was stopped"
+                    : "interrupted while the VM ran; the VM was stopped", "", e);
         } finally {
             if (lease != null) {
                 try {
@@ -429,12 +458,19 @@ public final class VmBackend implements SandboxBackend {
         return closed.get() ? Health.unhealthy("closed") : Health.ok();
     }
 
+    /** Stops everything: running execs (their VMs), open sessions, the warm pool. Idempotent. */
     @Override
     public void close() {
         VmPool stopping;
         synchronized (this) {
             closed.set(true);
             stopping = pool;
+        }
+        for (Thread exec : running) {
+            exec.interrupt();
+        }
+        for (VmSession session : List.copyOf(openSessions)) {
+            session.close();
         }
         if (stopping != null) {
             stopping.close();

@@ -73,6 +73,8 @@ public final class VmSession implements SandboxSession {
     private final Duration grace;
     private final SessionEvidence evidence = new SessionEvidence();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Runnable onClose = () -> {
+    };
 
     VmSession(String backendId, SessionGuests.Started started, SandboxPolicy policy, Optional<ExecAttestor> attestor, Duration grace) {
         this.backendId = requireNonNull(backendId, "backendId is null");
@@ -417,10 +419,19 @@ public final class VmSession implements SandboxSession {
         return started.guest.failure().map(Health::unhealthy).orElse(Health.ok());
     }
 
+    /** Runs {@code action} once this session has closed (the backend stops tracking it). */
+    void onClose(Runnable action) {
+        onClose = requireNonNull(action, "action is null");
+        if (closed.get()) {
+            action.run();
+        }
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             started.close();
+            onClose.run();
         }
     }
 
