@@ -357,8 +357,8 @@ public final class Kavach implements AutoCloseable {
 
     /**
      * Opens a {@linkplain Session session} of the configured backend ({@link #select()}) under {@link #policy()}:
-     * a sandbox whose working directory persists across execs, with files moved in and out. Closing the session
-     * releases its sandbox; closing this Kavach closes every session still open.
+     * a sandbox whose working directory persists across execs, with files moved in and out. Closing the
+     * session releases its sandbox; closing this Kavach closes every session still open.
      *
      * @throws dev.kavach.api.CapabilityNotSupportedException before anything starts, when the backend does not
      *                                                         make sessions
@@ -368,9 +368,18 @@ public final class Kavach implements AutoCloseable {
         return openSession(select(), policy());
     }
 
-    /** Like {@link #openSession()}, of backend {@code backendId} ({@link #select(String)}: no fallback). */
+    /** Like {@link #openSession()}, under {@code policy}. */
+    public Session openSession(SandboxPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        return openSession(select(), policy);
+    }
+
+    /** Like {@link #openSession()}, in backend {@code backendId} ({@link #select(String)}: no fallback). */
     public Session openSession(String backendId) {
-        return openSession(backendId, policy());
+        requireId(backendId, "openSession()");
+        requireOpen();
+        return openSession(select(backendId), policy());
     }
 
     /** Like {@link #openSession(String)}, under {@code policy}. */
