@@ -257,12 +257,13 @@ public final class VmSession implements SandboxSession {
             FileContent content = file.content();
             long size;
             InputStream in;
-            if (content instanceof FileContent.Bytes bytes) {
-                size = bytes.knownLength().orElseThrow();
+            Optional<byte[]> bytes = content.bytes();
+            if (bytes.isPresent()) {
+                size = bytes.get().length;
                 if (size > limit) {
                     throw new TransferLimitExceededException("file '" + file.path() + "'", size, limit);
                 }
-                in = content.open();
+                in = new ByteArrayInputStream(bytes.get());
             } else {
                 // Streams and host files are copied first, counting: the archive names the size before the bytes.
                 spool = Files.createTempFile(started.dir, "put-", ".spool", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
