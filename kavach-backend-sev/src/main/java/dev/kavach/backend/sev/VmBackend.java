@@ -212,7 +212,7 @@ public final class VmBackend implements SandboxBackend {
                         return once.exec(request, listener);
                     } finally {
                         openSessions.remove(once);
-                        warm.get().retire(guest.get());
+                        warm.get().release(guest.get());
                     }
                 }
             }

@@ -75,8 +75,8 @@ final class VmPool implements AutoCloseable {
 
     /**
      * A warm guest for an exec under {@code wanted}, taken out of the pool (the caller runs one exec on it and
-     * then hands it to {@link #retire}); empty when none of that shape is ready, and the pool then turns to
-     * that shape. Either way a replacement boots in the background.
+     * then hands it to {@link #release}, which boots its replacement); empty when none of that shape is ready,
+     * and the pool then turns to that shape and boots guests of it.
      */
     synchronized Optional<SessionGuests.Started> take(SandboxPolicy wanted) {
         if (closed) {
@@ -100,8 +100,17 @@ final class VmPool implements AutoCloseable {
             ready.forEach(w -> retire(w.guest()));
             ready.clear();
         }
-        refill();
+        if (taken.isEmpty()) {
+            refill();
+        }
+        // A taken guest's replacement boots once its exec is over (release): a boot beside the exec would slow it.
         return taken;
+    }
+
+    /** Takes back a guest that served its one exec: it is stopped and a replacement boots, both in the background. */
+    synchronized void release(SessionGuests.Started guest) {
+        retire(guest);
+        refill();
     }
 
     /** Stops a guest that served its one exec (in the background: the result need not wait for QEMU's exit). */
