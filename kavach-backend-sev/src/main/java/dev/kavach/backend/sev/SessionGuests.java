@@ -77,14 +77,7 @@ final class SessionGuests {
         @Override
         public void close() {
             guest.close();
-            if (lease != null) {
-                try {
-                    lease.close();
-                } catch (IOException e) {
-                    // the lock goes with the file's channel either way
-                }
-            }
-            VmWorkDirs.deleteTree(dir);
+            release(dir, lease);
         }
     }
 
@@ -126,25 +119,26 @@ final class SessionGuests {
                             + "kavach.backends." + id + ".boot-timeout");
             return new Started(guest, dir, launch, hostData, expected, lease);
         } catch (IOException e) {
-            cleanUp(dir, lease);
+            release(dir, lease);
             throw new SandboxException("the " + id + " backend could not start a session guest: " + e.getMessage(),
                     "check that " + socketRoot + " is writable", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cleanUp(dir, lease);
+            release(dir, lease);
             throw new SandboxException("interrupted while a session guest booted; it was stopped", "", e);
         } catch (RuntimeException e) {
-            cleanUp(dir, lease);
+            release(dir, lease);
             throw e;
         }
     }
 
-    private static void cleanUp(Path dir, QemuUidLease lease) {
+    /** Gives back what a VM held once it is gone: its uid lease and its directory (either may be null). */
+    static void release(Path dir, QemuUidLease lease) {
         if (lease != null) {
             try {
                 lease.close();
             } catch (IOException e) {
-                // released with its channel
+                // the lock goes with the file's channel either way
             }
         }
         if (dir != null) {

@@ -292,16 +292,7 @@ public final class VmBackend implements SandboxBackend {
             throw new SandboxException(closed.get() ? "the " + id + " backend was closed while the command ran; its VM was stopped"
                     : "interrupted while the VM ran; the VM was stopped", "", e);
         } finally {
-            if (lease != null) {
-                try {
-                    lease.close();
-                } catch (IOException e) {
-                    // the lock goes with the file's channel either way
-                }
-            }
-            if (dir != null) {
-                VmWorkDirs.deleteTree(dir);
-            }
+            SessionGuests.release(dir, lease);
         }
     }
 
