@@ -10,14 +10,24 @@ import dev.kavach.api.SandboxStateException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import dev.kavach.api.StdinSource;
+
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -75,6 +85,36 @@ class KubernetesBackendTest {
         ExecResult result = backend.exec(new ExecRequest(new dev.kavach.api.Command.Argv(argv), "hello".getBytes(), Map.of(), null, OPEN, null));
 
         assertEquals("hello", result.stdoutText());
+    }
+
+    @Test
+    void stdinIsStreamedFromItsSourceAsItArrivesNotReadWholeFirst() throws Exception {
+        List<String> argv = List.of("cat");
+        cluster.expectExec(argv, "hello", FakeCluster.Exec.answers("hello", "", 0));
+        PipedOutputStream keyboard = new PipedOutputStream();
+        PipedInputStream terminal = new PipedInputStream(keyboard);
+        keyboard.write("hello".getBytes(StandardCharsets.UTF_8));
+        keyboard.flush();
+        try {
+            // The input stays open until the result is back: a backend that read stdin whole before the exec
+            // would wait here for an end that never comes.
+            CompletableFuture<ExecResult> result = CompletableFuture.supplyAsync(
+                    () -> backend.exec(ExecRequest.builder("cat").stdin(StdinSource.of(terminal)).policy(OPEN).build()));
+            assertEquals("hello", result.get(60, TimeUnit.SECONDS).stdoutText());
+        } finally {
+            keyboard.close();
+        }
+    }
+
+    @Test
+    void stdinFromAFileReachesTheCommand(@TempDir Path dir) throws Exception {
+        List<String> argv = List.of("cat");
+        cluster.expectExec(argv, "from a file", FakeCluster.Exec.answers("from a file", "", 0));
+        Path file = Files.writeString(dir.resolve("in"), "from a file");
+
+        ExecResult result = backend.exec(ExecRequest.builder("cat").stdin(StdinSource.of(file)).policy(OPEN).build());
+
+        assertEquals("from a file", result.stdoutText());
     }
 
     @Test

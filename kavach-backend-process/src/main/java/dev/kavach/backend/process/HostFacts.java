@@ -1,5 +1,8 @@
 package dev.kavach.backend.process;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +41,8 @@ record HostFacts(
         boolean seccomp,
         boolean x86_64) {
 
+    private static final Logger LOG = LoggerFactory.getLogger(HostFacts.class);
+
     /** A yes/no fact with what was seen. */
     record Check(boolean ok, String detail) {
     }
@@ -53,6 +58,13 @@ record HostFacts(
     }
 
     static HostFacts detect(ProcessBackendSettings settings) {
+        long start = System.nanoTime();
+        HostFacts facts = probe(settings);
+        LOG.debug("probed the host in {} ms: {}", (System.nanoTime() - start) / 1_000_000, facts);
+        return facts;
+    }
+
+    private static HostFacts probe(ProcessBackendSettings settings) {
         String path = HostTools.hostPath();
         Optional<Path> shell = HostTools.find(settings.shell(), path);
         Optional<Path> bwrap = HostTools.find(settings.bwrap(), path);
