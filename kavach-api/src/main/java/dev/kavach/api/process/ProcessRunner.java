@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +45,8 @@ public final class ProcessRunner implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private static final String SCRATCH_PREFIX = "kavach-exec-";
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
     private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
             .filter(Files::isExecutable).findFirst();
 
@@ -91,7 +92,7 @@ public final class ProcessRunner implements AutoCloseable {
         requireNonNull(listener, "listener is null");
         requireNonNull(wrapper, "wrapper is null");
         requireOpen();
-        Path scratch = null;
+        OwnedDirectory scratch = null;
         try {
             Path workdir;
             if (request.workdir() != null) {
@@ -101,8 +102,10 @@ public final class ProcessRunner implements AutoCloseable {
                             "create it first, or omit workdir for a private scratch directory");
                 }
             } else {
-                scratch = Files.createTempDirectory("kavach-exec-");
-                workdir = scratch;
+                sweepOnce();
+                scratch = OwnedDirectory.create(Path.of(System.getProperty("java.io.tmpdir")), SCRATCH_PREFIX);
+                // The command's own directory inside it: the owner lock stays out of its sight.
+                workdir = Files.createDirectory(scratch.path().resolve("work"));
             }
             Map<String, String> env = CommandEnvironment.of(request.env(), workdir, defaultPath);
             List<String> argv = request.command().argv();
@@ -132,7 +135,7 @@ public final class ProcessRunner implements AutoCloseable {
             throw new SandboxException("interrupted while running " + request.command().argv().get(0) + "; its process tree was killed", "");
         } finally {
             if (scratch != null) {
-                deleteTree(scratch);
+                scratch.close();
             }
         }
     }
@@ -262,13 +265,10 @@ public final class ProcessRunner implements AutoCloseable {
         return keep ? capture.toOutput() : new StreamOutput(new byte[0], capture.dropped());
     }
 
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException | RuntimeException e) {
-            // A leftover scratch file is harmless: it is in a private temporary directory.
+    /** Once per JVM: the scratch directories that runners of Kavach processes now gone left behind. */
+    private static void sweepOnce() {
+        if (SWEPT.compareAndSet(false, true)) {
+            OwnedDirectory.sweep(Path.of(System.getProperty("java.io.tmpdir")), SCRATCH_PREFIX);
         }
     }
 

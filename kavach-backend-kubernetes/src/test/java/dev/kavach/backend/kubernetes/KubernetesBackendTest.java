@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.kavach.api.StdinSource;
 
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -91,18 +92,41 @@ class KubernetesBackendTest {
     void stdinIsStreamedFromItsSourceAsItArrivesNotReadWholeFirst() throws Exception {
         List<String> argv = List.of("cat");
         cluster.expectExec(argv, "hello", FakeCluster.Exec.answers("hello", "", 0));
-        PipedOutputStream keyboard = new PipedOutputStream();
-        PipedInputStream terminal = new PipedInputStream(keyboard);
-        keyboard.write("hello".getBytes(StandardCharsets.UTF_8));
-        keyboard.flush();
+        CountDownLatch typingDone = new CountDownLatch(1);
+        // A terminal: "hello" now, then nothing until the result is back. A backend that read stdin whole
+        // before the exec would wait here for an end that never comes.
+        InputStream terminal = new InputStream() {
+            private final byte[] typed = "hello".getBytes(StandardCharsets.UTF_8);
+            private int at;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (at < typed.length) {
+                    int n = Math.min(len, typed.length - at);
+                    System.arraycopy(typed, at, b, off, n);
+                    at += n;
+                    return n;
+                }
+                try {
+                    typingDone.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return -1;
+            }
+        };
         try {
-            // The input stays open until the result is back: a backend that read stdin whole before the exec
-            // would wait here for an end that never comes.
             CompletableFuture<ExecResult> result = CompletableFuture.supplyAsync(
                     () -> backend.exec(ExecRequest.builder("cat").stdin(StdinSource.of(terminal)).policy(OPEN).build()));
             assertEquals("hello", result.get(60, TimeUnit.SECONDS).stdoutText());
         } finally {
-            keyboard.close();
+            typingDone.countDown();
         }
     }
 

@@ -10,6 +10,7 @@ import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.SeccompProfile;
 import dev.kavach.api.process.Launch;
+import dev.kavach.api.process.OwnedDirectory;
 import dev.kavach.api.process.ProcessRunner;
 import dev.kavach.api.process.ProgramLookup;
 import dev.kavach.api.process.RunReport;
@@ -23,8 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.channels.FileChannel;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -44,14 +43,13 @@ import static java.util.Objects.requireNonNull;
 public final class ProcessSandboxBackend implements SandboxBackend {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxBackend.class);
     private static final AtomicLong EXEC_COUNTER = new AtomicLong();
-    /** Prefix of every backend's private directory; {@code <prefix><pid>-<random>} with a held {@link #OWNER_LOCK}. */
+    /** Prefix of every backend's private directory, an {@link OwnedDirectory}: {@code <prefix><pid>-<random>}. */
     static final String BASE_DIR_PREFIX = "kavach-process-";
-    static final String OWNER_LOCK = "owner.lock";
 
     private final ProcessBackendSettings settings;
     private final HostFacts facts;
     private final Path baseDir;
-    private final FileChannel ownerLock;
+    private final OwnedDirectory privateDir;
     private final LaunchPlanner planner;
     private final RunAs runAs;
     private final SandboxIds ids;
@@ -70,17 +68,15 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         this.ids = runAs.perSandbox() ? new SandboxIds(idLockDir, settings.idRange()) : null;
         try {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-            List<Path> swept = LeftoverDirs.sweep(tmp, BASE_DIR_PREFIX, OWNER_LOCK);
+            List<Path> swept = OwnedDirectory.sweep(tmp, BASE_DIR_PREFIX);
             if (!swept.isEmpty()) {
                 LOG.debug("removed the private directories of Kavach processes that are gone: {}", swept);
             }
             // Private home for the seccomp programs and per-exec status and argument files: 0700, opened by the
-            // launcher before it drops privileges, and hidden inside every sandbox. The held lock on owner.lock
-            // tells a later Kavach whether this directory's owner is still alive (see LeftoverDirs).
-            this.baseDir = Files.createTempDirectory(tmp, BASE_DIR_PREFIX + ProcessHandle.current().pid() + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            this.ownerLock = FileChannel.open(baseDir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            ownerLock.lock();
+            // launcher before it drops privileges, and hidden inside every sandbox. Its held owner lock tells a
+            // later Kavach whether this directory's owner is still alive (see OwnedDirectory.sweep).
+            this.privateDir = OwnedDirectory.create(tmp, BASE_DIR_PREFIX);
+            this.baseDir = privateDir.path();
             Map<SeccompProfile, Path> programs = new EnumMap<>(SeccompProfile.class);
             for (SeccompProfile profile : List.of(SeccompProfile.BASIC, SeccompProfile.STRICT)) {
                 Path file = baseDir.resolve("seccomp-" + profile.name().toLowerCase() + ".bpf");
@@ -263,13 +259,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         // Kills every running exec's tree as the exec itself would (its cgroup, then its PID namespace); each
         // exec then returns KILLED and cleans up after itself.
         runner.close();
-        deleteTree(baseDir);
+        privateDir.close();
         LOG.debug("closed; removed the private directory {}", baseDir);
-        try {
-            ownerLock.close();
-        } catch (IOException e) {
-            // the lock goes with the process anyway
-        }
     }
 
     private static Path requestedWorkdir(String workdir) {
@@ -328,16 +319,6 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                         "give the directory to that user (chown " + runAs.uid() + ":" + runAs.gid() + " " + workdir + ") and make "
                                 + dir + " searchable (chmod o+x), or set " + RunAs.KEY);
             }
-        }
-    }
-
-    static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException | RuntimeException e) {
-            // Leftover scratch files are harmless; they are under a private temporary directory.
         }
     }
 }
