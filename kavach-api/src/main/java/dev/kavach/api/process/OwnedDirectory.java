@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -85,8 +86,21 @@ public final class OwnedDirectory implements AutoCloseable {
      * its lock.
      */
     public static List<Path> sweep(Path parent, String prefix) {
+        return sweep(parent, prefix, dir -> {
+            deleteTree(dir);
+            return true;
+        });
+    }
+
+    /**
+     * As {@link #sweep(Path, String)}, removing each directory with {@code remover} (e.g. one that first gives
+     * back the permissions a sandboxed command took away from what it made there); a directory is listed as
+     * removed when {@code remover} says so.
+     */
+    public static List<Path> sweep(Path parent, String prefix, Predicate<Path> remover) {
         requireNonNull(parent, "parent is null");
         requireNonNull(prefix, "prefix is null");
+        requireNonNull(remover, "remover is null");
         List<Path> candidates;
         try (Stream<Path> entries = Files.list(parent)) {
             String own = prefix + ProcessHandle.current().pid() + "-";
@@ -106,8 +120,9 @@ public final class OwnedDirectory implements AutoCloseable {
                 if (held == null) {
                     continue; // its owner lives
                 }
-                deleteTree(dir);
-                removed.add(dir);
+                if (remover.test(dir)) {
+                    removed.add(dir);
+                }
             } catch (IOException | OverlappingFileLockException | SecurityException e) {
                 // held by this very JVM, gone meanwhile, or not ours to open: leave it
             }

@@ -104,7 +104,7 @@ final class NamespaceTreeKill implements TreeKill {
         }
     }
 
-    private static long uidOf(long pid) {
+    static long uidOf(long pid) {
         return HostTools.read(Path.of("/proc", Long.toString(pid), "status")).flatMap(status -> status.lines()
                 .filter(line -> line.startsWith("Uid:")).findFirst().map(line -> Long.parseLong(line.split("\\s+")[1]))).orElse(-1L);
     }

@@ -6,6 +6,7 @@ import dev.kavach.api.Health;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
+import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.SeccompProfile;
@@ -28,7 +29,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -45,6 +49,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private static final AtomicLong EXEC_COUNTER = new AtomicLong();
     /** Prefix of every backend's private directory, an {@link OwnedDirectory}: {@code <prefix><pid>-<random>}. */
     static final String BASE_DIR_PREFIX = "kavach-process-";
+    /** The owner lock of the private and the sessions directories (see {@link OwnedDirectory#sweep}). */
+    static final String OWNER_LOCK = OwnedDirectory.OWNER_LOCK;
 
     private final ProcessBackendSettings settings;
     private final HostFacts facts;
@@ -54,6 +60,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private final RunAs runAs;
     private final SandboxIds ids;
     private final ProcessRunner runner;
+    private final SessionDirectories sessions;
+    private final Set<ProcessSession> openSessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts) {
@@ -84,9 +92,11 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
                 programs.put(profile, file);
             }
-            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs, baseDir);
-            LOG.debug("private directory {} (seccomp programs, per-exec status and argument files); commands run as {}", baseDir,
-                    runAs.describe(settings.idRange()));
+            this.sessions = SessionDirectories.create(tmp, runAs.dropFromRoot());
+            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs, baseDir,
+                    sessions.root());
+            LOG.debug("private directory {} (seccomp programs, per-exec status and argument files), sessions under {}; commands run as {}",
+                    baseDir, sessions.root(), runAs.describe(settings.idRange()));
         } catch (IOException e) {
             throw new SandboxException("cannot create the process backend's private directory: " + e.getMessage(),
                     "make java.io.tmpdir (" + System.getProperty("java.io.tmpdir") + ") writable", e);
@@ -107,20 +117,75 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     public ExecResult exec(ExecRequest request, OutputListener listener) {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
-        if (closed) {
-            throw new SandboxStateException("the process backend is closed", "create a new sandbox");
+        requireOpen();
+        if (request.movesFiles()) {
+            if (request.workdir() != null) {
+                throw new SandboxException("files and collect use the exec's own working directory, but workdir " + request.workdir()
+                        + " was given", "omit workdir (the files then go to a directory of the exec's own), or open a session");
+            }
+            // The scratch tmpfs exists only inside the sandbox: files need a host directory, so the exec runs in a
+            // session of its own that ends with it.
+            try (ProcessSession once = openSession(request.policy())) {
+                return once.exec(request, listener);
+            }
         }
+        return run(request, listener, null);
+    }
+
+    /**
+     * Opens a session: a directory of its own under {@link SessionDirectories}, owned by a sandbox uid held for
+     * the whole session (so that every exec may change what the ones before it wrote).
+     */
+    @Override
+    public ProcessSession openSession(SandboxPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        // Refuse what this host cannot enforce before anything is made (planning is pure).
+        planner.plan(ExecRequest.of("true").withPolicy(policy), "<session>", sessions.root(), false,
+                runAs.perSandbox() ? runAs.forSandbox(settings.idRange().first()) : runAs);
+        SandboxIds.Lease lease = ids == null ? null : ids.take();
+        try {
+            RunAs identity = lease == null ? runAs : runAs.forSandbox(lease.id());
+            ConfinedFiles.Owner owner = identity.dropFromRoot() ? new ConfinedFiles.Owner(identity.uid(), identity.gid()) : ConfinedFiles.Owner.KAVACH;
+            Path dir = sessions.create(owner);
+            ProcessSession session = new ProcessSession(this, policy, new ConfinedFiles(dir, owner), identity, lease, openSessions::remove);
+            openSessions.add(session);
+            return session;
+        } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * How an exec of a session runs: in the session's directory, as the session's identity.
+     *
+     * @param dir      the session directory, bound writable
+     * @param chdir    where the command starts, {@code dir} or a directory inside it
+     * @param identity who the command runs as
+     * @param started  told each launched process, so that closing the session can stop it
+     */
+    record SessionBinding(Path dir, Path chdir, RunAs identity, java.util.function.Consumer<Process> started) {
+    }
+
+    /** Runs one exec: in a session's directory when {@code session} is given, else in a scratch or the requested directory. */
+    ExecResult run(ExecRequest request, OutputListener listener, SessionBinding session) {
+        requireOpen();
         String execId = "k" + ProcessHandle.current().pid() + "-" + EXEC_COUNTER.incrementAndGet();
         long start = System.nanoTime();
         ExecCgroup cgroup = null;
         LaunchPlan plan = null;
         SandboxIds.Lease lease = null;
         try {
-            lease = ids == null ? null : ids.take();
-            RunAs identity = lease == null ? runAs : runAs.forSandbox(lease.id());
+            lease = ids == null || session != null ? null : ids.take();
+            RunAs identity = session != null ? session.identity() : lease == null ? runAs : runAs.forSandbox(lease.id());
             Path workdir;
-            boolean scratch = request.workdir() == null;
-            if (!scratch) {
+            boolean scratch = request.workdir() == null && session == null;
+            if (session != null) {
+                workdir = session.dir();
+            } else if (!scratch) {
                 workdir = requestedWorkdir(request.workdir());
                 if (identity.dropFromRoot()) {
                     requireReachable(workdir, identity, runAs.perSandbox());
@@ -128,8 +193,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             } else {
                 workdir = baseDir.resolve(execId); // a private tmpfs inside the sandbox; nothing on the host
             }
-            plan = planner.plan(request, execId, workdir, scratch, identity);
-            ProgramLookup program = SandboxProgramLookup.find(request.command().argv().get(0), plan.commandEnv(), workdir,
+            Path chdir = session != null ? session.chdir() : workdir;
+            plan = planner.plan(request, execId, workdir, chdir, scratch, identity);
+            ProgramLookup program = SandboxProgramLookup.find(request.command().argv().get(0), plan.commandEnv(), chdir,
                     planner.hiddenDirs(request.policy()));
             if (!program.found()) {
                 LOG.debug("exec {}: {} fails to start ({}); nothing was run", execId, request.command().argv().get(0), program.message());
@@ -138,8 +204,10 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             writePrivate(plan.argsFile(), nulSeparated(plan.bwrapOptions()));
             writePrivate(plan.statusFile(), new byte[0]);
             cgroup = plan.cgroup() == null ? null : plan.cgroup().apply();
-            TreeKill namespaceKill = new NamespaceTreeKill(plan.statusFile(), identity.uid(), lease != null);
+            // A uid of the sandbox's own (leased per exec, or held by its session) names exactly its processes.
+            TreeKill namespaceKill = new NamespaceTreeKill(plan.statusFile(), identity.uid(), lease != null || session != null && identity.perSandbox());
             Launch launch = Launch.builder(plan.argv()).env(plan.env()).directory(Path.of("/")).stdin(request.stdinSource())
+                    .onStart(session == null ? started -> { } : session.started())
                     .timeout(request.effectiveTimeout()).outputLimit(request.policy().outputLimitBytes()).listener(listener)
                     // The launcher holds the tree in bubblewrap's PID namespace (and the exec's cgroup): no setsid of the kit's.
                     .ownProcessGroup(false).treeKill(cgroup == null ? namespaceKill : cgroup.treeKill().andThen(namespaceKill)).build();
@@ -215,6 +283,22 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         return line.isEmpty() ? "" : ": " + (line.length() > 300 ? line.substring(0, 300) + "..." : line);
     }
 
+    /**
+     * SIGKILLs every process of a sandbox's own uid, until none is left (bounded): with an id per sandbox,
+     * the uid names exactly that sandbox's processes, wherever they re-parented.
+     */
+    static void killAllOf(int uid) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> NamespaceTreeKill.uidOf(h.pid()) == uid).toList();
+            if (left.isEmpty()) {
+                return;
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     private static byte[] nulSeparated(List<String> options) {
         StringBuilder text = new StringBuilder();
         for (String option : options) {
@@ -259,8 +343,16 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         // Kills every running exec's tree as the exec itself would (its cgroup, then its PID namespace); each
         // exec then returns KILLED and cleans up after itself.
         runner.close();
+        for (ProcessSession session : List.copyOf(openSessions)) {
+            try {
+                session.close();
+            } catch (RuntimeException e) {
+                // the directory goes with the sessions root below
+            }
+        }
         privateDir.close();
-        LOG.debug("closed; removed the private directory {}", baseDir);
+        sessions.close();
+        LOG.debug("closed; removed the private directory {} and the sessions under {}", baseDir, sessions.root());
     }
 
     private static Path requestedWorkdir(String workdir) {
@@ -319,6 +411,18 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                         "give the directory to that user (chown " + runAs.uid() + ":" + runAs.gid() + " " + workdir + ") and make "
                                 + dir + " searchable (chmod o+x), or set " + RunAs.KEY);
             }
+        }
+    }
+
+    static void deleteTree(Path root) {
+        // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
+        // command made unremovable, which TreeRemoval takes care of.
+        TreeRemoval.remove(root);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new SandboxStateException("the process backend is closed", "create a new sandbox");
         }
     }
 }
