@@ -58,6 +58,10 @@ class CgroupTreeKillTest {
                 Thread.sleep(10);
             }
             long daemon = Long.parseLong(Files.readString(daemonPid).strip());
+            // Its parent exits right after writing the pid: from then on the daemon is re-parented, out of the tree.
+            while (shell.descendants().anyMatch(h -> h.pid() == daemon) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(ProcStat.running(daemon));
             assertFalse(shell.descendants().anyMatch(h -> h.pid() == daemon), "the daemon left the shell's tree");
 
