@@ -4,14 +4,16 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -86,21 +88,8 @@ public final class OwnedDirectory implements AutoCloseable {
      * its lock.
      */
     public static List<Path> sweep(Path parent, String prefix) {
-        return sweep(parent, prefix, dir -> {
-            deleteTree(dir);
-            return true;
-        });
-    }
-
-    /**
-     * As {@link #sweep(Path, String)}, removing each directory with {@code remover} (e.g. one that first gives
-     * back the permissions a sandboxed command took away from what it made there); a directory is listed as
-     * removed when {@code remover} says so.
-     */
-    public static List<Path> sweep(Path parent, String prefix, Predicate<Path> remover) {
         requireNonNull(parent, "parent is null");
         requireNonNull(prefix, "prefix is null");
-        requireNonNull(remover, "remover is null");
         List<Path> candidates;
         try (Stream<Path> entries = Files.list(parent)) {
             String own = prefix + ProcessHandle.current().pid() + "-";
@@ -120,7 +109,7 @@ public final class OwnedDirectory implements AutoCloseable {
                 if (held == null) {
                     continue; // its owner lives
                 }
-                if (remover.test(dir)) {
+                if (deleteTree(dir)) {
                     removed.add(dir);
                 }
             } catch (IOException | OverlappingFileLockException | SecurityException e) {
@@ -130,15 +119,50 @@ public final class OwnedDirectory implements AutoCloseable {
         return removed;
     }
 
-    /** Deletes {@code root} and everything below it, as far as it can (best effort: what is left stays private). */
-    public static void deleteTree(Path root) {
+    /**
+     * Removes {@code root} and everything below it, as a sandboxed command may have shaped it: links are
+     * removed, never followed, and a directory the command made unreadable or unwritable ({@code chmod 000},
+     * {@code chmod -w}) is given back its owner's permissions first, so that an unprivileged host process can
+     * still empty it. Best effort: what cannot be removed stays (in a private directory, it harms no one).
+     *
+     * @return whether nothing of {@code root} is left
+     */
+    public static boolean deleteTree(Path root) {
         requireNonNull(root, "root is null");
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            removeEntry(root);
+            return !Files.exists(root, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | RuntimeException e) {
-            // A leftover file is harmless: it is in a private directory.
+            return false;
         }
+    }
+
+    private static void removeEntry(Path path) throws IOException {
+        PosixFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (attributes.isDirectory()) {
+            try {
+                // chmod by name, following links: Java's no-follow chmod opens the directory first, which its
+                // owner cannot do once it is 000. The lstat above saw a directory, and nothing of the sandbox runs
+                // any more to swap it for a link (its processes are gone before its directory is removed).
+                Files.setAttribute(path, "unix:mode", 0700);
+            } catch (IOException e) {
+                // not ours to change (root removes it anyway): try as it is
+            }
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
+                for (Path entry : entries) {
+                    try {
+                        removeEntry(entry);
+                    } catch (IOException e) {
+                        // keep removing the rest; the directory's own delete reports what is left
+                    }
+                }
+            }
+        }
+        Files.deleteIfExists(path);
     }
 }

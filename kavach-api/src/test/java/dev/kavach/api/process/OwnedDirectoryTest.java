@@ -37,4 +37,20 @@ class OwnedDirectoryTest {
             assertFalse(Files.exists(mine.path()), "close deletes the directory");
         }
     }
+
+    @Test
+    void deleteTreeEmptiesWhatACommandLockedAndNeverFollowsALink(@TempDir Path parent) throws Exception {
+        Path outside = Files.writeString(Files.createDirectory(parent.resolve("outside")).resolve("keep"), "x");
+        Path root = Files.createDirectory(parent.resolve("root"));
+        Path locked = Files.createDirectories(root.resolve("a/b"));
+        Files.writeString(locked.resolve("f"), "x");
+        Files.createSymbolicLink(root.resolve("link"), outside.getParent());
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        Files.setPosixFilePermissions(root.resolve("a"), PosixFilePermissions.fromString("r-x------"));
+
+        assertTrue(OwnedDirectory.deleteTree(root));
+
+        assertFalse(Files.exists(root));
+        assertTrue(Files.exists(outside), "what a link pointed at is kept");
+    }
 }

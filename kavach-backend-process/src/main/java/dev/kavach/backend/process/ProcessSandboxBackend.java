@@ -416,8 +416,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
 
     static void deleteTree(Path root) {
         // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
-        // command made unremovable, which TreeRemoval takes care of.
-        TreeRemoval.remove(root);
+        // command made unremovable, which OwnedDirectory.deleteTree takes care of.
+        OwnedDirectory.deleteTree(root);
     }
 
     private void requireOpen() {
