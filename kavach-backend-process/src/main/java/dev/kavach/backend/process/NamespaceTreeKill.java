@@ -22,6 +22,10 @@ import java.util.concurrent.locks.LockSupport;
  * clones it; killing bubblewrap before that process armed its parent-death signal would orphan it, so it is
  * learnt first and killed by itself.
  *
+ * <p>After a normal end, bubblewrap may exit as soon as its init passed the command's status on, a moment
+ * before that init finished ending the namespace (the kernel kills and reaps what is left there when it
+ * exits): the kill then waits for that init to be gone, which proves every process of the namespace gone.
+ *
  * <p>When bubblewrap never reported the sandbox's end (it was killed before it collected its child), that
  * child may still be going down as an orphan: it is killed and waited for as well, and with an id of the
  * sandbox's own (Kavach as root) so is every process of that uid, wherever it re-parented, so that the id is
@@ -58,6 +62,16 @@ final class NamespaceTreeKill implements TreeKill {
             targets.putIfAbsent(launcher.pid(), launcher);
         }
         LaunchStatus status = LaunchStatus.parse(read(statusFile));
+        if (targets.isEmpty() && status.exitCode().isPresent() && status.childPid().isPresent()) {
+            // bubblewrap exits as soon as its init passed the command's status on, while that init may still be
+            // ending the namespace: its exit kills every process left in the namespace and waits for them, so
+            // once it is gone nothing of the sandbox runs. Only waited for, never signalled: it is ending already.
+            long pid = status.childPid().getAsLong();
+            ProcessHandle.of(pid).filter(h -> uidOf(pid) == uid && namespaceInit(pid)).ifPresent(init -> targets.put(pid, init));
+            if (!targets.isEmpty()) {
+                return TreeKillReport.awaitGone(targets.values(), MECHANISM, VERIFY_WITHIN);
+            }
+        }
         if (status.exitCode().isEmpty()) {
             // bubblewrap never collected its child: that child, if it still runs as the sandbox's uid, is an orphan.
             status.childPid().ifPresent(pid -> ProcessHandle.of(pid).filter(h -> uidOf(pid) == uid).ifPresent(h -> targets.putIfAbsent(pid, h)));
@@ -102,6 +116,15 @@ final class NamespaceTreeKill implements TreeKill {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /** Whether {@code pid} is the first process of a PID namespace of its own (NSpid ends in 1), as a sandbox's init is. */
+    private static boolean namespaceInit(long pid) {
+        return HostTools.read(Path.of("/proc", Long.toString(pid), "status")).flatMap(status -> status.lines()
+                .filter(line -> line.startsWith("NSpid:")).findFirst()).map(line -> {
+                    String[] ids = line.substring("NSpid:".length()).trim().split("\\s+");
+                    return ids.length > 1 && ids[ids.length - 1].equals("1");
+                }).orElse(false);
     }
 
     static long uidOf(long pid) {
