@@ -25,9 +25,15 @@ import static java.util.Objects.requireNonNull;
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
  * @param stdinSource where stdin comes from, streamed as the command reads it; {@code null} for {@code stdin}'s
  *                bytes. Give one or the other
+ * @param files   files placed in the working directory before the command runs (needs {@link Capability#FILES},
+ *                or a session); their total size is bounded by the policy's transfer limit
+ * @param collect globs ({@link SandboxPaths#checkGlob}) of regular files collected from the working directory
+ *                after the command ends, into {@link ExecResult#files()}, also when it failed or timed out; their
+ *                total size is bounded by the policy's transfer limit (going over fails the exec's collection with
+ *                a {@link TransferLimitExceededException}, never truncates)
  */
 public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
-                          StdinSource stdinSource) {
+                          StdinSource stdinSource, List<FileInput> files, List<String> collect) {
     /**
      * The canonical constructor.
      *
@@ -57,6 +63,26 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        files = files == null ? List.of() : List.copyOf(files);
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (FileInput file : files) {
+            if (!paths.add(file.path())) {
+                throw new IllegalArgumentException("file '" + file.path() + "' is given twice; give each path once");
+            }
+        }
+        collect = collect == null ? List.of() : List.copyOf(collect);
+        collect.forEach(SandboxPaths::checkGlob);
+    }
+
+    /**
+     * The canonical constructor before files in and out.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.3.0")
+    public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
+                       StdinSource stdinSource) {
+        this(command, stdin, env, workdir, policy, timeout, stdinSource, List.of(), List.of());
     }
 
     /**
@@ -66,7 +92,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
      */
     @Deprecated(since = "0.2.0")
     public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
-        this(command, stdin, env, workdir, policy, timeout, null);
+        this(command, stdin, env, workdir, policy, timeout, null, List.of(), List.of());
     }
 
     /** Runs {@code argv} exactly as given, with the {@code basic} policy and an empty environment. */
@@ -95,7 +121,8 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
 
     /** A builder holding every component of this request, to derive a changed copy. */
     public Builder toBuilder() {
-        return new Builder(command).stdin(stdinSource).env(env).workdir(workdir).policy(policy).timeout(timeout);
+        return new Builder(command).stdin(stdinSource).env(env).workdir(workdir).policy(policy).timeout(timeout).files(files)
+                .collect(collect);
     }
 
     /** All of stdin in memory (reads a file or stream source whole, and consumes a stream): prefer {@link #stdinSource()}. */
@@ -114,16 +141,16 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withStdin(byte[] value) {
-        return new ExecRequest(command, value, env, workdir, policy, timeout);
+        return toBuilder().stdin(value).build();
     }
 
     /** Streams stdin from {@code value} (a file, a stream, or bytes) instead of holding it. */
     public ExecRequest withStdin(StdinSource value) {
-        return new ExecRequest(command, null, env, workdir, policy, timeout, requireNonNull(value, "value is null"));
+        return toBuilder().stdin(requireNonNull(value, "value is null")).build();
     }
 
     public ExecRequest withEnv(Map<String, String> value) {
-        return new ExecRequest(command, null, value, workdir, policy, timeout, stdinSource);
+        return toBuilder().env(value).build();
     }
 
     /** Adds or replaces one environment variable. */
@@ -134,33 +161,51 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     public ExecRequest withWorkdir(String value) {
-        return new ExecRequest(command, null, env, value, policy, timeout, stdinSource);
+        return toBuilder().workdir(value).build();
     }
 
     public ExecRequest withPolicy(SandboxPolicy value) {
-        return new ExecRequest(command, null, env, workdir, value, timeout, stdinSource);
+        return toBuilder().policy(value).build();
     }
 
     public ExecRequest withTimeout(Duration value) {
-        return new ExecRequest(command, null, env, workdir, policy, value, stdinSource);
+        return toBuilder().timeout(value).build();
+    }
+
+    /** The same request with these files placed before the command. */
+    public ExecRequest withFiles(List<FileInput> value) {
+        return toBuilder().files(value).build();
+    }
+
+    /** The same request collecting the files these globs match after the command. */
+    public ExecRequest withCollect(List<String> value) {
+        return toBuilder().collect(value).build();
+    }
+
+    /** Whether it moves files in or out, and so needs {@link Capability#FILES} outside a session. */
+    public boolean movesFiles() {
+        return !files.isEmpty() || !collect.isEmpty();
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ExecRequest other && command.equals(other.command) && stdinSource.equals(other.stdinSource)
                 && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
-                && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout);
+                && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout)
+                && files.equals(other.files) && collect.equals(other.collect);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, timeout);
+        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, timeout, files, collect);
     }
 
     @Override
     public String toString() {
         return "ExecRequest[command=" + command + ", stdin=" + stdinSource + ", env=" + env.keySet()
-                + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout + "]";
+                + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout
+                + (files.isEmpty() ? "" : ", files=" + files.stream().map(FileInput::path).toList())
+                + (collect.isEmpty() ? "" : ", collect=" + collect) + "]";
     }
 
     /** Builds an {@link ExecRequest}; values are checked by {@link #build()}. Not thread-safe. */
@@ -172,6 +217,8 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         private String workdir;
         private SandboxPolicy policy = SandboxPolicy.basic();
         private Duration timeout;
+        private final List<FileInput> files = new java.util.ArrayList<>();
+        private final List<String> collect = new java.util.ArrayList<>();
 
         private Builder(Command command) {
             this.command = command;
@@ -221,10 +268,43 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
             return this;
         }
 
-        /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout) */
+        /** Adds a file placed in the working directory before the command runs. */
+        public Builder file(FileInput value) {
+            files.add(requireNonNull(value, "file is null"));
+            return this;
+        }
+
+        /** Adds {@code bytes} as the file {@code path} (mode {@code 0644}) placed before the command runs. */
+        public Builder file(String path, byte[] bytes) {
+            return file(FileInput.of(path, bytes));
+        }
+
+        /** Replaces the files placed before the command runs. */
+        public Builder files(List<FileInput> value) {
+            files.clear();
+            files.addAll(requireNonNull(value, "files is null"));
+            return this;
+        }
+
+        /** Adds globs of files collected from the working directory after the command, e.g. {@code "out/*.txt"}. */
+        public Builder collect(String... globs) {
+            for (String glob : globs) {
+                collect.add(SandboxPaths.checkGlob(glob));
+            }
+            return this;
+        }
+
+        /** Replaces the globs of files collected after the command. */
+        public Builder collect(List<String> value) {
+            collect.clear();
+            requireNonNull(value, "collect is null").forEach(glob -> collect.add(SandboxPaths.checkGlob(glob)));
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout, a path) */
         @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
         public ExecRequest build() {
-            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource);
+            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource, files, collect);
         }
     }
 }

@@ -41,6 +41,8 @@ import static java.util.Objects.requireNonNull;
  *                    (e.g. "memory limit 64 MiB exceeded: killed by the OOM killer"); empty otherwise
  * @param enforcement which mechanism enforced each part of the policy
  * @param attestation verified hardware evidence, or {@code null} when the backend has none
+ * @param files       the files collected after the command by {@link ExecRequest#collect()}, sorted by path;
+ *                    empty when nothing was asked for or nothing matched
  */
 public record ExecResult(
         int exitCode,
@@ -50,7 +52,8 @@ public record ExecResult(
         Outcome outcome,
         String detail,
         List<Enforcement> enforcement,
-        Attestation attestation) {
+        Attestation attestation,
+        List<CollectedFile> files) {
 
     /**
      * The canonical constructor.
@@ -66,6 +69,18 @@ public record ExecResult(
         requireNonNull(outcome, "outcome is null");
         detail = detail == null ? "" : detail;
         enforcement = List.copyOf(requireNonNull(enforcement, "enforcement is null"));
+        files = files == null ? List.of() : files.stream().sorted(java.util.Comparator.comparing(CollectedFile::path)).toList();
+    }
+
+    /**
+     * The canonical constructor before collected files.
+     *
+     * @deprecated build results with {@link Builder}; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.3.0")
+    public ExecResult(int exitCode, StreamOutput stdout, StreamOutput stderr, Duration duration, Outcome outcome, String detail,
+                      List<Enforcement> enforcement, Attestation attestation) {
+        this(exitCode, stdout, stderr, duration, outcome, detail, enforcement, attestation, List.of());
     }
 
     /** A completed exec with no enforcement notes and no attestation. */
@@ -76,7 +91,7 @@ public record ExecResult(
     /** A builder holding every component of this result, to derive a changed copy. */
     public Builder toBuilder() {
         return new Builder(outcome, exitCode).stdout(stdout).stderr(stderr).duration(duration).detail(detail)
-                .enforcement(enforcement).attestation(attestation);
+                .enforcement(enforcement).attestation(attestation).files(files);
     }
 
     public String stdoutText() {
@@ -106,11 +121,22 @@ public record ExecResult(
     }
 
     public ExecResult withEnforcement(List<Enforcement> value) {
-        return new ExecResult(exitCode, stdout, stderr, duration, outcome, detail, value, attestation);
+        return toBuilder().enforcement(value).build();
+    }
+
+    /** The same result with these collected files. */
+    public ExecResult withFiles(List<CollectedFile> value) {
+        return toBuilder().files(value).build();
+    }
+
+    /** The collected file at {@code path}, if one was collected. */
+    public Optional<CollectedFile> file(String path) {
+        String normal = SandboxPaths.normalizeFile(path, "path");
+        return files.stream().filter(f -> f.path().equals(normal)).findFirst();
     }
 
     public ExecResult withAttestation(Attestation value) {
-        return new ExecResult(exitCode, stdout, stderr, duration, outcome, detail, enforcement, value);
+        return toBuilder().attestation(value).build();
     }
 
     /**
@@ -127,6 +153,7 @@ public record ExecResult(
         private String detail = "";
         private List<Enforcement> enforcement = List.of();
         private Attestation attestation;
+        private List<CollectedFile> files = List.of();
 
         private Builder(Outcome outcome, int exitCode) {
             this.outcome = requireNonNull(outcome, "outcome is null");
@@ -230,9 +257,15 @@ public record ExecResult(
             return this;
         }
 
+        /** The files collected after the command; replaces the list set before. */
+        public Builder files(List<CollectedFile> value) {
+            this.files = List.copyOf(requireNonNull(value, "files is null"));
+            return this;
+        }
+
         @SuppressWarnings("deprecation") // the one place that may call the canonical constructor
         public ExecResult build() {
-            return new ExecResult(exitCode, stdout, stderr, duration, outcome, detail, enforcement, attestation);
+            return new ExecResult(exitCode, stdout, stderr, duration, outcome, detail, enforcement, attestation, files);
         }
 
         private static String requireNonEmpty(String value, String what) {

@@ -11,6 +11,10 @@ import java.util.Optional;
  * <p>A backend implements {@link #exec(ExecRequest, OutputListener)} and {@link #close()}; host-process
  * backends get the hard parts (bounded output, deadline, tree kill) from {@code dev.kavach.api.process}.
  *
+ * <p>A backend that declares {@link Capability#FILES} places {@link ExecRequest#files()} in the working
+ * directory before the command and returns the files matched by {@link ExecRequest#collect()} in {@link
+ * ExecResult#files()}; the host refuses such requests for a backend that does not.
+ *
  * <p>Contract: a command that runs and fails is an {@link ExecResult} (non-zero exit, timed out, killed);
  * a sandbox that cannot do its job throws a {@link KavachException} subclass: {@link
  * PolicyNotEnforceableException} before anything starts, {@link SandboxException} when the machinery fails.
@@ -62,6 +66,18 @@ public interface SandboxBackend extends AutoCloseable {
             listener.onOutput(StdStream.STDERR, err, 0, err.length);
         }
         return result;
+    }
+
+    /**
+     * Opens a {@linkplain SandboxSession session} under {@code policy}, for a backend that declares {@link
+     * Capability#SESSIONS}. The host never calls it on a backend that does not; the default refuses.
+     *
+     * @throws PolicyNotEnforceableException before anything starts, when the policy asks for more than this
+     *                                       backend can enforce here
+     * @throws SandboxException              when the session cannot be made
+     */
+    default SandboxSession openSession(SandboxPolicy policy) {
+        throw new CapabilityNotSupportedException(getClass().getName(), Capability.SESSIONS);
     }
 
     /**

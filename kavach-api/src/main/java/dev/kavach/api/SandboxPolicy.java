@@ -80,6 +80,11 @@ import static java.util.Objects.requireNonNull;
  * @param timeout          wall-clock limit for one exec
  * @param maxOpenFiles     open file descriptor limit per process (RLIMIT_NOFILE); 0 for none
  * @param maxFileSizeBytes largest file any process may write (RLIMIT_FSIZE); 0 for none
+ * @param transferLimitBytes the most bytes one file transfer may move in or out of the sandbox (one
+ *                   {@link SandboxSession#put put} or {@link SandboxSession#get get}, an exec's
+ *                   {@linkplain ExecRequest#files() files} together, its {@linkplain ExecResult#files() collected
+ *                   files} together); going over it is a {@link TransferLimitExceededException}, never a silent
+ *                   truncation. Always positive
  */
 @Experimental(eta = "1.0")
 public record SandboxPolicy(
@@ -92,13 +97,16 @@ public record SandboxPolicy(
         long outputLimitBytes,
         Duration timeout,
         int maxOpenFiles,
-        long maxFileSizeBytes) {
+        long maxFileSizeBytes,
+        long transferLimitBytes) {
 
     /** Names of the presets, in order of strength. */
     public static final List<String> PRESETS = List.of("minimal", "basic", "strict");
 
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final long MIB = 1024 * 1024;
+    /** The transfer limit of every preset: 64 MiB. */
+    public static final long DEFAULT_TRANSFER_LIMIT_BYTES = 64 * MIB;
 
     public SandboxPolicy {
         requireNonNull(seccomp, "seccomp is null");
@@ -111,9 +119,24 @@ public record SandboxPolicy(
         requireNonNegative("outputLimitBytes", outputLimitBytes);
         requireNonNegative("maxOpenFiles", maxOpenFiles);
         requireNonNegative("maxFileSizeBytes", maxFileSizeBytes);
+        if (transferLimitBytes <= 0) {
+            throw new IllegalArgumentException("transferLimitBytes must be > 0 (file transfers are always bounded), got " + transferLimitBytes);
+        }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+    }
+
+    /**
+     * The constructor before {@code transferLimitBytes}, which it sets to {@link #DEFAULT_TRANSFER_LIMIT_BYTES}.
+     *
+     * @deprecated build policies with {@link #builder()} or from a preset; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.3.0")
+    public SandboxPolicy(double cpus, long memoryMiB, int maxPids, boolean network, boolean readOnlyRoot, SeccompProfile seccomp,
+                         long outputLimitBytes, Duration timeout, int maxOpenFiles, long maxFileSizeBytes) {
+        this(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes,
+                DEFAULT_TRANSFER_LIMIT_BYTES);
     }
 
     /**
@@ -122,7 +145,7 @@ public record SandboxPolicy(
      * writable places. A timeout and bounded output.
      */
     public static SandboxPolicy minimal() {
-        return new SandboxPolicy(0, 0, 0, true, false, SeccompProfile.NONE, 16 * MIB, DEFAULT_TIMEOUT, 0, 0);
+        return new SandboxPolicy(0, 0, 0, true, false, SeccompProfile.NONE, 16 * MIB, DEFAULT_TIMEOUT, 0, 0, DEFAULT_TRANSFER_LIMIT_BYTES);
     }
 
     /**
@@ -130,12 +153,12 @@ public record SandboxPolicy(
      * directories writable), seccomp {@code basic}, 1024 MiB of memory, 256 processes, files up to 1 GiB.
      */
     public static SandboxPolicy basic() {
-        return new SandboxPolicy(0, 1024, 256, false, true, SeccompProfile.BASIC, 16 * MIB, DEFAULT_TIMEOUT, 0, 1024 * MIB);
+        return new SandboxPolicy(0, 1024, 256, false, true, SeccompProfile.BASIC, 16 * MIB, DEFAULT_TIMEOUT, 0, 1024 * MIB, DEFAULT_TRANSFER_LIMIT_BYTES);
     }
 
     /** Read-only root, 512 MiB, 1 CPU, 64 pids, no network, strict seccomp, 1024 open files, 1 MiB of output. */
     public static SandboxPolicy strict() {
-        return new SandboxPolicy(1, 512, 64, false, true, SeccompProfile.STRICT, MIB, DEFAULT_TIMEOUT, 1024, 64 * MIB);
+        return new SandboxPolicy(1, 512, 64, false, true, SeccompProfile.STRICT, MIB, DEFAULT_TIMEOUT, 1024, 64 * MIB, DEFAULT_TRANSFER_LIMIT_BYTES);
     }
 
     /** The preset with this name, one of {@link #PRESETS}. */
@@ -150,43 +173,47 @@ public record SandboxPolicy(
     }
 
     public SandboxPolicy withCpus(double value) {
-        return new SandboxPolicy(value, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(value, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withMemoryMiB(long value) {
-        return new SandboxPolicy(cpus, value, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, value, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withMaxPids(int value) {
-        return new SandboxPolicy(cpus, memoryMiB, value, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, value, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withNetwork(boolean value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, value, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, value, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withReadOnlyRoot(boolean value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, value, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, value, seccomp, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withSeccomp(SeccompProfile value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, value, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, value, outputLimitBytes, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withOutputLimitBytes(long value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, value, timeout, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, value, timeout, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withTimeout(Duration value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, value, maxOpenFiles, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, value, maxOpenFiles, maxFileSizeBytes, transferLimitBytes);
     }
 
     public SandboxPolicy withMaxOpenFiles(int value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, value, maxFileSizeBytes);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, value, maxFileSizeBytes, transferLimitBytes);
+    }
+
+    public SandboxPolicy withTransferLimitBytes(long value) {
+        return toBuilder().transferLimitBytes(value).build();
     }
 
     public SandboxPolicy withMaxFileSizeBytes(long value) {
-        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, value);
+        return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles, value, transferLimitBytes);
     }
 
     /** A builder starting from the {@link #basic()} preset. */
@@ -220,6 +247,7 @@ public record SandboxPolicy(
         private Duration timeout;
         private int maxOpenFiles;
         private long maxFileSizeBytes;
+        private long transferLimitBytes;
 
         private Builder(SandboxPolicy base) {
             this.cpus = base.cpus;
@@ -232,6 +260,7 @@ public record SandboxPolicy(
             this.timeout = base.timeout;
             this.maxOpenFiles = base.maxOpenFiles;
             this.maxFileSizeBytes = base.maxFileSizeBytes;
+            this.transferLimitBytes = base.transferLimitBytes;
         }
 
         public Builder cpus(double value) {
@@ -284,10 +313,19 @@ public record SandboxPolicy(
             return this;
         }
 
+        /**
+         * The most bytes one file transfer may move: one file put into or read from a session, the files
+         * placed before one exec together, the files collected after it together. Always bounded.
+         */
+        public Builder transferLimitBytes(long value) {
+            this.transferLimitBytes = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first field out of range */
         public SandboxPolicy build() {
             return new SandboxPolicy(cpus, memoryMiB, maxPids, network, readOnlyRoot, seccomp, outputLimitBytes, timeout, maxOpenFiles,
-                    maxFileSizeBytes);
+                    maxFileSizeBytes, transferLimitBytes);
         }
     }
 }
