@@ -54,22 +54,46 @@ final class KavachCommand implements Callable<Integer> {
         this.invocation = requireNonNull(invocation, "invocation is null");
     }
 
-    /** The picocli command line for one invocation, with built-ins, handlers and the plugin section of the help. */
+    /** The built-in commands, which win over any plugin's. */
+    static final List<String> BUILT_INS = List.of("run", "backends", "plugins", "config", "setup", "help");
+
+    /** The picocli command line for one invocation, with every built-in, handlers and the plugin section of the help. */
     static CommandLine commandLine(Invocation invocation) {
+        return commandLine(invocation, BUILT_INS);
+    }
+
+    /**
+     * The picocli command line for {@code args}: only the built-in they name is modelled when they name one
+     * unambiguously ({@link CommandWord}); picocli reflects over each command it is given, which costs a
+     * short-lived process more than the command itself. Help, plugin commands, and anything unusual get all.
+     */
+    static CommandLine commandLine(Invocation invocation, String[] args) {
+        return commandLine(invocation, CommandWord.of(args).filter(BUILT_INS::contains).filter(word -> !word.equals("help"))
+                .map(List::of).orElse(BUILT_INS));
+    }
+
+    private static CommandLine commandLine(Invocation invocation, List<String> builtIns) {
         KavachCommand top = new KavachCommand(invocation);
         CommandLine cl = new CommandLine(top);
         top.commandLine = cl;
         // Everything from the first unknown word on belongs to a plugin's command: do not parse it here. Set
         // before the built-ins are added, so that they keep rejecting unknown options (`backends --bogus`).
         cl.setStopAtUnmatched(true);
-        cl.addSubcommand("run", new RunCommand(top));
-        cl.addSubcommand("backends", new BackendsCommand(top));
-        cl.addSubcommand("plugins", new PluginsCommand(top));
-        cl.addSubcommand("config", new ConfigCommand(top));
-        cl.addSubcommand("setup", new SetupCommand(top));
-        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        for (String name : builtIns) {
+            cl.addSubcommand(name, switch (name) {
+                case "run" -> new RunCommand(top);
+                case "backends" -> new BackendsCommand(top);
+                case "plugins" -> new PluginsCommand(top);
+                case "config" -> new ConfigCommand(top);
+                case "setup" -> new SetupCommand(top);
+                case "help" -> new CommandLine.HelpCommand();
+                default -> throw new IllegalArgumentException("no built-in command " + name);
+            });
+        }
         // `kavach run ls -la`: after the program name every word is the program's, as with env(1).
-        cl.getSubcommands().get("run").setStopAtPositional(true);
+        if (cl.getSubcommands().containsKey("run")) {
+            cl.getSubcommands().get("run").setStopAtPositional(true);
+        }
         cl.setOut(new PrintWriter(invocation.out(), true));
         cl.setErr(new PrintWriter(invocation.err(), true));
         cl.setParameterExceptionHandler(top::onUsageError);
@@ -97,7 +121,7 @@ final class KavachCommand implements Callable<Integer> {
 
     /** The names picocli dispatches itself; they win over any plugin's command. */
     TreeSet<String> builtInNames() {
-        return new TreeSet<>(commandLine.getSubcommands().keySet());
+        return new TreeSet<>(BUILT_INS);
     }
 
     /** No built-in matched: either nothing was given, or a plugin's command was. */
