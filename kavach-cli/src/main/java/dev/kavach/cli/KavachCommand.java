@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
@@ -54,6 +55,25 @@ final class KavachCommand implements Callable<Integer> {
         this.invocation = requireNonNull(invocation, "invocation is null");
     }
 
+    /**
+     * Runs {@code kavach args...}: a plain {@code kavach run} line without picocli ({@link RunLine}), any
+     * other through picocli's model of the command it names.
+     */
+    static int execute(Invocation invocation, String[] args) {
+        KavachCommand top = new KavachCommand(invocation);
+        Optional<RunCommand> plain = RunLine.parse(args, top);
+        if (plain.isPresent()) {
+            try {
+                return plain.get().call();
+            } catch (RunLine.Refused e) {
+                // a usage error: picocli finds it again and reports it as it reports every other
+            } catch (Exception e) {
+                return top.onFailure(e, plain.get());
+            }
+        }
+        return commandLine(invocation, args).execute(args);
+    }
+
     /** The built-in commands, which win over any plugin's. */
     static final List<String> BUILT_INS = List.of("run", "backends", "plugins", "config", "setup", "help");
 
@@ -97,7 +117,7 @@ final class KavachCommand implements Callable<Integer> {
         cl.setOut(new PrintWriter(invocation.out(), true));
         cl.setErr(new PrintWriter(invocation.err(), true));
         cl.setParameterExceptionHandler(top::onUsageError);
-        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex, command));
+        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex, command.getCommand()));
 
         UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
         List<String> keys = new ArrayList<>(usage.sectionKeys());
@@ -192,7 +212,8 @@ final class KavachCommand implements Callable<Integer> {
         return code;
     }
 
-    private int onFailure(Exception ex, CommandLine command) {
+    /** Reports a failure of {@code command} (one line, JSON too when asked) and returns Kavach's exit code. */
+    int onFailure(Exception ex, Object command) {
         int code = ExitCodes.KAVACH_FAILED;
         if (ex instanceof BackendUnavailableException unavailable) {
             // Every missing prerequisite already carries its fix in the message: one per line, not all twice on one.
@@ -206,7 +227,7 @@ final class KavachCommand implements Callable<Integer> {
         if (verbose) {
             ex.printStackTrace(invocation.err());
         }
-        if (command.getCommand() instanceof JsonRequest.Flag flag && flag.json()) {
+        if (command instanceof JsonRequest.Flag flag && flag.json()) {
             if (ex instanceof KavachException failure) {
                 JsonRequest.failure(invocation.out(), failure.getMessage(), failure.fix(), failure.getClass().getSimpleName(), code);
             } else {

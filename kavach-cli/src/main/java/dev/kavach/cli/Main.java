@@ -30,7 +30,7 @@ public final class Main {
             invocation.out().flush();
             return ExitCodes.OK;
         }
-        int code = KavachCommand.commandLine(invocation, args).execute(args);
+        int code = KavachCommand.execute(invocation, args);
         invocation.out().flush();
         invocation.err().flush();
         return code;

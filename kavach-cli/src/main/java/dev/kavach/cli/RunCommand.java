@@ -173,9 +173,17 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         }
     }
 
+    /**
+     * A usage error, as picocli reports it; on the fast path ({@link RunLine}, no picocli model) the line is
+     * handed to picocli instead, which then finds the same error and reports it the usual way.
+     */
+    private RuntimeException usageError(String message) {
+        return spec == null ? new RunLine.Refused(message) : new ParameterException(spec.commandLine(), message);
+    }
+
     private Command command() {
         if (shell != null && !argv.isEmpty()) {
-            throw new ParameterException(spec.commandLine(),
+            throw usageError(
                     "give either --shell SCRIPT or -- CMD ARGS..., not both (got --shell and " + ShellQuote.join(argv) + ")");
         }
         try {
@@ -183,18 +191,18 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                 return new Command.ShellScript(shell);
             }
             if (argv.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "nothing to run: give -- CMD ARGS... or --shell SCRIPT");
+                throw usageError( "nothing to run: give -- CMD ARGS... or --shell SCRIPT");
             }
             return new Command.Argv(argv);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw usageError( e.getMessage());
         }
     }
 
     /** Where the command's stdin comes from; streamed by the backend, never read here. */
     private StdinSource stdinSource() {
         if (interactive && stdin != null && !stdin.equals("-")) {
-            throw new ParameterException(spec.commandLine(), "give either -i or --stdin FILE, not both (-i streams this process's stdin)");
+            throw usageError( "give either -i or --stdin FILE, not both (-i streams this process's stdin)");
         }
         if (interactive || "-".equals(stdin)) {
             return StdinSource.of(top.invocation().in());
@@ -221,8 +229,8 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         return StdinSource.of(file);
     }
 
-    private ParameterException badStdin(String why) {
-        return new ParameterException(spec.commandLine(),
+    private RuntimeException badStdin(String why) {
+        return usageError(
                 "Invalid value for option '--stdin': '" + stdin + "' is " + why + "; give a readable file, or - for this process's stdin");
     }
 
@@ -245,14 +253,14 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         for (Map.Entry<String, String> e : env.entrySet()) {
             String name = e.getKey();
             if (name.isEmpty() || name.indexOf('\0') >= 0 || e.getValue() == null) {
-                throw new ParameterException(spec.commandLine(),
+                throw usageError(
                         "Invalid value for option '--env': '" + name + "=" + e.getValue() + "'; use --env NAME=VALUE with a non-empty NAME");
             }
         }
         try {
             return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).build();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw usageError( e.getMessage());
         }
     }
 

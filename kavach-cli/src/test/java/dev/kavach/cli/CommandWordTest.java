@@ -52,11 +52,12 @@ class CommandWordTest {
         }
     }
 
-    private interface Run {
+    interface Run {
         int run(Invocation invocation);
     }
 
-    private static String answer(Path dir, Map<String, String> env, Run run) {
+    /** Exit code, stdout and stderr of one in-process run, as one text to compare. */
+    static String answer(Path dir, Map<String, String> env, Run run) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
