@@ -59,7 +59,7 @@ log="$results/latest.log"
 if [ "$build" = 1 ]; then
   echo "building Kavach, the CLI, the sev plugin and the benchmarks (log: $log) ..." >&2
   # The CLI and the plugin for the cli/vm figures, the benchmark module (profile bench) with its dependencies.
-  (cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -Pbench -DskipTests -pl kavach-cli,kavach-backend-sev,kavach-benchmarks -am package) >>"$log" 2>&1 \
+  (cd "$root" && JAVA_HOME="$jdk" ./mvnw -q -Pbench -DskipTests -pl kavach-cli,kavach-attestation-snp,kavach-backend-sev,kavach-benchmarks -am package) >>"$log" 2>&1 \
     || { echo "bench/run.sh: the build failed; see $log" >&2; tail -n 30 "$log" >&2; exit 2; }
 fi
 
@@ -82,7 +82,7 @@ cd "$root"
 echo "running the suite; progress: tail -f $log" >&2
 set +e
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$root" status --porcelain -- kavach-api kavach-core kavach-backend-process kavach-backend-sev kavach-cli kavach 2>/dev/null)" ]; then
+if [ -n "$(git -C "$root" status --porcelain -- kavach-api kavach-core kavach-backend-process kavach-attestation-snp kavach-backend-sev kavach-cli kavach 2>/dev/null)" ]; then
   commit="$commit with uncommitted changes"
 fi
 [ "$build" = 1 ] || commit="$commit (--no-build: the JARs already built)"

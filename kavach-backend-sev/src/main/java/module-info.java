@@ -1,18 +1,25 @@
 /**
  * The SEV-SNP backend plugin: AMD SEV-SNP confidential VMs ({@code sev}) and plain VMs ({@code vm})
- * launched with QEMU, plus attestation report verification usable on its own.
+ * launched with QEMU, and the {@code kavach attest} and {@code kavach sev} commands. Attestation
+ * verification itself lives in {@code dev.kavach.attestation.snp}, bundled in the plugin folder.
+ *
+ * <p>Packages by concern: the root holds the providers, the backend, its settings, probe and launch plan;
+ * {@code qemu} finds, runs and confines QEMU; {@code guest} builds the guest image and speaks the guest
+ * agent's protocol; {@code snp} holds the SEV-SNP launch, policy and per-exec attestation; {@code measure}
+ * computes launch measurements; {@code cli} the plugin's commands. The host reaches the plugin only through
+ * its services, so nothing is exported but the task format the benchmarks replay.
  */
+// The benchmarks module is built only with -Pbench; its absence otherwise is expected.
+@SuppressWarnings("module")
 module dev.kavach.backend.sev {
     requires dev.kavach.api;
+    requires dev.kavach.attestation.snp;
     requires static org.slf4j;
-    // Optional: the host's boot layer may lack it, and a plugin layer cannot load a JDK module itself;
-    // KdsClient says how to add it when a KDS fetch is asked for.
-    requires static java.net.http;
 
-    exports dev.kavach.backend.sev.attestation;
-    exports dev.kavach.backend.sev;
+    // VmFigure encodes the same task archive to time a hand-run QEMU against the backend.
+    exports dev.kavach.backend.sev.guest to dev.kavach.benchmarks;
 
     provides dev.kavach.api.BackendProvider with dev.kavach.backend.sev.SevBackendProvider, dev.kavach.backend.sev.VmBackendProvider;
 
-    provides dev.kavach.api.CommandExtension with dev.kavach.backend.sev.attestation.cli.AttestCommand, dev.kavach.backend.sev.SevCommand;
+    provides dev.kavach.api.CommandExtension with dev.kavach.backend.sev.cli.AttestCommand, dev.kavach.backend.sev.cli.SevCommand;
 }

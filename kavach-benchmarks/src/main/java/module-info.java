@@ -6,6 +6,7 @@
 module dev.kavach.benchmarks {
     requires dev.kavach.core;
     requires dev.kavach.backend.sev;
+    requires dev.kavach.attestation.snp;
     requires jmh.core;
     requires java.compiler;
     requires java.management;

@@ -1,14 +1,14 @@
 package dev.kavach.benchmarks;
 
-import dev.kavach.backend.sev.attestation.AppraisalPolicy;
-import dev.kavach.backend.sev.attestation.AttestationReport;
-import dev.kavach.backend.sev.attestation.AttestationResult;
-import dev.kavach.backend.sev.attestation.CertificateFiles;
-import dev.kavach.backend.sev.attestation.ChainCache;
-import dev.kavach.backend.sev.attestation.ChainVerification;
-import dev.kavach.backend.sev.attestation.ReportVerifier;
-import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
-import dev.kavach.backend.sev.attestation.VekChain;
+import dev.kavach.attestation.snp.AppraisalPolicy;
+import dev.kavach.attestation.snp.AttestationReport;
+import dev.kavach.attestation.snp.AttestationResult;
+import dev.kavach.attestation.snp.CertificateFiles;
+import dev.kavach.attestation.snp.ChainCache;
+import dev.kavach.attestation.snp.ChainVerification;
+import dev.kavach.attestation.snp.ReportVerifier;
+import dev.kavach.attestation.snp.SnpAttestationVerifier;
+import dev.kavach.attestation.snp.VekChain;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

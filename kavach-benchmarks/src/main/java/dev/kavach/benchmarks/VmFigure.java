@@ -4,7 +4,7 @@ import dev.kavach.api.Enforcement;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.TaskArchive;
+import dev.kavach.backend.sev.guest.TaskArchive;
 import dev.kavach.core.BackendEntry;
 import dev.kavach.core.Kavach;
 import dev.kavach.core.Sandbox;

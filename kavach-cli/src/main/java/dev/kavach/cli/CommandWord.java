@@ -16,12 +16,12 @@ final class CommandWord {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
-                case "--config", "-D" -> i++; // the value follows
+                case "--config", "-D", "--log-level" -> i++; // the value follows
                 case "-v", "--verbose", "-h", "--help", "-V", "--version" -> {
                     // a flag of the top-level command
                 }
                 default -> {
-                    if (arg.startsWith("--config=") || arg.startsWith("-D") && arg.length() > 2) {
+                    if (arg.startsWith("--config=") || arg.startsWith("--log-level=") || arg.startsWith("-D") && arg.length() > 2) {
                         continue; // the value is attached
                     }
                     return arg.startsWith("-") ? Optional.empty() : Optional.of(arg);

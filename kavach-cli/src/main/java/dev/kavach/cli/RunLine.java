@@ -17,7 +17,7 @@ import java.util.Set;
 final class RunLine {
     /** Options taking a value; each may be given once (picocli refuses a repeated single-value option). */
     private static final Set<String> SINGLE = Set.of("--backend", "--policy", "--timeout", "--memory", "--cpus", "--workdir",
-            "--stdin", "--shell", "--config");
+            "--stdin", "--shell", "--config", "--log-level");
     private static final Set<String> FLAGS = Set.of("--json", "--dry-run", "-i", "--interactive", "-v", "--verbose");
 
     /** A usage error found on the fast path: picocli is asked to parse the line instead. */
@@ -107,6 +107,7 @@ final class RunLine {
                     case "--stdin" -> run.stdin = value;
                     case "--shell" -> run.shell = value;
                     case "--config" -> run.load.configFile = Path.of(value);
+                    case "--log-level" -> run.load.logLevel = new LogLevel.Converter().convert(value);
                     default -> {
                         return Optional.empty();
                     }

@@ -48,7 +48,7 @@ class ArchitectureTest {
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.kavach");
         // A rule over no classes passes vacuously: make sure every module was actually imported.
-        for (String module : new String[] {"dev.kavach.api", "dev.kavach.core", "dev.kavach.backend.process", "dev.kavach.backend.sev", "dev.kavach.cli"}) {
+        for (String module : new String[] {"dev.kavach.api", "dev.kavach.core", "dev.kavach.backend.process", "dev.kavach.backend.sev", "dev.kavach.attestation.snp", "dev.kavach.cli"}) {
             assertFalse(kavach.stream().noneMatch(c -> c.getPackageName().startsWith(module)), "no classes imported from " + module);
         }
     }
@@ -62,7 +62,33 @@ class ArchitectureTest {
 
     @Test
     void backendsDependOnlyOnTheApiAndOnLibrariesBundledInTheirOwnPluginFolder() {
+        // The sev plugin bundles kavach-attestation-snp (and libraries) in its folder, which only `package` assembles.
+        Prerequisites.require(Files.isDirectory(pluginFolder("sev")),
+                "the sev plugin built and packaged (./mvnw package builds " + pluginFolder("sev") + ")");
         backendsUseOnlyTheApiAndTheirOwnLibraries(ArchitectureTest::bundledInPluginFolder).check(kavach);
+    }
+
+    /**
+     * The attestation module is what a verifier depends on without any backend: the JDK, kavach-api's value types
+     * and the libraries it declares, never Kavach's core, CLI or a backend.
+     */
+    @Test
+    void theAttestationModuleDependsOnlyOnTheJdkAndTheApi() {
+        classes().that().resideInAPackage("dev.kavach.attestation.snp..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax..", "dev.kavach.api..", "dev.kavach.attestation.snp..")
+                .check(kavach);
+    }
+
+    @Test
+    void theSevPluginFolderBundlesTheAttestationModuleAndNoHostJar() throws IOException {
+        Path folder = pluginFolder("sev");
+        Prerequisites.require(Files.isDirectory(folder), "the sev plugin built and packaged (./mvnw package builds " + folder + ")");
+        try (Stream<Path> files = Files.list(folder)) {
+            Set<String> jars = files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
+            assertTrue(jars.contains("kavach-attestation-snp-0.1.0.jar"), () -> "attestation bundled: " + jars);
+            assertTrue(jars.stream().noneMatch(j -> j.startsWith("kavach-api") || j.startsWith("kavach-core") || j.startsWith("kavach-cli")
+                    || j.startsWith("slf4j")), () -> "the host provides kavach-api and SLF4J, never the plugin: " + jars);
+        }
     }
 
     @Test
@@ -128,13 +154,16 @@ class ArchitectureTest {
                 || pkg.equals("dev.kavach.api") || pkg.startsWith("dev.kavach.api.") || pkg.equals("org.slf4j") || pkg.startsWith("org.slf4j.")) {
             return true;
         }
-        if (pkg.equals("dev.kavach") || pkg.startsWith("dev.kavach.")) {
-            return backend.equals(backendOf(pkg));
+        if (backend.equals(backendOf(pkg))) {
+            return true;
         }
-        return bundledClasses.apply(backend).contains(target.getName());
+        // Another Kavach module only when bundled in the folder (kavach-attestation-snp in sev's); never core or the CLI,
+        // which a plugin folder cannot hold (the host's copies would split their packages).
+        return !pkg.startsWith("dev.kavach.core") && !pkg.startsWith("dev.kavach.cli")
+                && bundledClasses.apply(backend).contains(target.getName());
     }
 
-    /** {@code "sev"} for {@code dev.kavach.backend.sev.attestation}; empty outside the backends. */
+    /** {@code "sev"} for {@code dev.kavach.backend.sev.cli}; empty outside the backends. */
     private static String backendOf(String pkg) {
         String prefix = "dev.kavach.backend.";
         if (!pkg.startsWith(prefix)) {

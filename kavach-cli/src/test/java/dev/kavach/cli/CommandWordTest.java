@@ -26,6 +26,7 @@ class CommandWordTest {
         assertEquals(Optional.of("run"), CommandWord.of(new String[] {"run", "--", "true"}));
         assertEquals(Optional.of("backends"), CommandWord.of(new String[] {"--config", "k.conf", "-D", "kavach.a=b", "-v", "backends", "--json"}));
         assertEquals(Optional.of("config"), CommandWord.of(new String[] {"--config=k.conf", "-Dkavach.a=b", "--verbose", "config"}));
+        assertEquals(Optional.of("plugins"), CommandWord.of(new String[] {"--log-level", "debug", "--log-level=info", "plugins"}));
         assertEquals(Optional.of("sev"), CommandWord.of(new String[] {"sev", "measure"}), "a plugin's word: the caller models everything");
         assertEquals(Optional.empty(), CommandWord.of(new String[] {"--help"}));
         assertEquals(Optional.empty(), CommandWord.of(new String[] {"-vx", "run"}), "an option this does not know: no answer");

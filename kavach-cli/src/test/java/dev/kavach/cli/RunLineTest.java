@@ -32,6 +32,7 @@ class RunLineTest {
             List.of("run", "--json", "--dry-run", "-v", "--config", "k.conf", "-D", "kavach.timeout=5s", "-D", "kavach.a=b", "--", "true"),
             List.of("run", "-i", "--verbose", "--interactive=", "x"),
             List.of("run", "--shell", "echo hi; exit 3"),
+            List.of("run", "--log-level", "debug", "--log-level=info", "true"), List.of("run", "--log-level=trace", "--", "true"),
             List.of("run", "--stdin", "f", "-i", "--", "cat"));
 
     private static final List<List<String>> REFUSED = List.of(
@@ -39,7 +40,8 @@ class RunLineTest {
             List.of("run", "--policy", "bogus", "--", "true"), List.of("run", "--memory", "lots", "true"), List.of("run", "--cpus", "-1", "true"),
             List.of("run", "-iv", "true"), List.of("run", "-Dkavach.a=b", "true"), List.of("run", "--json=true", "true"),
             List.of("run", "--json", "--json", "true"), List.of("run", "--env", "novalue", "true"), List.of("run", "--stdin", "-", "cat"),
-            List.of("run", "--bogus", "true"), List.of("-v", "run", "true"), List.of("backends"), List.of("run"));
+            List.of("run", "--bogus", "true"), List.of("-v", "run", "true"), List.of("backends"), List.of("run"),
+            List.of("run", "--log-level", "loud", "true"));
 
     private static Invocation invocation(Path dir) {
         PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream());
@@ -100,6 +102,6 @@ class RunLineTest {
     /** Every field picocli sets on a run command, as one comparable list. */
     private static List<Object> fields(RunCommand run) {
         return Arrays.asList(run.backend, run.preset, run.timeout, run.memoryMiB, run.cpus, run.env, run.workdir, run.stdin, run.interactive,
-                run.shell, run.dryRun, run.json, run.argv, run.help, run.load.configFile, run.load.overrides, run.load.verbose);
+                run.shell, run.dryRun, run.json, run.argv, run.help, run.load.configFile, run.load.overrides, run.load.verbose, run.load.logLevel);
     }
 }

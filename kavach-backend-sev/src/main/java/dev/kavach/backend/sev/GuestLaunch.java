@@ -1,5 +1,9 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.snp.SnpLaunch;
+
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.SandboxPolicy;
 import dev.kavach.backend.sev.measure.MeasurementInputs;
@@ -22,7 +26,7 @@ import static java.util.Objects.requireNonNull;
  * @param boot      {@code -kernel}, {@code -initrd}, {@code -append}
  * @param snp       the SEV-SNP part ({@code -bios} firmware, {@code sev-snp-guest}), or empty for a plain VM
  */
-public record GuestLaunch(int vcpus, long memoryMiB, Accel accel, Optional<String> cpuModel, GuestBoot boot, Optional<SnpLaunch> snp) {
+record GuestLaunch(int vcpus, long memoryMiB, Accel accel, Optional<String> cpuModel, GuestBoot boot, Optional<SnpLaunch> snp) {
     public GuestLaunch {
         requireNonNull(accel, "accel is null");
         requireNonNull(cpuModel, "cpuModel is null");

@@ -1,5 +1,9 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+import dev.kavach.backend.sev.guest.VmlinuxExtractor;
+import dev.kavach.backend.sev.qemu.Accel;
+
 import dev.kavach.api.ConfigurationException;
 
 import java.io.IOException;

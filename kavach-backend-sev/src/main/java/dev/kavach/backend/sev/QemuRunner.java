@@ -1,5 +1,11 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.AgentStatus;
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.qemu.ConsoleTail;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.StdStream;
 import dev.kavach.api.StreamOutput;
@@ -35,7 +41,7 @@ import static java.util.Objects.requireNonNull;
  * never into the task's output; stdout, stderr and the status channel are each bounded on this side, so
  * the guest can neither fill the host's memory or disk nor mix one stream into another.
  */
-public final class QemuRunner {
+final class QemuRunner {
     private static final Duration QUIT_GRACE = Duration.ofSeconds(3);
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
     private static final Duration POWEROFF_GRACE = Duration.ofSeconds(10);

@@ -1,5 +1,13 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.qemu.QemuBinary;
+import dev.kavach.backend.sev.qemu.QemuOptionValue;
+import dev.kavach.backend.sev.snp.SnpLaunch;
+
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
 
@@ -20,16 +28,9 @@ import static java.util.Objects.requireNonNull;
  * guest and agent run in a plain VM. Every value inside an option list is escaped ({@code ,} becomes
  * {@code ,,}); values with control characters are rejected, naming the setting.
  */
-public final class QemuTranslator {
+final class QemuTranslator {
     private static final String PORT_BUS = "vser0.0";
     private static final String VIRTIO_HARDENING = "disable-legacy=on,iommu_platform=on";
-    /**
-     * QEMU's seccomp filter (QEMU 2.11+): no obsolete system calls, no setuid/setgid or capability changes,
-     * no fork or exec, no scheduler, affinity or priority changes. A guest that breaks out of device
-     * emulation lands in a process that cannot spawn a shell or regain privileges.
-     */
-    public static final String SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
-
     private QemuTranslator() {
     }
 
@@ -71,7 +72,7 @@ public final class QemuTranslator {
         List<String> argv = new ArrayList<>();
         argv.add(QemuOptionValue.requireSafe(prefix + "qemu", settings.qemuBinary()));
         argv.addAll(List.of("-nodefaults", "-no-user-config", "-no-reboot", "-display", "none"));
-        argv.addAll(List.of("-sandbox", SANDBOX));
+        argv.addAll(List.of("-sandbox", QemuBinary.SANDBOX));
         argv.addAll(List.of("-accel", launch.accel().qemuName()));
         if (snp.isPresent()) {
             argv.addAll(List.of("-machine", settings.machine() + ",confidential-guest-support=sev0,memory-backend=ram0,vmport=off"));

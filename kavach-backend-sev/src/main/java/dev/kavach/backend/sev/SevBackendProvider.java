@@ -56,7 +56,7 @@ public final class SevBackendProvider implements BackendProvider {
         }
     }
 
-    static Map<String, String> details(VmBackend backend, ExecRequest request) {
+    public static Map<String, String> details(VmBackend backend, ExecRequest request) {
         Map<String, String> details = new LinkedHashMap<>();
         try {
             backend.expectedMeasurement(request).ifPresent(m -> details.put("measurement", m.hex()));

@@ -1,5 +1,20 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.AgentStatus;
+import dev.kavach.backend.sev.guest.DropExecProgram;
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.StagedStdin;
+import dev.kavach.backend.sev.guest.TaskArchive;
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.qemu.QemuBinary;
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+import dev.kavach.backend.sev.qemu.QemuUidLease;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+import dev.kavach.backend.sev.snp.SnpLaunch;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.Enforcement;
 import dev.kavach.api.ExecRequest;
@@ -289,7 +304,7 @@ public final class VmBackend implements SandboxBackend {
                 + accel.name() + ", QEMU pid " + run.qemuPid() + ", boot " + run.boot().toMillis() + " ms, exec " + run.exec().toMillis() + " ms"));
         list.add(new Enforcement("qemu", "QEMU " + (launcher.uid().isPresent() ? "runs as uid " + launcher.uid().getAsInt()
                 + " (dropped by setpriv before exec: no groups, no capabilities, empty bounding set)" : "runs as this user")
-                + ", seccomp sandbox (-sandbox " + QemuTranslator.SANDBOX + "), parent-death SIGKILL: it dies with this JVM"));
+                + ", seccomp sandbox (-sandbox " + QemuBinary.SANDBOX + "), parent-death SIGKILL: it dies with this JVM"));
         list.add(new Enforcement("cpus", smp + " vCPU(s) (policy " + request.policy().cpus() + ", rounded up)"));
         list.add(new Enforcement("memory", "guest RAM " + memory));
         list.add(new Enforcement("network", "no network device in the VM"));

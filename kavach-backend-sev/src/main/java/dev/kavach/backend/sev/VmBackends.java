@@ -1,11 +1,18 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.HostCpu;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.ConfigurationException;
-import dev.kavach.backend.sev.attestation.AttestationSettings;
-import dev.kavach.backend.sev.attestation.ResultAttestation;
+import dev.kavach.attestation.snp.AttestationSettings;
+import dev.kavach.attestation.snp.ResultAttestation;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,7 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** Creates {@link VmBackend} instances for the {@code vm} and {@code sev} providers from a backend context. */
-final class VmBackends {
+public final class VmBackends {
     private VmBackends() {
     }
 
@@ -38,7 +45,7 @@ final class VmBackends {
      * Builds the backend from the settings without probing the host, e.g. to print the command line a
      * host with SEV-SNP would run ({@code kavach sev dry-run}); settings problems still fail.
      */
-    static VmBackend assemble(BackendContext context, boolean snp) {
+    public static VmBackend assemble(BackendContext context, boolean snp) {
         VmSettings settings = VmSettings.from(context.settings(), snp);
         String prefix = context.settings().prefix() + ".";
         Accel accel = VmProbe.accel(settings, snp, context.stateDir());

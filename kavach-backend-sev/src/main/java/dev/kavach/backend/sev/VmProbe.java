@@ -1,5 +1,16 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestKernelCheck;
+import dev.kavach.backend.sev.guest.KernelModules;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.HostCpu;
+import dev.kavach.backend.sev.qemu.KvmCheck;
+import dev.kavach.backend.sev.qemu.QemuBinary;
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+import dev.kavach.backend.sev.qemu.QemuUidLease;
+import dev.kavach.backend.sev.snp.OvmfImage;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.KavachException;
@@ -17,7 +28,7 @@ import java.util.Optional;
  * missing one: QEMU (9.1+ with {@code sev-snp-guest} for SNP), KVM, the guest kernel and agent image, and
  * for SNP the SEV device, SNP enabled in KVM, an SNP-capable OVMF, the C-bit position and the policy.
  */
-public final class VmProbe {
+final class VmProbe {
     static final String QEMU_FIX = "apt-get install -t bookworm-backports qemu-system-x86 (QEMU 9.1 or later knows sev-snp-guest)";
 
     private VmProbe() {
@@ -128,7 +139,7 @@ public final class VmProbe {
     private static ProbeCheck qemuConfinement(VmSettings settings) {
         Optional<Path> binary = QemuBinary.locate(settings.qemuBinary());
         if (binary.isPresent() && !QemuBinary.acceptsSandbox(binary.get())) {
-            return ProbeCheck.missing("qemu-sandbox", binary.get() + " refuses -sandbox " + QemuTranslator.SANDBOX
+            return ProbeCheck.missing("qemu-sandbox", binary.get() + " refuses -sandbox " + QemuBinary.SANDBOX
                             + " (QEMU older than 2.11 or built without seccomp)",
                     "install a QEMU built with seccomp support: " + QEMU_FIX);
         }
@@ -137,7 +148,7 @@ public final class VmProbe {
             return ProbeCheck.missing("qemu-sandbox", "setpriv with --pdeathsig (util-linux 2.33+) is not on PATH, so QEMU would outlive a killed JVM",
                     "apt-get install util-linux");
         }
-        return ProbeCheck.ok("qemu-sandbox", "-sandbox " + QemuTranslator.SANDBOX + "; " + setpriv.get() + " --pdeathsig=KILL"
+        return ProbeCheck.ok("qemu-sandbox", "-sandbox " + QemuBinary.SANDBOX + "; " + setpriv.get() + " --pdeathsig=KILL"
                 + (QemuLauncher.runningAsRoot() ? ", QEMU dropped to a uid of its own from " + QemuUidLease.FIRST : ", QEMU runs as this user"));
     }
 

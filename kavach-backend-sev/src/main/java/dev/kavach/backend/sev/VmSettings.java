@@ -1,5 +1,7 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ConfigurationException;
 
@@ -35,7 +37,7 @@ import static java.util.Objects.requireNonNull;
  * @param statusLimitBytes   bound on the status channel (exit code, attestation report)
  * @param snp                SEV-SNP settings, present only for the {@code sev} backend
  */
-public record VmSettings(
+record VmSettings(
         String qemuBinary,
         String machine,
         String accel,

@@ -1,11 +1,20 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+import dev.kavach.backend.sev.guest.GuestKernelCheck;
+import dev.kavach.backend.sev.guest.KernelModules;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxException;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.SimulatedPsp;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.SimulatedPsp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +74,7 @@ class GuestKernel612Test {
                     "qemu", host.qemuWrapper.toString(), "boot-timeout", "300s")), true);
             ExecAttestor attestor = new SnpExecAttestor("job-612", Map.of(), new CertificateStore(dir.resolve("certs"), null),
                     host.psp.verifier(),
-                    dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withExpectedMeasurement("00".repeat(48)).withLaunchedPolicy(0x30000));
+                    dev.kavach.attestation.snp.AppraisalPolicy.defaults().withExpectedMeasurement("00".repeat(48)).withLaunchedPolicy(0x30000));
             VmBackend.Snp snp = new VmBackend.Snp(SnpGuestPolicy.hardened(false), 51, 1, OvmfKernelHashesProbeTest.suffix(dir, "ovmf_AmdSev_suffix.bin"), Path.of("/dev/sev"), true, attestor);
             try (VmBackend backend = new VmBackend("sev", settings, Accel.TCG, new GuestBoot(kernel.kernel(), image.initrd(), GuestBoot.BASE_APPEND),
                     Optional.of(snp), dir)) {

@@ -1,5 +1,13 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.MeasurementPin;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ConfigurationException;
@@ -214,9 +222,9 @@ class LaunchMeasurementDriftTest {
     }
 
     private static ExecAttestor attestor() {
-        return new SnpExecAttestor("job", Map.of(), new dev.kavach.backend.sev.attestation.CertificateStore(FILES.resolve("certs"), null),
-                dev.kavach.backend.sev.attestation.SnpAttestationVerifier.atSystemClock(),
-                dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withLaunchedPolicy(0x30000));
+        return new SnpExecAttestor("job", Map.of(), new dev.kavach.attestation.snp.CertificateStore(FILES.resolve("certs"), null),
+                dev.kavach.attestation.snp.SnpAttestationVerifier.atSystemClock(),
+                dev.kavach.attestation.snp.AppraisalPolicy.defaults().withLaunchedPolicy(0x30000));
     }
 
     @Provide

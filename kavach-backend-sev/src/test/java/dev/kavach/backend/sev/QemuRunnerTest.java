@@ -1,5 +1,8 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+
 import dev.kavach.api.OutputListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

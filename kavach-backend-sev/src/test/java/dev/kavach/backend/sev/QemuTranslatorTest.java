@@ -1,5 +1,12 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+import dev.kavach.backend.sev.snp.SnpLaunch;
+
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;

@@ -1,13 +1,22 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.cli.SevCommand;
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuArgs;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxException;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
-import dev.kavach.backend.sev.attestation.TaskBinding;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.SnpAttestationVerifier;
+import dev.kavach.attestation.snp.TaskBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +42,7 @@ class SevBackendTest {
     private static final Path OVMF = Path.of("/usr/share/ovmf/OVMF.fd");
 
     private static SnpExecAttestor attestor(Path certs) {
-        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults());
+        return new SnpExecAttestor("job-1", Map.of("policy", "0x30000"), new CertificateStore(certs, null), SnpAttestationVerifier.atSystemClock(), dev.kavach.attestation.snp.AppraisalPolicy.defaults());
     }
 
     @Test
@@ -48,7 +57,7 @@ class SevBackendTest {
     void aReportThatDoesNotParseIsNotVerifiedAndSaysWhy(@TempDir Path certs) {
         ExecRequest request = ExecRequest.of("true");
         byte[] nonce = TaskBinding.newNonce();
-        byte[] statement = dev.kavach.backend.sev.attestation.ResultBinding.expected(nonce, request, new byte[0], new byte[0], 0, 0, 0)
+        byte[] statement = dev.kavach.attestation.snp.ResultBinding.expected(nonce, request, new byte[0], new byte[0], 0, 0, 0)
                 .text().getBytes(StandardCharsets.UTF_8);
         Attestation attestation = attestor(certs).verify(request, nonce, new byte[32],
                 new ExecAttestor.GuestResult(statement, new byte[100], new byte[0], new byte[0], new byte[0], 0, 0, 0));

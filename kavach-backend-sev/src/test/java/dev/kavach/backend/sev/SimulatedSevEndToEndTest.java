@@ -1,5 +1,13 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+import dev.kavach.backend.sev.guest.VmlinuxExtractor;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.Command;
@@ -8,10 +16,10 @@ import dev.kavach.api.ExecResult;
 import dev.kavach.api.Outcome;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.ResultStatement;
-import dev.kavach.backend.sev.attestation.SimulatedPsp;
-import dev.kavach.backend.sev.attestation.cli.AttestCommand;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.ResultStatement;
+import dev.kavach.attestation.snp.SimulatedPsp;
+import dev.kavach.backend.sev.cli.AttestCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -99,8 +107,8 @@ class SimulatedSevEndToEndTest {
         return new VmBackend("sev", settings, Accel.TCG, boot, Optional.of(snp), dir);
     }
 
-    private static dev.kavach.backend.sev.attestation.AppraisalPolicy allowed(List<String> measurements) {
-        dev.kavach.backend.sev.attestation.AppraisalPolicy policy = dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults();
+    private static dev.kavach.attestation.snp.AppraisalPolicy allowed(List<String> measurements) {
+        dev.kavach.attestation.snp.AppraisalPolicy policy = dev.kavach.attestation.snp.AppraisalPolicy.defaults();
         for (String m : measurements) {
             policy = policy.withExpectedMeasurement(m);
         }

@@ -1,6 +1,8 @@
 package dev.kavach.backend.sev;
 
-import dev.kavach.backend.sev.attestation.SimulatedPsp;
+import dev.kavach.backend.sev.guest.GuestImageBuilder;
+
+import dev.kavach.attestation.snp.SimulatedPsp;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -108,7 +110,7 @@ final class SimulatedSnpHost implements AutoCloseable {
 
     /** The production {@code guest/attest} with only its report request replaced by the simulated one. */
     static byte[] testAttestScript() throws IOException {
-        String production = new String(GuestImageBuilder.resource("guest/attest"), StandardCharsets.UTF_8);
+        String production = new String(GuestImageBuilder.resource("attest"), StandardCharsets.UTF_8);
         int begin = production.indexOf("# kavach:report-request:begin");
         String endMarker = "# kavach:report-request:end\n";
         int end = production.indexOf(endMarker);

@@ -1,5 +1,10 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.cli.SevCommand;
+import dev.kavach.backend.sev.qemu.ConsoleTail;
+import dev.kavach.backend.sev.qemu.HostCpu;
+import dev.kavach.backend.sev.snp.OvmfImage;
+
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendSettings;
 import org.junit.jupiter.api.Test;

@@ -1,14 +1,17 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.snp.ExecAttestor;
+import dev.kavach.backend.sev.snp.SnpExecAttestor;
+
 import dev.kavach.api.Attestation;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.attestation.CertificateStore;
-import dev.kavach.backend.sev.attestation.ResultBinding;
-import dev.kavach.backend.sev.attestation.ResultStatement;
-import dev.kavach.backend.sev.attestation.SimulatedPsp;
-import dev.kavach.backend.sev.attestation.SnpAttestationVerifier;
-import dev.kavach.backend.sev.attestation.TaskBinding;
+import dev.kavach.attestation.snp.CertificateStore;
+import dev.kavach.attestation.snp.ResultBinding;
+import dev.kavach.attestation.snp.ResultStatement;
+import dev.kavach.attestation.snp.SimulatedPsp;
+import dev.kavach.attestation.snp.SnpAttestationVerifier;
+import dev.kavach.attestation.snp.TaskBinding;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +53,7 @@ class SnpExecAttestorTest {
 
     private static SnpExecAttestor attestor(SnpAttestationVerifier verifier, String measurement) {
         return new SnpExecAttestor("job", Map.of("policy", "0x30000"), new CertificateStore(certs, null), verifier,
-                dev.kavach.backend.sev.attestation.AppraisalPolicy.defaults().withExpectedMeasurement(measurement));
+                dev.kavach.attestation.snp.AppraisalPolicy.defaults().withExpectedMeasurement(measurement));
     }
 
     private static SnpExecAttestor attestor() {

@@ -1,5 +1,10 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.guest.VmChannels;
+import dev.kavach.backend.sev.snp.SnpGuestPolicy;
+import dev.kavach.backend.sev.snp.SnpLaunch;
+
 import dev.kavach.api.BackendSettings;
 
 import java.nio.file.Path;

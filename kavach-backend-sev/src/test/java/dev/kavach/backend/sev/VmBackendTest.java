@@ -1,5 +1,7 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.qemu.QemuArgs;
+
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.BackendUnavailableException;

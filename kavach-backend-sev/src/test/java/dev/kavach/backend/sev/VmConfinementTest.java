@@ -1,5 +1,8 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+import dev.kavach.backend.sev.qemu.QemuUidLease;
+
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;

@@ -1,6 +1,8 @@
 package dev.kavach.backend.sev;
 
-import dev.kavach.backend.sev.attestation.Prerequisites;
+import dev.kavach.backend.sev.qemu.QemuBinary;
+
+import dev.kavach.attestation.snp.Prerequisites;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,41 +17,41 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code .ci/guest-kernel.sh} into {@code $KAVACH_GUEST_KERNEL_DIR}, default /var/cache/kavach/guest-kernel).
  * Missing pieces skip a test, except under CI ({@code CI} set), where they fail it.
  */
-final class VmPrerequisites {
-    static final Path DEFAULT_KERNEL_DIR = Path.of("/var/cache/kavach/guest-kernel");
+public final class VmPrerequisites {
+    public static final Path DEFAULT_KERNEL_DIR = Path.of("/var/cache/kavach/guest-kernel");
     /** Debian's 6.12 kernel, the one a sev guest needs (configfs-tsm): {@code .ci/guest-kernel.sh DIR 6.12}. */
-    static final Path DEFAULT_KERNEL_612_DIR = Path.of("/var/cache/kavach/guest-kernel-6.12");
+    public static final Path DEFAULT_KERNEL_612_DIR = Path.of("/var/cache/kavach/guest-kernel-6.12");
 
     /** A guest kernel and its module tree. */
-    record GuestKernel(Path kernel, Path modules) {
+    public record GuestKernel(Path kernel, Path modules) {
     }
 
     private VmPrerequisites() {
     }
 
-    static void require(boolean present, String whatIsMissingAndHowToGetIt) {
+    public static void require(boolean present, String whatIsMissingAndHowToGetIt) {
         Prerequisites.require(present, whatIsMissingAndHowToGetIt);
     }
 
-    static Path qemu() {
+    public static Path qemu() {
         Optional<Path> qemu = QemuBinary.locate("qemu-system-x86_64");
         require(qemu.isPresent(), "qemu-system-x86_64 (apt-get install -t bookworm-backports qemu-system-x86)");
         return qemu.get();
     }
 
-    static Path busybox() {
+    public static Path busybox() {
         Path busybox = Path.of("/bin/busybox");
         require(Files.isRegularFile(busybox), "/bin/busybox (apt-get install busybox-static)");
         return busybox;
     }
 
-    static GuestKernel kernel() {
+    public static GuestKernel kernel() {
         String env = System.getenv("KAVACH_GUEST_KERNEL_DIR");
         return kernelIn(env == null || env.isBlank() ? DEFAULT_KERNEL_DIR : Path.of(env), "");
     }
 
     /** The 6.12 guest kernel (TSM reports, sev-guest, .ko.xz modules). */
-    static GuestKernel kernel612() {
+    public static GuestKernel kernel612() {
         String env = System.getenv("KAVACH_GUEST_KERNEL_612_DIR");
         return kernelIn(env == null || env.isBlank() ? DEFAULT_KERNEL_612_DIR : Path.of(env), " 6.12");
     }
@@ -70,7 +72,7 @@ final class VmPrerequisites {
     }
 
     /** Settings of a {@code vm} backend under TCG with the CI guest kernel; skips (or fails under CI) when something is missing. */
-    static dev.kavach.api.BackendSettings tcgSettings() {
+    public static dev.kavach.api.BackendSettings tcgSettings() {
         qemu();
         busybox();
         GuestKernel kernel = kernel();
@@ -79,14 +81,14 @@ final class VmPrerequisites {
     }
 
     /** A started {@code vm} backend under TCG, for the tests that boot guests. */
-    static dev.kavach.api.SandboxBackend tcgBackend() {
+    public static dev.kavach.api.SandboxBackend tcgBackend() {
         dev.kavach.api.SandboxBackend backend = new VmBackendProvider().create(new dev.kavach.api.BackendContext("vm", tcgSettings(), stateDir(), "0.1.0"));
         backend.start();
         return backend;
     }
 
     /** A state directory kept across test runs, so the vmlinux and the agent image are built once. */
-    static Path stateDir() {
+    public static Path stateDir() {
         return Path.of("target", "kavach-test-state").toAbsolutePath();
     }
 }

@@ -1,5 +1,7 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+
 import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendSettings;

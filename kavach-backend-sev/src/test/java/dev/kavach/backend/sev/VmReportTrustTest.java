@@ -1,5 +1,9 @@
 package dev.kavach.backend.sev;
 
+import dev.kavach.backend.sev.guest.GuestBoot;
+import dev.kavach.backend.sev.qemu.Accel;
+import dev.kavach.backend.sev.qemu.QemuLauncher;
+
 import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.ExecRequest;

@@ -8,7 +8,7 @@ import java.util.UUID;
  * EFI GUIDs as firmware stores them: the first three fields little-endian, the last eight bytes as written
  * (Python's {@code uuid.UUID.bytes_le}).
  */
-public final class EfiGuid {
+final class EfiGuid {
     public static final int SIZE = 16;
 
     private EfiGuid() {

@@ -21,7 +21,7 @@ import java.util.UUID;
  * <p>The command line is hashed with its terminating NUL, as the guest receives it; an absent or empty one
  * is a single NUL. An absent initrd hashes as empty content.
  */
-public final class SevHashesTable {
+final class SevHashesTable {
     static final UUID HEADER = UUID.fromString("9438d606-4f22-4cc9-b479-a793d411fd21");
     static final UUID KERNEL = UUID.fromString("4de79437-abd2-427f-b835-d5b172d2045b");
     static final UUID INITRD = UUID.fromString("44baf731-3a2f-4bd7-9af1-41e29169781d");

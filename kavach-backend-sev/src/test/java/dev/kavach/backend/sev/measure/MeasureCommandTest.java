@@ -80,13 +80,13 @@ class MeasureCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         dev.kavach.api.BackendContext context = new dev.kavach.api.BackendContext("sev",
                 dev.kavach.api.BackendSettings.of("kavach.backends.sev", java.util.Map.of()), state, "0.1.0");
-        int code = new dev.kavach.backend.sev.SevCommand().run(List.of("measure", "--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4",
+        int code = new dev.kavach.backend.sev.cli.SevCommand().run(List.of("measure", "--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4",
                         "--kernel", "/dev/null", "--append", "--help"), context, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8).strip()).matches("[0-9a-f]{96}");
         ByteArrayOutputStream help = new ByteArrayOutputStream();
-        assertThat(new dev.kavach.backend.sev.SevCommand().run(List.of("measure", "--help"), context, new PrintStream(help, true, StandardCharsets.UTF_8),
+        assertThat(new dev.kavach.backend.sev.cli.SevCommand().run(List.of("measure", "--help"), context, new PrintStream(help, true, StandardCharsets.UTF_8),
                 System.err)).isZero();
         assertThat(help.toString(StandardCharsets.UTF_8)).contains("measure --ovmf FILE --vcpus N").contains("EPYC-Turin");
     }

@@ -38,7 +38,7 @@ class MeasurementVectorsTest {
         String env = System.getenv("KAVACH_TESTDATA");
         java.nio.file.Path shared = java.nio.file.Path.of(env != null && !env.isBlank() ? env : "/work/shared/testdata")
                 .resolve("sev-snp-measure/vectors.tsv");
-        dev.kavach.backend.sev.attestation.Prerequisites.require(java.nio.file.Files.isRegularFile(shared),
+        dev.kavach.attestation.snp.Prerequisites.require(java.nio.file.Files.isRegularFile(shared),
                 "the shared measurement vectors " + shared + " are absent: set KAVACH_TESTDATA to the folder holding sev-snp-measure/");
         return rows(MeasurementVectors.load(shared));
     }

@@ -1,6 +1,6 @@
 package dev.kavach.backend.sev.measure;
 
-import dev.kavach.backend.sev.attestation.Prerequisites;
+import dev.kavach.attestation.snp.Prerequisites;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
