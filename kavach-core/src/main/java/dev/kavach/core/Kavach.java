@@ -339,7 +339,8 @@ public final class Kavach implements AutoCloseable {
         Registered backend = registry.backend(entry.id()).orElseThrow();
         BackendContext context = contextFor(entry.id());
         SandboxBackend instance = backend.guard().callNonNull("create of backend '" + entry.id() + "'", () -> backend.provider().create(context));
-        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), settings.policy(), openSandboxes::remove);
+        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), settings.policy(), openSandboxes::remove,
+                entry.info().capabilities());
         openSandboxes.add(sandbox);
         try {
             sandbox.start();
@@ -352,6 +353,58 @@ public final class Kavach implements AutoCloseable {
             requireOpen();
         }
         return sandbox;
+    }
+
+    /**
+     * Opens a {@linkplain Session session} of the configured backend ({@link #select()}) under {@link #policy()}:
+     * a sandbox whose working directory persists across execs, with files moved in and out. Closing the
+     * session releases its sandbox; closing this Kavach closes every session still open.
+     *
+     * @throws dev.kavach.api.CapabilityNotSupportedException before anything starts, when the backend does not
+     *                                                         make sessions
+     */
+    public Session openSession() {
+        requireOpen();
+        return openSession(select(), policy());
+    }
+
+    /** Like {@link #openSession()}, under {@code policy}. */
+    public Session openSession(SandboxPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        return openSession(select(), policy);
+    }
+
+    /** Like {@link #openSession()}, in backend {@code backendId} ({@link #select(String)}: no fallback). */
+    public Session openSession(String backendId) {
+        requireId(backendId, "openSession()");
+        requireOpen();
+        return openSession(select(backendId), policy());
+    }
+
+    /** Like {@link #openSession(String)}, under {@code policy}. */
+    public Session openSession(String backendId, SandboxPolicy policy) {
+        requireId(backendId, "openSession()");
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        return openSession(select(backendId), policy);
+    }
+
+    private Session openSession(BackendEntry entry, SandboxPolicy policy) {
+        if (!entry.info().supports(dev.kavach.api.Capability.SESSIONS)) {
+            throw new dev.kavach.api.CapabilityNotSupportedException(entry.id(), dev.kavach.api.Capability.SESSIONS);
+        }
+        Sandbox sandbox = open(entry);
+        try {
+            return sandbox.openSession(policy, true);
+        } catch (RuntimeException e) {
+            try {
+                sandbox.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /**
