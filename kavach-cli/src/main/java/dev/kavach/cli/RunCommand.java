@@ -212,18 +212,18 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                 return new Command.ShellScript(shell);
             }
             if (argv.isEmpty()) {
-                throw usageError( "nothing to run: give -- CMD ARGS... or --shell SCRIPT");
+                throw usageError("nothing to run: give -- CMD ARGS... or --shell SCRIPT");
             }
             return new Command.Argv(argv);
         } catch (IllegalArgumentException e) {
-            throw usageError( e.getMessage());
+            throw usageError(e.getMessage());
         }
     }
 
     /** Where the command's stdin comes from; streamed by the backend, never read here. */
     private StdinSource stdinSource() {
         if (interactive && stdin != null && !stdin.equals("-")) {
-            throw usageError( "give either -i or --stdin FILE, not both (-i streams this process's stdin)");
+            throw usageError("give either -i or --stdin FILE, not both (-i streams this process's stdin)");
         }
         if (interactive || "-".equals(stdin)) {
             return StdinSource.of(top.invocation().in());
@@ -287,7 +287,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             try {
                 files.add(FileTransfers.put(put, cwd));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "Invalid value for option '--put': " + e.getMessage());
+                throw usageError("Invalid value for option '--put': " + e.getMessage());
             }
         }
         List<FileTransfers.Get> parsed = new ArrayList<>();
@@ -295,7 +295,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             try {
                 parsed.add(FileTransfers.get(get, cwd));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "Invalid value for option '--get': " + e.getMessage());
+                throw usageError("Invalid value for option '--get': " + e.getMessage());
             }
         }
         collect = List.copyOf(parsed);
@@ -303,7 +303,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).files(files)
                     .collect(collect.stream().map(FileTransfers.Get::glob).distinct().toList()).build();
         } catch (IllegalArgumentException e) {
-            throw usageError( e.getMessage());
+            throw usageError(e.getMessage());
         }
     }
 
