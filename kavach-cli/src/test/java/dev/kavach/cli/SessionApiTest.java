@@ -3,7 +3,6 @@ package dev.kavach.cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.FileEntry;
@@ -26,12 +25,12 @@ class SessionApiTest {
     @Test
     void aSessionKeepsStateUntilKavachClosesIt() {
         Session session;
-        try (Kavach kavach = Kavach.load(new KavachOptions(null, Map.of("kavach.policy.transfer-limit", "1M"), Map.of(), dir))) {
+        try (Kavach kavach = Kavach.create(KavachOptions.builtIn().withWorkingDirectory(dir).withOverride("kavach.policy.transfer-limit", "1M"))) {
             session = kavach.openSession("process");
             assertEquals(1L << 20, session.policy().transferLimitBytes(), "the session runs under the configured policy");
             session.put("in.txt", "hello".getBytes(StandardCharsets.UTF_8));
-            session.exec(ExecRequest.of("sh", "-c", "tr a-z A-Z < in.txt > out.txt").withPolicy(session.policy()));
-            assertEquals("HELLO", session.exec(ExecRequest.of("cat", "out.txt").withPolicy(session.policy())).stdoutText());
+            session.exec(ExecRequest.of("sh", "-c", "tr a-z A-Z < in.txt > out.txt"));
+            assertEquals("HELLO", session.exec(ExecRequest.of("cat", "out.txt")).stdoutText());
             assertEquals(List.of("in.txt", "out.txt"), session.list("").stream().map(FileEntry::name).toList());
         }
         assertFalse(session.isOpen(), "closing Kavach closed the session");

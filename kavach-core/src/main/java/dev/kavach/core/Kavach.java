@@ -62,10 +62,11 @@ import static java.util.Objects.requireNonNull;
  * }</pre>
  *
  * <p>Threads: a {@code Kavach} and its sandboxes may be used from many threads at once. {@code exec} blocks
- * until the command ends, waiting on the command's process and pipes (or its VM or pod), which parks a
- * virtual thread rather than holding its carrier: run one exec per virtual thread
- * ({@code Executors.newVirtualThreadPerTaskExecutor()}) for thousands at once, or use
- * {@link Sandbox#execAsync} for a {@code CompletableFuture}.
+ * until the command ends, waiting on the command's process and pipes (or its VM or pod): run one exec per
+ * virtual thread ({@code Executors.newVirtualThreadPerTaskExecutor()}) for many at once, or use
+ * {@link Sandbox#execAsync} for a {@code CompletableFuture}. On JDK 24+ a virtual thread waiting for a
+ * process releases its carrier; on JDK 21 to 23 that wait pins the carrier and the JDK adds carriers to
+ * compensate (up to {@code jdk.virtualThreadScheduler.maxPoolSize}, 256 by default).
  */
 public final class Kavach implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Kavach.class);
@@ -357,8 +358,8 @@ public final class Kavach implements AutoCloseable {
 
     /**
      * Opens a {@linkplain Session session} of the configured backend ({@link #select()}) under {@link #policy()}:
-     * a sandbox whose working directory persists across execs, with files moved in and out. Closing the
-     * session releases its sandbox; closing this Kavach closes every session still open.
+     * a sandbox whose working directory persists across execs, with files moved in and out. Closing the session
+     * releases its sandbox; closing this Kavach closes every session still open.
      *
      * @throws dev.kavach.api.CapabilityNotSupportedException before anything starts, when the backend does not
      *                                                         make sessions
@@ -368,18 +369,9 @@ public final class Kavach implements AutoCloseable {
         return openSession(select(), policy());
     }
 
-    /** Like {@link #openSession()}, under {@code policy}. */
-    public Session openSession(SandboxPolicy policy) {
-        requireNonNull(policy, "policy is null");
-        requireOpen();
-        return openSession(select(), policy);
-    }
-
-    /** Like {@link #openSession()}, in backend {@code backendId} ({@link #select(String)}: no fallback). */
+    /** Like {@link #openSession()}, of backend {@code backendId} ({@link #select(String)}: no fallback). */
     public Session openSession(String backendId) {
-        requireId(backendId, "openSession()");
-        requireOpen();
-        return openSession(select(backendId), policy());
+        return openSession(backendId, policy());
     }
 
     /** Like {@link #openSession(String)}, under {@code policy}. */

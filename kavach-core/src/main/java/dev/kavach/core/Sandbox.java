@@ -38,30 +38,29 @@ import static java.util.Objects.requireNonNull;
  * <p>A request that sets no policy of its own ({@link ExecRequest#inheritsPolicy()}) runs under the policy
  * Kavach was configured with ({@link Kavach#policy()}), keeping its own timeout if it set one.
  *
- * <p>{@code exec} blocks until the command ends. It waits on the command's process and pipes (or its VM
- * or pod), which parks a virtual thread without holding its carrier, so one virtual thread per exec scales
- * to thousands of concurrent commands; {@link #execAsync} does exactly that and returns a future.
+ * <p>{@code exec} blocks until the command ends, waiting on the command's process and pipes (or its VM or
+ * pod), so one virtual thread per exec runs many commands at once (see {@link Kavach} for what the JDK
+ * version changes); {@link #execAsync} does exactly that and returns a future.
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
     private final String backendId;
     private final SandboxBackend backend;
     private final PluginCall guard;
+    private final SandboxPolicy configuredPolicy;
     private final Consumer<Sandbox> onClose;
     private final Set<Capability> capabilities;
-    private final SandboxPolicy configuredPolicy;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     private SandboxState state = SandboxState.CREATED;
     private String failure = "";
 
-    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, Consumer<Sandbox> onClose) {
-        this(backendId, backend, guard, SandboxPolicy.basic(), onClose, Set.of());
+    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, SandboxPolicy configuredPolicy, Consumer<Sandbox> onClose) {
+        this(backendId, backend, guard, configuredPolicy, onClose, Set.of());
     }
 
     /**
-     * @param configuredPolicy Kavach's configured policy: for requests without one of their own, and for
-     *                         {@link #openSession()}
+     * @param configuredPolicy Kavach's configured policy: that of requests without their own, and of {@link #openSession()}
      * @param capabilities     what the backend declared in its {@link dev.kavach.api.BackendInfo}
      */
     Sandbox(String backendId, SandboxBackend backend, PluginCall guard, SandboxPolicy configuredPolicy, Consumer<Sandbox> onClose,
@@ -69,9 +68,9 @@ public final class Sandbox implements AutoCloseable {
         this.backendId = requireNonNull(backendId, "backendId is null");
         this.backend = requireNonNull(backend, "backend is null");
         this.guard = requireNonNull(guard, "guard is null");
+        this.configuredPolicy = requireNonNull(configuredPolicy, "configuredPolicy is null");
         this.onClose = requireNonNull(onClose, "onClose is null");
         this.capabilities = Set.copyOf(requireNonNull(capabilities, "capabilities is null"));
-        this.configuredPolicy = requireNonNull(configuredPolicy, "configuredPolicy is null");
     }
 
     /** Whether the backend declared {@code capability}. */

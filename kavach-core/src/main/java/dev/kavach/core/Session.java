@@ -41,8 +41,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Paths are relative to the session's working directory ({@link SandboxPaths}); the backend refuses one
  * that reaches outside it through a symbolic link, a device or a FIFO. Every exec runs under the session's
- * policy: a request that sets no policy of its own ({@link ExecRequest#inheritsPolicy()}) runs under it; one
- * that does may change only its own timeout and output limit, and a request whose other policy fields differ is refused (the sandbox they describe already exists). Every transfer is bounded by the
+ * policy: a request without a policy of its own ({@link ExecRequest#inheritsPolicy()}) gets it; one with its
+ * own may change only its timeout and output limit, and one whose other policy fields differ is refused (the
+ * sandbox they describe already exists). Every transfer is bounded by the
  * policy's {@link SandboxPolicy#transferLimitBytes() transfer limit}. Like {@link Sandbox}, every call into
  * the backend goes through its {@link PluginCall}; a closed session refuses every call with a {@link
  * SandboxStateException}. Methods may be called from several threads.

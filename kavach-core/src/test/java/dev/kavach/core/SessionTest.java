@@ -148,7 +148,7 @@ class SessionTest {
 
     @Test
     void kavachRefusesASessionOfTheNoopBackendNamingIt() {
-        try (Kavach kavach = Kavach.load(new KavachOptions(null, Map.of(), Map.of(), dir))) {
+        try (Kavach kavach = Kavach.create(KavachOptions.builtIn().withWorkingDirectory(dir))) {
             CapabilityNotSupportedException e = assertThrows(CapabilityNotSupportedException.class, () -> kavach.openSession("noop"));
             assertEquals("noop", e.backendId());
             assertTrue(e.fix().contains("kavach backends"), e.fix());
@@ -173,6 +173,48 @@ class SessionTest {
             assertEquals(List.of("openSession", "session exec [ls]"), backend.calls);
         }
         assertEquals(List.of("openSession", "session exec [ls]", "session close", "close"), backend.calls);
+    }
+
+    @Test
+    void aRequestWithoutAPolicyOfItsOwnRunsUnderTheSessions() {
+        java.util.List<SandboxPolicy> seen = new ArrayList<>();
+        MemoryBackend backend = new MemoryBackend() {
+            @Override
+            public SandboxSession openSession(SandboxPolicy policy) {
+                SandboxSession inner = super.openSession(policy);
+                return new SandboxSession() {
+                    @Override
+                    public ExecResult exec(ExecRequest request, OutputListener listener) {
+                        seen.add(request.policy());
+                        return inner.exec(request, listener);
+                    }
+
+                    @Override
+                    public void put(FileInput file) {
+                        inner.put(file);
+                    }
+
+                    @Override
+                    public InputStream get(String path) {
+                        return inner.get(path);
+                    }
+
+                    @Override
+                    public List<FileEntry> list(String directory) {
+                        return inner.list(directory);
+                    }
+
+                    @Override
+                    public void close() {
+                        inner.close();
+                    }
+                };
+            }
+        };
+        try (Sandbox sandbox = started(backend, Capability.SESSIONS); Session session = sandbox.openSession(SandboxPolicy.minimal())) {
+            session.exec(ExecRequest.of("ls").withTimeout(Duration.ofSeconds(7)));
+            assertEquals(List.of(SandboxPolicy.minimal()), seen, "the session's policy, not the sandbox's configured strict one");
+        }
     }
 
     @Test

@@ -66,7 +66,7 @@ final class ProcessSession implements SandboxSession {
             requireOpen("exec");
             Path chdir = chdir(request.workdir());
             place(request.files());
-            ExecResult result = backend.run(request, listener, new ProcessSandboxBackend.SessionBinding(files.root(), chdir, identity, running::add));
+            ExecResult result = backend.run(request, listener, new ProcessSandboxBackend.SessionBinding(files.root(), chdir, identity, this::started));
             running.clear();
             // Collected also after a failure or a timeout: every process of the exec is gone by now.
             List<CollectedFile> collected = FileCollector.collect(files.root(), request.collect(), policy.transferLimitBytes());
@@ -168,6 +168,14 @@ final class ProcessSession implements SandboxSession {
                     "give a directory relative to the session's working directory, or omit workdir");
         }
         return files.directory(workdir, false);
+    }
+
+    /** Tracks a launched process; one launched while the session was being closed is stopped at once. */
+    private void started(Process process) {
+        running.add(process);
+        if (closed) {
+            stopRunning();
+        }
     }
 
     private void stopRunning() {
