@@ -13,7 +13,7 @@ import dev.kavach.attestation.snp.CertificateStore;
 import dev.kavach.attestation.snp.CertificateTable;
 import dev.kavach.attestation.snp.EvidenceVerifier;
 import dev.kavach.attestation.snp.FirmwareVersion;
-import dev.kavach.attestation.snp.JsonWriter;
+import dev.kavach.attestation.snp.Json;
 import dev.kavach.attestation.snp.Revocation;
 import dev.kavach.attestation.snp.SnpEvidence;
 import dev.kavach.attestation.snp.KdsClient;
@@ -165,7 +165,7 @@ public final class AttestCommand implements CommandExtension {
             m.put("error", message);
             m.put("fix", fix);
             m.put("exit_code", UNUSABLE);
-            out.print(JsonWriter.write(m));
+            out.print(Json.write(m));
         }
         return UNUSABLE;
     }
@@ -294,7 +294,7 @@ public final class AttestCommand implements CommandExtension {
             }
             m.put("checks", checks);
             m.put("failed", result.failures().stream().map(Check::name).toList());
-            out.print(JsonWriter.write(m));
+            out.print(Json.write(m));
             return;
         }
         out.println(what + " " + file + ": version " + report.version() + ", signed by " + report.signingKey() + ", " + result.layout().kdsName());
@@ -383,7 +383,7 @@ public final class AttestCommand implements CommandExtension {
             basis = "assumed: a version " + report.version() + " report names no CPU; Milan and Genoa share this layout, pass --generation turin for Turin";
         }
         Map<String, Object> fields = ReportFields.describe(report, layout, basis);
-        out.print(cl.flag("--json") ? JsonWriter.write(fields) : ReportFields.text(fields));
+        out.print(cl.flag("--json") ? Json.write(fields) : ReportFields.text(fields));
         return OK;
     }
 
