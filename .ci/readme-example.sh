@@ -2,7 +2,7 @@
 # Builds and runs the README's "Use it from Java" example exactly as written, as a user's own project would:
 # Kavach is installed into a temporary Maven repository (never ~/.m2's own dev/kavach), the project is made of
 # the README's dependency block and Java class (extracted from README.md, so the README cannot drift), and it
-# must print the sandboxed `uname -a` with exit code 0.
+# must print the sandboxed `uname -a` with exit code 0 and use no deprecated API (compiled with -Werror).
 # Usage: .ci/readme-example.sh [WORKDIR]   (needs the Maven repository already filled, e.g. by ./mvnw verify)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +47,17 @@ cat > "$project/pom.xml" <<POM
     <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
   </properties>
 $deps
+  <build>
+    <plugins>
+      <plugin>
+        <!-- The README shows the current API: a deprecated call (Kavach.load, open(null)...) fails the build. -->
+        <artifactId>maven-compiler-plugin</artifactId>
+        <configuration>
+          <compilerArgs><arg>-Xlint:deprecation</arg><arg>-Werror</arg></compilerArgs>
+        </configuration>
+      </plugin>
+    </plugins>
+  </build>
 </project>
 POM
 # A user's project has no toolchain set-up: build and run it on a JDK 21+ itself.

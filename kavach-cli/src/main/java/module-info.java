@@ -8,6 +8,7 @@ module dev.kavach.cli {
     requires dev.kavach.core;
     requires info.picocli;
     requires com.fasterxml.jackson.core;
+    requires org.slf4j;
 
     opens dev.kavach.cli to info.picocli;
 }

@@ -23,6 +23,21 @@ public class BackendUnavailableException extends KavachException {
         this.availability = requireNonNull(availability, "availability is null");
     }
 
+    /**
+     * For a subclass that words its message itself, e.g. one line summing up several backends, while
+     * {@link #availability()} keeps every failed check.
+     *
+     * @param message      what is unavailable, and why
+     * @param fix          what the user can do about it
+     * @param availability every failed prerequisite, with its fix
+     * @since 0.2.0
+     */
+    protected BackendUnavailableException(String message, String fix, Availability availability) {
+        super(message, fix);
+        this.availability = requireNonNull(availability, "availability is null");
+    }
+
+    /** Every failed prerequisite, each with its fix. */
     public Availability availability() {
         return availability;
     }

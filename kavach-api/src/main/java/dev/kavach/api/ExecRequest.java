@@ -21,7 +21,7 @@ import static java.util.Objects.requireNonNull;
  * @param env     the command's complete environment: the host's is never inherited implicitly
  * @param workdir the working directory, as a path the sandbox understands; {@code null} for the
  *                backend's default (a private scratch directory)
- * @param policy  what the sandbox must enforce
+ * @param policy  what the sandbox must enforce; while {@code inheritsPolicy}, the {@code basic} preset
  * @param timeout overrides {@code policy.timeout()} when not {@code null}
  * @param stdinSource where stdin comes from, streamed as the command reads it; {@code null} for {@code stdin}'s
  *                bytes. Give one or the other
@@ -31,9 +31,13 @@ import static java.util.Objects.requireNonNull;
  *                after the command ends, into {@link ExecResult#files()}, also when it failed or timed out; their
  *                total size is bounded by the policy's transfer limit (going over fails the exec's collection with
  *                a {@link TransferLimitExceededException}, never truncates)
+ * @param inheritsPolicy true when the request sets no policy of its own ({@link #of}, {@link #shell} and
+ *                {@link #builder} without {@link Builder#policy}): a sandbox that Kavach opened then runs it
+ *                under Kavach's configured policy (its {@code kavach.conf}), keeping the request's own
+ *                {@code timeout} if set. A backend called directly sees {@code policy}, the {@code basic} preset
  */
 public record ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
-                          StdinSource stdinSource, List<FileInput> files, List<String> collect) {
+                          StdinSource stdinSource, List<FileInput> files, List<String> collect, boolean inheritsPolicy) {
     /**
      * The canonical constructor.
      *
@@ -75,6 +79,17 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     }
 
     /**
+     * The canonical constructor before {@code inheritsPolicy}: the request has a policy of its own.
+     *
+     * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
+     */
+    @Deprecated(since = "0.3.0")
+    public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
+                       StdinSource stdinSource, List<FileInput> files, List<String> collect) {
+        this(command, stdin, env, workdir, policy, timeout, stdinSource, files, collect, false);
+    }
+
+    /**
      * The canonical constructor before files in and out.
      *
      * @deprecated build requests with {@link #builder(Command)}; kept so that compiled plugins keep linking.
@@ -82,7 +97,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     @Deprecated(since = "0.3.0")
     public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout,
                        StdinSource stdinSource) {
-        this(command, stdin, env, workdir, policy, timeout, stdinSource, List.of(), List.of());
+        this(command, stdin, env, workdir, policy, timeout, stdinSource, List.of(), List.of(), false);
     }
 
     /**
@@ -92,37 +107,44 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
      */
     @Deprecated(since = "0.2.0")
     public ExecRequest(Command command, byte[] stdin, Map<String, String> env, String workdir, SandboxPolicy policy, Duration timeout) {
-        this(command, stdin, env, workdir, policy, timeout, null, List.of(), List.of());
+        this(command, stdin, env, workdir, policy, timeout, null, List.of(), List.of(), false);
     }
 
-    /** Runs {@code argv} exactly as given, with the {@code basic} policy and an empty environment. */
+    /**
+     * Runs {@code argv} exactly as given, with an empty environment and no policy of its own: Kavach's
+     * configured policy applies (see {@code inheritsPolicy}).
+     */
     public static ExecRequest of(String... argv) {
         return of(List.of(argv));
     }
 
+    /** {@link #of(String...)} for a list. */
     public static ExecRequest of(List<String> argv) {
-        return new ExecRequest(new Command.Argv(argv), null, Map.of(), null, SandboxPolicy.basic(), null);
+        return builder(new Command.Argv(argv)).build();
     }
 
-    /** Runs {@code script} with {@code /bin/sh -c}. */
+    /** Runs {@code script} with {@code /bin/sh -c}, under Kavach's configured policy unless one is set. */
     public static ExecRequest shell(String script) {
-        return new ExecRequest(new Command.ShellScript(script), null, Map.of(), null, SandboxPolicy.basic(), null);
+        return builder(new Command.ShellScript(script)).build();
     }
 
-    /** A builder for {@code argv}, run exactly as given, with the {@code basic} policy and an empty environment. */
+    /** A builder for {@code argv}, run exactly as given, with an empty environment and Kavach's configured policy unless one is set. */
     public static Builder builder(String... argv) {
         return builder(new Command.Argv(List.of(argv)));
     }
 
-    /** A builder for {@code command}, with the {@code basic} policy and an empty environment. */
+    /** A builder for {@code command}, with an empty environment and Kavach's configured policy unless one is set. */
     public static Builder builder(Command command) {
         return new Builder(requireNonNull(command, "command is null"));
     }
 
     /** A builder holding every component of this request, to derive a changed copy. */
     public Builder toBuilder() {
-        return new Builder(command).stdin(stdinSource).env(env).workdir(workdir).policy(policy).timeout(timeout).files(files)
+        Builder builder = new Builder(command).stdin(stdinSource).env(env).workdir(workdir).timeout(timeout).files(files)
                 .collect(collect);
+        builder.policy = policy;
+        builder.inheritsPolicy = inheritsPolicy; // a derived copy keeps inheriting until a policy is set
+        return builder;
     }
 
     /** All of stdin in memory (reads a file or stream source whole, and consumes a stream): prefer {@link #stdinSource()}. */
@@ -164,6 +186,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         return toBuilder().workdir(value).build();
     }
 
+    /** This request with a policy of its own, which Kavach's configured policy no longer replaces. */
     public ExecRequest withPolicy(SandboxPolicy value) {
         return toBuilder().policy(value).build();
     }
@@ -191,19 +214,19 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
     public boolean equals(Object o) {
         return o instanceof ExecRequest other && command.equals(other.command) && stdinSource.equals(other.stdinSource)
                 && env.equals(other.env) && java.util.Objects.equals(workdir, other.workdir)
-                && policy.equals(other.policy) && java.util.Objects.equals(timeout, other.timeout)
+                && policy.equals(other.policy) && inheritsPolicy == other.inheritsPolicy && java.util.Objects.equals(timeout, other.timeout)
                 && files.equals(other.files) && collect.equals(other.collect);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, timeout, files, collect);
+        return java.util.Objects.hash(command, stdinSource, env, workdir, policy, inheritsPolicy, timeout, files, collect);
     }
 
     @Override
     public String toString() {
         return "ExecRequest[command=" + command + ", stdin=" + stdinSource + ", env=" + env.keySet()
-                + ", workdir=" + workdir + ", policy=" + policy + ", timeout=" + timeout
+                + ", workdir=" + workdir + ", policy=" + (inheritsPolicy ? "inherited" : policy) + ", timeout=" + timeout
                 + (files.isEmpty() ? "" : ", files=" + files.stream().map(FileInput::path).toList())
                 + (collect.isEmpty() ? "" : ", collect=" + collect) + "]";
     }
@@ -216,6 +239,7 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         private final Map<String, String> env = new TreeMap<>();
         private String workdir;
         private SandboxPolicy policy = SandboxPolicy.basic();
+        private boolean inheritsPolicy = true;
         private Duration timeout;
         private final List<FileInput> files = new java.util.ArrayList<>();
         private final List<String> collect = new java.util.ArrayList<>();
@@ -257,8 +281,10 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
             return this;
         }
 
+        /** The request's own policy; without one, Kavach's configured policy applies (see {@code inheritsPolicy}). */
         public Builder policy(SandboxPolicy value) {
             this.policy = requireNonNull(value, "policy is null");
+            this.inheritsPolicy = false;
             return this;
         }
 
@@ -304,7 +330,8 @@ public record ExecRequest(Command command, byte[] stdin, Map<String, String> env
         /** @throws IllegalArgumentException naming what is invalid (an environment name, the workdir, the timeout, a path) */
         @SuppressWarnings("deprecation") // the one place outside the record that may call the canonical constructor
         public ExecRequest build() {
-            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource, files, collect);
+            return new ExecRequest(command, stdinSource == null ? stdin : null, env, workdir, policy, timeout, stdinSource, files, collect,
+                    inheritsPolicy);
         }
     }
 }

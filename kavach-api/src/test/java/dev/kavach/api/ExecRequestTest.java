@@ -8,6 +8,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +21,24 @@ class ExecRequestTest {
         assertEquals(List.of("/bin/sh", "-c", "echo $HOME"), ExecRequest.shell("echo $HOME").command().argv());
         assertEquals(SandboxPolicy.basic(), argv.policy(), "the default policy isolates");
         assertEquals(Map.of(), argv.env(), "the host environment is never inherited implicitly");
+    }
+
+    @Test
+    void aRequestWithoutAPolicyOfItsOwnSaysSoUntilOneIsSet() {
+        ExecRequest plain = ExecRequest.of("true").withEnv("A", "b").withTimeout(Duration.ofSeconds(3)).withWorkdir("/tmp");
+        assertTrue(plain.inheritsPolicy(), "of() sets no policy: the configured one applies");
+        assertTrue(ExecRequest.shell("true").inheritsPolicy());
+        assertTrue(ExecRequest.builder("true").env("A", "b").build().inheritsPolicy());
+        assertTrue(plain.toBuilder().build().inheritsPolicy(), "a derived copy keeps inheriting");
+        assertEquals(SandboxPolicy.basic(), plain.policy(), "a backend called directly still sees the basic preset");
+
+        ExecRequest own = plain.withPolicy(SandboxPolicy.basic());
+        assertFalse(own.inheritsPolicy(), "an explicitly set policy, even the basic preset, is the request's own");
+        assertFalse(own.toBuilder().build().inheritsPolicy());
+        assertFalse(own.withEnv("B", "c").withStdin(new byte[] {1}).inheritsPolicy());
+        assertFalse(ExecRequest.builder("true").policy(SandboxPolicy.strict()).build().inheritsPolicy());
+        assertNotEquals(plain, own, "inheriting and owning the same policy are different requests");
+        assertTrue(plain.toString().contains("policy=inherited"), plain.toString());
     }
 
     @Test

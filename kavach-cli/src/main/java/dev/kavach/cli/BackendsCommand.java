@@ -55,7 +55,7 @@ final class BackendsCommand implements Callable<Integer>, JsonRequest.Flag {
                 return ExitCodes.OK;
             }
             if (backends.isEmpty()) {
-                out.println("no backends found (plugins directory: " + kavach.settings().pluginsDir() + ")");
+                out.println("no backends found (plugins directory: " + kavach.settings().pluginsDir().map(String::valueOf).orElse("none") + ")");
             }
             for (BackendEntry backend : backends) {
                 print(out, backend);

@@ -11,6 +11,7 @@ import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.KavachException;
 import dev.kavach.core.ExtensionEntry;
 import dev.kavach.core.Kavach;
+import dev.kavach.core.NoBackendAvailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -86,9 +87,14 @@ final class KavachCommand implements Callable<Integer> {
     /** Loads Kavach with the top-level options, then {@code command}'s (which win), then {@code overrides}. */
     Kavach load(LoadOptions command, Map<String, String> overrides) {
         LoadOptions merged = command == null ? load.over(null) : command.over(load);
-        verbose = merged.verbose;
-        LogLevel.configure(merged.verbose);
-        return Kavach.load(merged.toKavachOptions(invocation, overrides));
+        verbose = merged.verbose || merged.logLevel == LogLevel.Level.DEBUG || merged.logLevel == LogLevel.Level.TRACE;
+        LogLevel.configure(merged.logLevel != null ? merged.logLevel : merged.verbose ? LogLevel.Level.DEBUG : null);
+        dev.kavach.core.KavachOptions options = merged.toKavachOptions(invocation, overrides);
+        // Looked up only now: slf4j-simple reads its level when the first logger is made, which must follow configure.
+        org.slf4j.LoggerFactory.getLogger(KavachCommand.class).debug("kavach {} in {}: configuration file {}, overrides {}",
+                CliVersion.version(), options.workingDirectory(), options.configFile() == null ? "(from the environment)" : options.configFile(),
+                options.overrides().keySet());
+        return Kavach.create(options);
     }
 
     Invocation invocation() {
@@ -170,7 +176,11 @@ final class KavachCommand implements Callable<Integer> {
 
     private int onFailure(Exception ex, CommandLine command) {
         int code = ExitCodes.KAVACH_FAILED;
-        if (ex instanceof BackendUnavailableException unavailable) {
+        if (ex instanceof NoBackendAvailableException none) {
+            // kavach.backend = auto found nothing: one line with the fix, one hint; the details are kavach backends' job.
+            invocation.err().println("kavach: " + none.oneLine());
+            invocation.err().println("kavach: " + NoBackendAvailableException.HINT);
+        } else if (ex instanceof BackendUnavailableException unavailable) {
             // Every missing prerequisite already carries its fix in the message: one per line, not all twice on one.
             invocation.err().println("kavach: " + unavailable.getMessage());
         } else if (ex instanceof KavachException failure) {

@@ -21,8 +21,12 @@ final class LoadOptions {
             description = "Overrides one setting, highest precedence, e.g. -D kavach.backend=process.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
-    @Option(names = {"-v", "--verbose"}, description = "Logs what Kavach does (debug level) to stderr.")
+    @Option(names = {"-v", "--verbose"}, description = "Logs what Kavach does (debug level) to stderr, and the stack trace of an unexpected failure.")
     boolean verbose;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevel.Converter.class,
+            description = "Logs to stderr from LEVEL up: error, warn (the default), info, debug or trace. Never to stdout.")
+    LogLevel.Level logLevel;
 
     /** These options over {@code outer}'s: the later occurrence on the command line wins. */
     LoadOptions over(LoadOptions outer) {
@@ -33,6 +37,7 @@ final class LoadOptions {
         }
         merged.overrides.putAll(overrides);
         merged.verbose = verbose || outer != null && outer.verbose;
+        merged.logLevel = logLevel != null ? logLevel : outer == null ? null : outer.logLevel;
         return merged;
     }
 
@@ -49,7 +54,9 @@ final class LoadOptions {
             all.put(key, entry.getValue());
         }
         all.putAll(extraOverrides);
-        Path config = configFile == null ? null : invocation.workingDirectory().resolve(configFile);
-        return new KavachOptions(config, Map.copyOf(all), invocation.environment(), invocation.workingDirectory());
+        // The command reads its surroundings ($KAVACH_CONFIG or ./kavach.conf, -Dkavach.*, ./plugins): an embedder chooses to.
+        KavachOptions options = KavachOptions.fromEnvironment(invocation.environment(), invocation.workingDirectory())
+                .withOverrides(all).withProgress(invocation.progress());
+        return configFile == null ? options : options.withConfigFile(invocation.workingDirectory().resolve(configFile));
     }
 }

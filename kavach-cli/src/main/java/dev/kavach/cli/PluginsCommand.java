@@ -45,7 +45,8 @@ final class PluginsCommand implements Callable<Integer>, JsonRequest.Flag {
         PrintStream out = top.invocation().out();
         try (Kavach kavach = top.load(load, Map.of())) {
             List<PluginReport> plugins = kavach.plugins();
-            String dir = String.valueOf(kavach.settings().pluginsDir());
+            // The CLI always has one (KavachOptions.fromEnvironment defaults it); -D kavach.plugins.dir="" turns it off.
+            String dir = kavach.settings().pluginsDir().map(String::valueOf).orElse(null);
             if (json) {
                 List<Object> list = new ArrayList<>();
                 for (PluginReport plugin : plugins) {
@@ -57,7 +58,7 @@ final class PluginsCommand implements Callable<Integer>, JsonRequest.Flag {
                 Json.print(out, root);
                 return ExitCodes.OK;
             }
-            out.println("plugins directory: " + dir);
+            out.println("plugins directory: " + (dir == null ? "none (kavach.plugins.dir is \"\")" : dir));
             if (plugins.isEmpty()) {
                 out.println("  (no plugins)");
             }

@@ -126,13 +126,13 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             ExecRequest request = request(command, input, policy(kavach.policy()));
             if (dryRun) {
                 // Starts nothing, so a backend this host cannot run (sev without SEV-SNP) still shows its command line.
-                Optional<List<String>> line = kavach.commandLine(backend, request);
+                Optional<List<String>> line = backend != null ? kavach.commandLine(backend, request) : kavach.commandLine(request);
                 if (line.isEmpty()) {
-                    throw new KavachException("backend '" + (backend != null ? backend : kavach.select(null).id())
+                    throw new KavachException("backend '" + (backend != null ? backend : kavach.select().id())
                             + "' runs no host command, so there is none to show",
                             "use --dry-run with a backend that runs one, e.g. --backend process");
                 }
-                Map<String, String> details = kavach.dryRunDetails(backend, request);
+                Map<String, String> details = backend != null ? kavach.dryRunDetails(backend, request) : kavach.dryRunDetails(request);
                 if (json) {
                     Map<String, Object> shown = new LinkedHashMap<>();
                     shown.put("command", ShellQuote.join(line.get()));
@@ -154,7 +154,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                 }
                 return ExitCodes.OK;
             }
-            try (Sandbox sandbox = kavach.open(backend);
+            try (Sandbox sandbox = backend != null ? kavach.open(backend) : kavach.open();
                  OutputSpool spool = json ? OutputSpool.create() : null;
                  SignalStop stop = SignalStop.install(sandbox, spool)) {
                 if (json) {
@@ -162,11 +162,17 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                     spool.finish();
                     ResultJson.write(out, sandbox.backendId(), result, spool);
                     out.println();
-                    return exitStatus(result, request, null);
+                    int status = exitStatus(result, request, null);
+                    org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
+                            sandbox.backendId(), result.duration().toMillis(), status);
+                    return status;
                 }
                 ExecResult result = sandbox.exec(request, new TerminalOutput(out, err));
                 out.flush();
-                return exitStatus(result, request, err);
+                int status = exitStatus(result, request, err);
+                org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
+                        sandbox.backendId(), result.duration().toMillis(), status);
+                return status;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

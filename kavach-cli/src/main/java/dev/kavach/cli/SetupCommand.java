@@ -192,12 +192,16 @@ final class SetupCommand implements Callable<Integer> {
         builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
         builder.redirectInput(terminal.getAsBoolean() ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new File("/dev/null")));
         try {
+            long started = System.nanoTime();
             Process process = builder.start();
             try (InputStream output = process.getInputStream()) {
                 output.transferTo(err);
             }
             err.flush();
-            return process.waitFor();
+            int status = process.waitFor();
+            org.slf4j.LoggerFactory.getLogger(SetupCommand.class).debug("{} exited {} after {} ms", ShellQuote.join(command), status,
+                    (System.nanoTime() - started) / 1_000_000);
+            return status;
         } catch (IOException e) {
             err.println("kavach setup: could not run " + command.get(0) + ": " + e.getMessage());
             return 127;

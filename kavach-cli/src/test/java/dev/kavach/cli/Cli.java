@@ -58,6 +58,8 @@ final class Cli {
         environment.put("HOME", System.getProperty("user.home"));
     }
 
+    private boolean terminalProgress;
+
     Cli stdin(String text) {
         stdin = new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
         return this;
@@ -73,6 +75,12 @@ final class Cli {
     Cli onOutput(String text, Callback callback) {
         trigger = text;
         onTrigger = callback;
+        return this;
+    }
+
+    /** Draws progress on the captured stderr as on a terminal (runs are otherwise like a pipe: no progress). */
+    Cli terminalProgress() {
+        terminalProgress = true;
         return this;
     }
 
@@ -92,8 +100,9 @@ final class Cli {
         }
         ByteArrayOutputStream out = trigger == null ? new ByteArrayOutputStream() : new WatchedOutput(trigger, onTrigger);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Invocation invocation = new Invocation(environment, workingDirectory, stdin,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Invocation invocation = new Invocation(environment, workingDirectory, stdin, new PrintStream(out, true, StandardCharsets.UTF_8),
+                errStream, terminalProgress ? new TerminalProgress(errStream, System::nanoTime) : dev.kavach.api.Progress.none());
         int code = Main.run(all.toArray(String[]::new), invocation);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -168,6 +169,65 @@ class LauncherIT {
         assertTrue(config.stdout().contains(dist.resolve("plugins").toString()), () -> "plugins dir is the distribution's: " + config);
     }
 
+    /** A checkout whose CLI is not built yet, with a stand-in for ./mvnw that prints what Maven's batch mode does. */
+    private Path unbuiltCheckout() throws IOException {
+        Path checkout = Files.createDirectories(dir.resolve("checkout"));
+        Files.copy(repo.resolve("kavach"), checkout.resolve("kavach"));
+        Path mvnw = Files.writeString(checkout.resolve("mvnw"), """
+                #!/bin/sh
+                case " $* " in *" -q "*) quiet=yes ;; esac
+                if [ -z "$quiet" ]; then
+                  echo "[INFO] Scanning for projects..."
+                  echo "[INFO] Building Kavach API 0.1.0                                    [1/2]"
+                  echo "[INFO] Building Kavach CLI 0.1.0                                    [2/2]"
+                fi
+                mkdir -p kavach-cli/target/lib && : > kavach-cli/target/kavach-cli-0.1.0.jar
+                """);
+        assertTrue(mvnw.toFile().setExecutable(true) && checkout.resolve("kavach").toFile().setExecutable(true));
+        return checkout;
+    }
+
+    @Test
+    void theFirstBuildShowsProgressOnATerminalAndNothingElsewhere() throws Exception {
+        Run quiet = run(unbuiltCheckout().resolve("kavach"), Map.of("KAVACH_CDS", "off"), "--version");
+        assertTrue(quiet.stderr().contains("the CLI is not built yet; building it first"), quiet::toString);
+        assertFalse(quiet.stderr().contains("[1/2]") || quiet.stderr().contains("\r"), () -> "no progress off a terminal: " + quiet);
+
+        Path script = Path.of("/usr/bin/script");
+        Prerequisites.require(Files.isExecutable(script), "util-linux's script(1), to give the launcher a terminal (apt-get install bsdutils)");
+        deleteTree(dir.resolve("checkout"));
+        Path launcher = unbuiltCheckout().resolve("kavach");
+        // script(1) runs the launcher on a pseudo-terminal, so its stderr is a terminal.
+        Run onTerminal = run(script, Map.of("KAVACH_CDS", "off"), "-qec", launcher + " --version", "/dev/null");
+        String shown = onTerminal.stdout();
+        assertTrue(shown.contains("\r\033[Kkavach: building Kavach API 0.1.0 [1/2] ("), () -> "progress per module: " + onTerminal);
+        assertTrue(shown.contains("\r\033[Kkavach: building Kavach CLI 0.1.0 [2/2] ("), () -> "progress per module: " + onTerminal);
+        assertFalse(shown.contains("[INFO]"), () -> "Maven's log stays aside: " + onTerminal);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Debug logs go to stderr: stdout holds exactly the JSON result. */
+    @Test
+    void debugLogsNeverReachStdout() throws Exception {
+        for (String[] args : List.of(new String[] {"--log-level", "debug", "run", "--json", "--backend", "noop", "--", "true"},
+                new String[] {"-v", "run", "--json", "--backend", "noop", "--", "true"},
+                new String[] {"run", "--log-level", "trace", "--json", "--", "/bin/echo", "hi"})) {
+            Run result = run(repo.resolve("kavach"), Map.of("KAVACH_CDS", "off"), args);
+            assertTrue(result.stderr().contains("[DEBUG]"), () -> "debug logs on stderr: " + result);
+            assertEquals(1, result.stdout().lines().count(), () -> "one line of JSON on stdout: " + result);
+            Config json = result.json();
+            assertTrue(json.hasPath("exit_code") || json.hasPath("error"), result::toString);
+            assertFalse(result.stdout().contains("DEBUG") || result.stdout().contains("TRACE"), result::toString);
+        }
+    }
+
     @Test
     void theArchiveHoldsTheDistributionWithAnExecutableLauncher() throws Exception {
         Process tar = new ProcessBuilder("tar", "-tvzf", archive.toString()).redirectErrorStream(true).start();
@@ -177,7 +237,9 @@ class LauncherIT {
         for (String entry : List.of("kavach-0.1.0/lib/kavach-cli-0.1.0.jar", "kavach-0.1.0/lib/kavach-core-0.1.0.jar",
                 "kavach-0.1.0/lib/kavach-backend-process-0.1.0.jar", "kavach-0.1.0/conf/kavach.conf", "kavach-0.1.0/plugins/",
                 "kavach-0.1.0/plugins/kavach-backend-sev/kavach-backend-sev-0.1.0.jar",
-                "kavach-0.1.0/plugins/kavach-backend-sev/kavach-attestation-snp-0.1.0.jar")) {
+                "kavach-0.1.0/plugins/kavach-backend-sev/kavach-attestation-snp-0.1.0.jar",
+
+                "kavach-0.1.0/completion/kavach.bash", "kavach-0.1.0/man/man1/kavach.1", "kavach-0.1.0/man/man1/kavach-run.1")) {
             assertTrue(listing.lines().anyMatch(l -> l.endsWith(entry)), () -> entry + " in\n" + listing);
         }
         Set<String> jars = listing.lines().filter(l -> l.contains("/lib/")).map(l -> l.substring(l.lastIndexOf('/') + 1)).collect(Collectors.toSet());

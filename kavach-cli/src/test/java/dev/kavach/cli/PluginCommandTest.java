@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static dev.kavach.cli.Cli.assertContains;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code kavach <name>} for a command that a third-party plugin contributes: the plugin is compiled here
@@ -42,6 +43,9 @@ class PluginCommandTest {
                 public String summary() { return "Greets whoever is named."; }
                 public String backendId() { return "noop"; }
                 public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+                    try (dev.kavach.api.Progress.Task task = context.progress().start("greeting", 2)) {
+                        task.advance(2);
+                    }
                     out.println("hello " + String.join("|", args) + " from " + context.backendId()
                             + " with stdout=" + context.settings().string("stdout", "unset"));
                     err.println("greeting done");
@@ -116,6 +120,17 @@ class PluginCommandTest {
         assertEquals(3, result.exitCode(), result::toString);
         assertEquals("hello world|--loudly|-x from noop with stdout=hi\n", result.stdout());
         assertEquals("greeting done\n", result.stderr());
+    }
+
+    /** A plugin's progress reaches the CLI's renderer: drawn on a terminal, nothing on a pipe (the runs above). */
+    @Test
+    void thePluginsProgressIsDrawnOnATerminal() {
+        List<String> all = List.of("-D", "kavach.plugins.dir=" + plugins, "greet", "world");
+        Cli.Result result = new Cli(dir).terminalProgress().run(all.toArray(String[]::new));
+        assertEquals(3, result.exitCode(), result::toString);
+        assertEquals("hello world from noop with stdout=\n", result.stdout(), "progress never reaches stdout");
+        assertTrue(result.stderr().startsWith("\r\033[Kgreeting: 0% ("), result::toString);
+        assertContains(result.stderr(), "\r\033[Kgreeting: done in ");
     }
 
     @Test

@@ -109,6 +109,23 @@ class RunCommandTest {
         assertEquals("", result.stdout());
     }
 
+    /** auto finding nothing is one line with the nearest backend's fix, plus one hint; kavach backends has the rest. */
+    @Test
+    void autoWithoutAnyBackendSaysSoInOneLineWithTheFix() {
+        Cli.Result result = cli().run("run", "-D", "kavach.backends.process.bwrap=/nonexistent/bwrap", "--", "/bin/true");
+        assertEquals(125, result.exitCode(), result::toString);
+        List<String> lines = result.stderr().lines().toList();
+        assertEquals(2, lines.size(), () -> "one line and one hint: " + result);
+        assertTrue(lines.get(0).startsWith("kavach: no backend that isolates commands is available here; the nearest, process, lacks "),
+                result::toString);
+        assertContains(lines.get(0), "/nonexistent/bwrap");
+        assertContains(lines.get(0), "(fix: ");
+        assertEquals("kavach: 'kavach backends' lists what every backend lacks, each with its fix", lines.get(1));
+        assertEquals("", result.stdout());
+        Cli.Result json = cli().run("run", "--json", "-D", "kavach.backends.process.bwrap=/nonexistent/bwrap", "--", "/bin/true");
+        assertEquals("NoBackendAvailableException", json.json().getString("error.type"), json::toString);
+    }
+
     @Test
     void exits125WithEveryReasonForAnUnavailableBackend() {
         Config backends = cli().run("backends", "--json").json();

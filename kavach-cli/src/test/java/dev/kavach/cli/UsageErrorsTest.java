@@ -38,6 +38,19 @@ class UsageErrorsTest {
     }
 
     @Test
+    void anUnknownLogLevelNamesTheAcceptedOnes() {
+        // (not assertOneLineError: the accepted levels include "debug", which its check for the word "bug" would trip on)
+        Cli.Result backends = run("backends", "--log-level", "loud");
+        assertEquals(2, backends.exitCode(), backends::toString);
+        assertEquals("kavach backends: Invalid value for option '--log-level': 'loud' is not a log level; use error, warn, info, debug or trace",
+                backends.stderr().lines().findFirst().orElse(""));
+        Cli.Result run = run("run", "--log-level", "loud", "--", "/bin/true");
+        assertEquals(125, run.exitCode(), run::toString);
+        assertContains(run.stderr().lines().findFirst().orElse(""), "'loud' is not a log level");
+        assertEquals(0, run("--log-level", "DEBUG", "config").exitCode(), "any case");
+    }
+
+    @Test
     void anUnknownFlagOfAnyOtherCommandIsAUsageErrorNotSuccess() {
         assertOneLineError(run("backends", "--bogus"), 2, "--bogus");
         assertOneLineError(run("plugins", "--bogus"), 2, "--bogus");

@@ -9,6 +9,8 @@ import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.CommandExtension;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.ExecRequest;
+import dev.kavach.api.ExecResult;
+import dev.kavach.api.Progress;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxPolicy;
@@ -38,20 +40,35 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import static java.util.Objects.requireNonNull;
 
 /**
  * Kavach's entry point for embedders and the CLI: loads and validates configuration, discovers backends on
  * the module path (or classpath) and in the plugins directory, selects a backend and opens sandboxes.
+ * {@link #create(KavachOptions)} reads only what it is given; the {@code kavach} command passes
+ * {@link KavachOptions#fromEnvironment()}. A request that sets no policy of its own runs under the
+ * configured one ({@link #policy()}).
  *
  * <pre>{@code
- * try (Kavach kavach = Kavach.load(KavachOptions.defaults());
- *      Sandbox sandbox = kavach.open(null)) {
- *     ExecResult result = sandbox.exec(ExecRequest.of("uname", "-a").withPolicy(kavach.policy()));
+ * try (Kavach kavach = Kavach.create(KavachOptions.builtIn().withConfigFile(Path.of("/etc/myapp/kavach.conf")))) {
+ *     ExecResult once = kavach.run("uname", "-a");          // opens the configured backend, runs, closes
+ *     try (Sandbox sandbox = kavach.open()) {               // or one sandbox for many commands
+ *         ExecResult result = sandbox.exec(ExecRequest.of("uname", "-a"));
+ *     }
  * }
  * }</pre>
+ *
+ * <p>Threads: a {@code Kavach} and its sandboxes may be used from many threads at once. {@code exec} blocks
+ * until the command ends, waiting on the command's process and pipes (or its VM or pod), which parks a
+ * virtual thread rather than holding its carrier: run one exec per virtual thread
+ * ({@code Executors.newVirtualThreadPerTaskExecutor()}) for thousands at once, or use
+ * {@link Sandbox#execAsync} for a {@code CompletableFuture}.
  */
 public final class Kavach implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Kavach.class);
     private final String version;
     private final Config config;
     private final SettingsReader reader;
@@ -60,11 +77,12 @@ public final class Kavach implements AutoCloseable {
     private final PluginSet plugins;
     private final PluginDiagnosticLog diagnostics;
     private final Optional<ConfigurationException> unknownBackends;
+    private final Progress progress;
     private final Set<Sandbox> openSandboxes = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Kavach(String version, Config config, SettingsReader reader, KavachSettings settings, BackendRegistry registry,
-                   PluginSet plugins, PluginDiagnosticLog diagnostics, Optional<ConfigurationException> unknownBackends) {
+                   PluginSet plugins, PluginDiagnosticLog diagnostics, Optional<ConfigurationException> unknownBackends, Progress progress) {
         this.version = version;
         this.config = config;
         this.reader = reader;
@@ -73,10 +91,32 @@ public final class Kavach implements AutoCloseable {
         this.plugins = plugins;
         this.diagnostics = diagnostics;
         this.unknownBackends = unknownBackends;
+        this.progress = progress;
+    }
+
+    /** Kavach with its built-in defaults alone: {@code create(KavachOptions.builtIn())}. */
+    public static Kavach create() {
+        return create(KavachOptions.builtIn());
     }
 
     /**
-     * Reads and validates the configuration and discovers every backend and plugin. Bad plugins do not fail
+     * Kavach as the {@code kavach} command loads it: {@code options} plus the implicit sources
+     * ({@code $KAVACH_CONFIG} or {@code ./kavach.conf}, {@code -Dkavach.*}, {@code ./plugins}).
+     *
+     * @deprecated reading the process's surroundings is now an explicit choice: use
+     *             {@code create(KavachOptions.fromEnvironment())}, or {@link #create(KavachOptions)} with the
+     *             sources you mean
+     */
+    @Deprecated(since = "0.2.0")
+    public static Kavach load(KavachOptions options) {
+        requireNonNull(options, "options is null");
+        return create(new KavachOptions(options.configFile(), options.overrides(), options.environment(), options.workingDirectory(),
+                true, options.progress()));
+    }
+
+    /**
+     * Reads and validates the configuration {@code options} give, and nothing else (see
+     * {@link KavachOptions#implicitSources()}), and discovers every backend and plugin. Bad plugins do not fail
      * this: they show up in {@link #plugins()}. Nor does a backend id that names no discovered backend (in
      * {@code kavach.backend}, {@code kavach.fallback} or {@code kavach.backends.<id>}), typically that of a
      * plugin that failed to load: {@link #plugins()}, {@link #backends()} and {@link #renderConfig()} are how
@@ -84,14 +124,18 @@ public final class Kavach implements AutoCloseable {
      *
      * @throws ConfigurationException when a setting is unknown or malformed
      */
-    public static Kavach load(KavachOptions options) {
+    public static Kavach create(KavachOptions options) {
         requireNonNull(options, "options is null");
         String version = KavachVersion.read();
         ClassLoader hostLoader = Kavach.class.getClassLoader();
         ConfigStack stack = ConfigStack.read(options, hostLoader);
+        LOG.debug("configuration file: {}", stack.userFilePath().map(Path::toString).orElse("none"));
         // The plugins directory is needed before the plugins' own reference.conf files can be merged.
-        Path pluginsDir = new SettingsReader(stack.resolve(List.of())).pluginsDir(options.workingDirectory());
-        PluginSet plugins = PluginLoader.forHost(Kavach.class, version).load(pluginsDir);
+        Optional<Path> pluginsDir = new SettingsReader(stack.resolve(List.of())).pluginsDir(options.workingDirectory());
+        long started = System.nanoTime();
+        PluginSet plugins = pluginsDir.map(PluginLoader.forHost(Kavach.class, version)::load).orElseGet(PluginSet::none);
+        LOG.debug("plugins directory {}: {} loaded, {} failed, in {} ms", pluginsDir.map(Path::toString).orElse("(none configured)"),
+                plugins.plugins().size() - plugins.failed().size(), plugins.failed().size(), (System.nanoTime() - started) / 1_000_000);
         try {
             PluginDiagnosticLog diagnostics = new PluginDiagnosticLog();
             BackendRegistry registry = new BackendRegistry(
@@ -113,7 +157,8 @@ public final class Kavach implements AutoCloseable {
             SettingsReader reader = new SettingsReader(config);
             KavachSettings settings = reader.read(declared, options.workingDirectory());
             Optional<ConfigurationException> unknownBackends = reader.unknownBackends(registry.ids(), failedPluginsHint(plugins));
-            return new Kavach(version, config, reader, settings, registry, plugins, diagnostics, unknownBackends);
+            LOG.debug("backends found: {}; kavach.backend = {}", registry.ids(), settings.backend());
+            return new Kavach(version, config, reader, settings, registry, plugins, diagnostics, unknownBackends, options.progress());
         } catch (RuntimeException e) {
             plugins.close();
             throw e;
@@ -186,27 +231,39 @@ public final class Kavach implements AutoCloseable {
     }
 
     /**
-     * Chooses a backend: {@code backendIdOrNull} if given (no fallback: the caller asked for that one), else
-     * {@code kavach.backend} ({@code auto}: the strongest available, never strength 0), then the first
-     * available of {@code kavach.fallback}.
+     * The backend named {@code backendId}, which must be available (no fallback: the caller asked for that one).
      *
      * @throws ConfigurationException      when the id is unknown
-     * @throws BackendUnavailableException when nothing suitable is available, with every reason and fix
+     * @throws BackendUnavailableException when it is not available here, with every reason and fix
      */
-    public BackendEntry select(String backendIdOrNull) {
+    public BackendEntry select(String backendId) {
+        requireId(backendId, "select()");
         if (unknownBackends.isPresent()) {
             throw fresh(unknownBackends.get());
         }
-        if (backendIdOrNull != null) {
-            BackendEntry entry = known(backendIdOrNull, "the requested backend");
-            if (!entry.availability().available()) {
-                throw new BackendUnavailableException(entry.id(), entry.availability(), availableIds());
-            }
-            return entry;
+        BackendEntry entry = known(backendId, "the requested backend");
+        if (!entry.availability().available()) {
+            throw new BackendUnavailableException(entry.id(), entry.availability(), availableIds());
+        }
+        return entry;
+    }
+
+    /**
+     * The configured backend: {@code kavach.backend} ({@code auto}: the strongest available, never strength 0),
+     * then the first available of {@code kavach.fallback}.
+     *
+     * @throws ConfigurationException      when a configured id is unknown
+     * @throws BackendUnavailableException when nothing suitable is available; for {@code auto} in one line
+     *                                     that names the fix ({@code kavach backends} lists every reason)
+     */
+    public BackendEntry select() {
+        if (unknownBackends.isPresent()) {
+            throw fresh(unknownBackends.get());
         }
         String configured = settings.backend();
         Availability why;
         String wanted;
+        List<BackendEntry> tried = new ArrayList<>();
         if (KavachSettings.AUTO.equals(configured)) {
             // Strongest first, probing only until one is available: backends ranked below the winner are
             // never probed (each probe may start processes, e.g. QEMU's --version).
@@ -218,15 +275,19 @@ public final class Kavach implements AutoCloseable {
                     .toList();
             for (Registered backend : ranked) {
                 BackendEntry entry = configured(entry(backend));
+                tried.add(entry);
                 if (entry.availability().available()) {
+                    LOG.debug("kavach.backend = auto selected '{}' (strength {})", entry.id(), entry.info().strength());
                     return entry;
                 }
+                LOG.debug("kavach.backend = auto: '{}' is unavailable: {}", entry.id(), entry.availability().problems());
             }
             wanted = KavachSettings.AUTO;
             why = autoProblems();
         } else {
             BackendEntry entry = known(configured, "kavach.backend " + reader.at("kavach.backend"));
             if (entry.availability().available()) {
+                LOG.debug("selected the configured backend '{}'", entry.id());
                 return entry;
             }
             wanted = configured;
@@ -235,20 +296,50 @@ public final class Kavach implements AutoCloseable {
         for (String id : settings.fallback()) {
             BackendEntry entry = known(id, "kavach.fallback " + reader.at("kavach.fallback"));
             if (entry.availability().available()) {
+                LOG.debug("'{}' is unavailable; selected '{}' from kavach.fallback", wanted, entry.id());
                 return entry;
             }
+        }
+        if (KavachSettings.AUTO.equals(wanted)) {
+            throw new NoBackendAvailableException(tried, why);
         }
         throw new BackendUnavailableException(wanted, why, availableIds());
     }
 
-    /** Selects a backend, creates it with its settings and starts it. Close the sandbox when done. */
-    public Sandbox open(String backendIdOrNull) {
+    /** Opens the configured backend ({@link #select()}), created with its settings and started. Close the sandbox when done. */
+    public Sandbox open() {
         requireOpen();
-        BackendEntry entry = select(backendIdOrNull);
+        return open(select());
+    }
+
+    /** Opens backend {@code backendId} ({@link #select(String)}: no fallback), created with its settings and started. */
+    public Sandbox open(String backendId) {
+        requireId(backendId, "open()");
+        requireOpen();
+        return open(select(backendId));
+    }
+
+    /**
+     * Runs one command in the configured backend: opens a sandbox, runs {@code request}, closes the sandbox.
+     * The request runs under the configured policy unless it sets its own.
+     */
+    public ExecResult run(ExecRequest request) {
+        requireNonNull(request, "request is null");
+        try (Sandbox sandbox = open()) {
+            return sandbox.exec(request);
+        }
+    }
+
+    /** Runs {@code argv} exactly as given (no shell) in the configured backend, under the configured policy: {@link #run(ExecRequest)}. */
+    public ExecResult run(String... argv) {
+        return run(ExecRequest.of(argv));
+    }
+
+    private Sandbox open(BackendEntry entry) {
         Registered backend = registry.backend(entry.id()).orElseThrow();
         BackendContext context = contextFor(entry.id());
         SandboxBackend instance = backend.guard().callNonNull("create of backend '" + entry.id() + "'", () -> backend.provider().create(context));
-        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), openSandboxes::remove);
+        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), settings.policy(), openSandboxes::remove);
         openSandboxes.add(sandbox);
         try {
             sandbox.start();
@@ -264,38 +355,54 @@ public final class Kavach implements AutoCloseable {
     }
 
     /**
-     * The host command line backend {@code backendIdOrNull} would run for {@code request}, without running
-     * anything ({@code kavach run --dry-run}). A named backend need not be available on this host: a dry
-     * run of {@code sev} on a machine without SEV-SNP still shows the exact QEMU command line. Without an id
-     * the backend is selected as for {@link #open}.
+     * The host command line backend {@code backendId} would run for {@code request}, without running
+     * anything ({@code kavach run --dry-run}). The backend need not be available on this host: a dry run of
+     * {@code sev} on a machine without SEV-SNP still shows the exact QEMU command line.
      *
      * @return empty when the backend runs nothing on the host
      */
-    public Optional<List<String>> commandLine(String backendIdOrNull, ExecRequest request) {
-        return describe(backendIdOrNull, request, "commandLine", (provider, context) -> provider.commandLine(context, request));
+    public Optional<List<String>> commandLine(String backendId, ExecRequest request) {
+        requireId(backendId, "commandLine(request)");
+        return describe(backendId, request, "commandLine", (provider, context, resolved) -> provider.commandLine(context, resolved));
+    }
+
+    /** The host command line the configured backend ({@link #select()}) would run for {@code request}; see {@link #commandLine(String, ExecRequest)}. */
+    public Optional<List<String>> commandLine(ExecRequest request) {
+        return describe(null, request, "commandLine", (provider, context, resolved) -> provider.commandLine(context, resolved));
     }
 
     /**
-     * What backend {@code backendIdOrNull} shows beside its dry-run command line for {@code request}
+     * What backend {@code backendId} shows beside its dry-run command line for {@code request}
      * ({@link dev.kavach.api.BackendProvider#dryRunDetails}), e.g. the {@code sev} backend's expected launch
      * measurement. Starts nothing.
      */
-    public java.util.Map<String, String> dryRunDetails(String backendIdOrNull, ExecRequest request) {
-        return describe(backendIdOrNull, request, "dryRunDetails", (provider, context) -> provider.dryRunDetails(context, request));
+    public Map<String, String> dryRunDetails(String backendId, ExecRequest request) {
+        requireId(backendId, "dryRunDetails(request)");
+        return describe(backendId, request, "dryRunDetails", (provider, context, resolved) -> provider.dryRunDetails(context, resolved));
+    }
+
+    /** {@link #dryRunDetails(String, ExecRequest)} of the configured backend ({@link #select()}). */
+    public Map<String, String> dryRunDetails(ExecRequest request) {
+        return describe(null, request, "dryRunDetails", (provider, context, resolved) -> provider.dryRunDetails(context, resolved));
+    }
+
+    /** A question to a backend's provider about a request that already carries the policy it would run under. */
+    private interface Question<T> {
+        T ask(BackendProvider provider, BackendContext context, ExecRequest request);
     }
 
     /** Asks the backend's provider, in its class loader, to describe a run of {@code request} without starting anything. */
-    private <T> T describe(String backendIdOrNull, ExecRequest request, String what,
-                           java.util.function.BiFunction<dev.kavach.api.BackendProvider, BackendContext, T> question) {
+    private <T> T describe(String backendId, ExecRequest request, String what, Question<T> question) {
         requireOpen();
         requireNonNull(request, "request is null");
         if (unknownBackends.isPresent()) {
             throw fresh(unknownBackends.get());
         }
-        String id = backendIdOrNull != null ? known(backendIdOrNull, "the requested backend").id() : select(null).id();
+        String id = backendId != null ? known(backendId, "the requested backend").id() : select().id();
         Registered backend = registry.backend(id).orElseThrow();
         BackendContext context = contextFor(id);
-        return backend.guard().callNonNull(what + " of backend '" + id + "'", () -> question.apply(backend.provider(), context));
+        ExecRequest resolved = Sandbox.underPolicy(request, settings.policy());
+        return backend.guard().callNonNull(what + " of backend '" + id + "'", () -> question.ask(backend.provider(), context, resolved));
     }
 
     /** {@code kavach.policy.preset} with the {@code kavach.policy.*} overrides and {@code kavach.timeout} applied. */
@@ -309,7 +416,7 @@ public final class Kavach implements AutoCloseable {
         if (!backendId.matches("[a-z][a-z0-9-]{0,63}")) {
             throw new ConfigurationException("invalid backend id '" + backendId + "'", "backend ids match [a-z][a-z0-9-]{0,63}, e.g. process");
         }
-        return new BackendContext(backendId, reader.backendSettings(backendId), settings.stateDir().resolve(backendId), version);
+        return new BackendContext(backendId, reader.backendSettings(backendId), settings.stateDir().resolve(backendId), version, progress);
     }
 
     /** Closes every sandbox still open, then releases plugin class loaders. Idempotent. */
@@ -329,6 +436,7 @@ public final class Kavach implements AutoCloseable {
             }
         }
         plugins.close();
+        LOG.debug("closed Kavach: its sandboxes and plugin class loaders are released");
         if (failure != null) {
             throw failure;
         }
@@ -386,7 +494,12 @@ public final class Kavach implements AutoCloseable {
 
     private void requireOpen() {
         if (closed) {
-            throw new SandboxStateException("this Kavach instance is closed", "load a new one with Kavach.load");
+            throw new SandboxStateException("this Kavach instance is closed", "create a new one with Kavach.create");
         }
+    }
+
+    /** A backend id parameter must name one: the configured backend has its own overload. */
+    private static void requireId(String backendId, String overload) {
+        requireNonNull(backendId, () -> "backendId is null: name a backend, or call " + overload + " for the configured one");
     }
 }

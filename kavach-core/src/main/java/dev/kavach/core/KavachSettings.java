@@ -4,6 +4,7 @@ import dev.kavach.api.SandboxPolicy;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -12,11 +13,12 @@ import static java.util.Objects.requireNonNull;
  *
  * @param backend    {@code "auto"} or a backend id ({@code kavach.backend})
  * @param fallback   backend ids tried in order when {@code backend} is unavailable ({@code kavach.fallback})
- * @param pluginsDir where plugin JARs and folders are found ({@code kavach.plugins.dir}), absolute
+ * @param pluginsDir where plugin JARs and folders are found ({@code kavach.plugins.dir}), absolute; empty when no
+ *                   plugins directory is read (the default of {@link Kavach#create})
  * @param policy     the preset with its overrides and {@code kavach.timeout} applied
  * @param stateDir   where backends keep caches ({@code kavach.state-dir}), absolute
  */
-public record KavachSettings(String backend, List<String> fallback, Path pluginsDir, SandboxPolicy policy, Path stateDir) {
+public record KavachSettings(String backend, List<String> fallback, Optional<Path> pluginsDir, SandboxPolicy policy, Path stateDir) {
     /** The value of {@code kavach.backend} that ranks available backends by strength. */
     public static final String AUTO = "auto";
 

@@ -5,13 +5,18 @@ import dev.kavach.api.ExecResult;
 import dev.kavach.api.KavachException;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxBackend;
+import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.core.discovery.PluginBugException;
 import dev.kavach.core.discovery.PluginCall;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,20 +27,30 @@ import static java.util.Objects.requireNonNull;
  * several threads at once. Every call into the backend goes through its {@link PluginCall}: what the
  * backend throws on purpose (a {@link KavachException}) reaches the caller unchanged, anything else is a
  * {@link PluginBugException} naming the plugin.
+ *
+ * <p>A request that sets no policy of its own ({@link ExecRequest#inheritsPolicy()}) runs under the policy
+ * Kavach was configured with ({@link Kavach#policy()}), keeping its own timeout if it set one.
+ *
+ * <p>{@code exec} blocks until the command ends. It waits on the command's process and pipes (or its VM
+ * or pod), which parks a virtual thread without holding its carrier, so one virtual thread per exec scales
+ * to thousands of concurrent commands; {@link #execAsync} does exactly that and returns a future.
  */
 public final class Sandbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
     private final String backendId;
     private final SandboxBackend backend;
     private final PluginCall guard;
+    private final SandboxPolicy configuredPolicy;
     private final Consumer<Sandbox> onClose;
     private final Object lock = new Object();
     private SandboxState state = SandboxState.CREATED;
     private String failure = "";
 
-    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, Consumer<Sandbox> onClose) {
+    Sandbox(String backendId, SandboxBackend backend, PluginCall guard, SandboxPolicy configuredPolicy, Consumer<Sandbox> onClose) {
         this.backendId = requireNonNull(backendId, "backendId is null");
         this.backend = requireNonNull(backend, "backend is null");
         this.guard = requireNonNull(guard, "guard is null");
+        this.configuredPolicy = requireNonNull(configuredPolicy, "configuredPolicy is null");
         this.onClose = requireNonNull(onClose, "onClose is null");
     }
 
@@ -57,8 +72,10 @@ public final class Sandbox implements AutoCloseable {
                         "open a new sandbox with Kavach.open");
             }
             try {
+                long started = System.nanoTime();
                 guard.run(what("start"), backend::start);
                 state = SandboxState.STARTED;
+                LOG.debug("started a sandbox of backend '{}' in {} ms", backendId, (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException | Error e) {
                 state = SandboxState.FAILED;
                 failure = String.valueOf((e instanceof PluginBugException && e.getCause() != null ? e.getCause() : e).getMessage());
@@ -72,7 +89,8 @@ public final class Sandbox implements AutoCloseable {
     public ExecResult exec(ExecRequest request) {
         requireNonNull(request, "request is null");
         requireStarted("exec");
-        return guard.callNonNull(what("exec"), () -> backend.exec(request));
+        ExecRequest resolved = underPolicy(request, configuredPolicy);
+        return timed(resolved, () -> guard.callNonNull(what("exec"), () -> backend.exec(resolved)));
     }
 
     /** Runs one command and streams its output to {@code listener} as it arrives. */
@@ -80,7 +98,44 @@ public final class Sandbox implements AutoCloseable {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
         requireStarted("exec");
-        return guard.callNonNull(what("exec"), () -> backend.exec(request, listener));
+        ExecRequest resolved = underPolicy(request, configuredPolicy);
+        return timed(resolved, () -> guard.callNonNull(what("exec"), () -> backend.exec(resolved, listener)));
+    }
+
+    /**
+     * Runs one command on a virtual thread of its own and completes the future with its result, or
+     * exceptionally with what {@link #exec(ExecRequest)} would have thrown (a closed sandbox's
+     * {@link SandboxStateException} included). Cancelling the future does not stop the command: its timeout
+     * does, and so does closing the sandbox.
+     */
+    public CompletableFuture<ExecResult> execAsync(ExecRequest request) {
+        requireNonNull(request, "request is null");
+        CompletableFuture<ExecResult> future = new CompletableFuture<>();
+        Thread.ofVirtual().name("kavach-exec-" + backendId).start(() -> {
+            try {
+                future.complete(exec(request));
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
+        return future;
+    }
+
+    /** {@code request} as the backend runs it: under {@code configured} unless it has a policy of its own. */
+    static ExecRequest underPolicy(ExecRequest request, SandboxPolicy configured) {
+        return request.inheritsPolicy() ? request.withPolicy(configured) : request;
+    }
+
+    private ExecResult timed(ExecRequest request, java.util.function.Supplier<ExecResult> exec) {
+        if (!LOG.isDebugEnabled()) {
+            return exec.get();
+        }
+        long started = System.nanoTime();
+        LOG.debug("exec in backend '{}': {}", backendId, request);
+        ExecResult result = exec.get();
+        LOG.debug("exec in backend '{}' ended: {} exit {} in {} ms", backendId, result.outcome(), result.exitCode(),
+                (System.nanoTime() - started) / 1_000_000);
+        return result;
     }
 
     /** The host command line the backend would run for {@code request}, for dry runs. */
@@ -91,7 +146,8 @@ public final class Sandbox implements AutoCloseable {
                 throw stateException("commandLine");
             }
         }
-        return guard.callNonNull(what("commandLine"), () -> backend.commandLine(request));
+        ExecRequest resolved = underPolicy(request, configuredPolicy);
+        return guard.callNonNull(what("commandLine"), () -> backend.commandLine(resolved));
     }
 
     /** Releases the backend; idempotent. */
@@ -105,6 +161,7 @@ public final class Sandbox implements AutoCloseable {
             state = SandboxState.CLOSED;
             if (!released) {
                 closeBackend(null);
+                LOG.debug("closed the sandbox of backend '{}': the backend released what it held", backendId);
             }
         }
         onClose.accept(this);

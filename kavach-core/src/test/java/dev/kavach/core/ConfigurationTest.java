@@ -49,7 +49,7 @@ class ConfigurationTest {
             KavachSettings settings = kavach.settings();
             assertEquals("auto", settings.backend());
             assertEquals(List.of(), settings.fallback());
-            assertEquals(dir.resolve("plugins"), settings.pluginsDir());
+            assertEquals(java.util.Optional.of(dir.resolve("plugins")), settings.pluginsDir());
             assertEquals(Path.of(System.getProperty("user.home"), ".cache", "kavach"), settings.stateDir());
             assertEquals(SandboxPolicy.basic(), settings.policy());
             assertEquals(settings.policy(), kavach.policy());
@@ -83,7 +83,7 @@ class ConfigurationTest {
             KavachSettings settings = kavach.settings();
             assertEquals("noop", settings.backend());
             assertEquals(List.of("noop"), settings.fallback());
-            assertEquals(dir.resolve("my-plugins"), settings.pluginsDir());
+            assertEquals(java.util.Optional.of(dir.resolve("my-plugins")), settings.pluginsDir());
             assertEquals(Path.of("/var/cache/k"), settings.stateDir());
             SandboxPolicy expected = SandboxPolicy.strict().withTimeout(Duration.ofSeconds(90)).withCpus(1.5).withMemoryMiB(256).withMaxPids(32)
                     .withNetwork(true).withReadOnlyRoot(false).withSeccomp(SeccompProfile.BASIC).withOutputLimitBytes(64 * 1024)
@@ -212,7 +212,7 @@ class ConfigurationTest {
             kavach.backends();
             kavach.plugins();
             kavach.renderConfig();
-            return assertThrows(ConfigurationException.class, () -> kavach.open(null));
+            return assertThrows(ConfigurationException.class, () -> kavach.open());
         }
     }
 

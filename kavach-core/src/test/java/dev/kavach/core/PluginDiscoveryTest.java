@@ -73,8 +73,8 @@ class PluginDiscoveryTest {
             assertTrue(entry.availability().available());
             assertEquals(new PluginReport(jar, "acme-plugin", "1.0.0", PluginState.LOADED, List.of("acme"), List.of()),
                     report(kavach, "acme-plugin.jar"));
-            assertEquals("acme", kavach.select(null).id());
-            try (Sandbox sandbox = kavach.open(null)) {
+            assertEquals("acme", kavach.select().id());
+            try (Sandbox sandbox = kavach.open()) {
                 ExecResult result = sandbox.exec(ExecRequest.of("echo", "hi"));
                 assertEquals(7, result.exitCode());
                 assertEquals("acme|hello from kavach.conf|echo hi", result.stdoutText());
@@ -112,7 +112,7 @@ class PluginDiscoveryTest {
     @Test
     void nonModularPluginLoadsAsAutomaticModule() throws IOException {
         TestPlugins.plugin("plain-plugin", "plain").nonModular().writeTo(plugins().resolve("plain.jar"));
-        try (Kavach kavach = load("kavach.backend = plain\n"); Sandbox sandbox = kavach.open(null)) {
+        try (Kavach kavach = load("kavach.backend = plain\n"); Sandbox sandbox = kavach.open()) {
             assertEquals("plain|from reference.conf|ls -l", sandbox.exec(ExecRequest.of("ls", "-l")).stdoutText());
             assertEquals(List.of("plain"), report(kavach, "plain.jar").backendIds());
         }
@@ -377,7 +377,7 @@ class PluginDiscoveryTest {
         assertEquals(PluginState.FAILED, report(kavach, "future.jar").state());
         assertFalse(kavach.backends().isEmpty());
         assertTrue(kavach.renderConfig().contains("future"), kavach.renderConfig());
-        dev.kavach.api.ConfigurationException e = assertThrows(dev.kavach.api.ConfigurationException.class, () -> kavach.open(null));
+        dev.kavach.api.ConfigurationException e = assertThrows(dev.kavach.api.ConfigurationException.class, () -> kavach.open());
         kavach.close();
         assertTrue(e.getMessage().startsWith("unknown backend 'future' in kavach.backend (set at " + dir.resolve("kavach.conf") + ": 1)"), e.getMessage());
         assertTrue(e.getMessage().contains("plugins that failed to load: plugins/future.jar [future-plugin]: plugin 'future-plugin' 1.0.0 requires Kavach >=9.0.0"),

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,28 +41,34 @@ class SelectionTest {
     @Test
     void autoPicksTheStrongestAvailable() {
         try (Kavach kavach = load("kavach.backend = auto\n")) {
-            assertEquals("strong", kavach.select(null).id());
+            assertEquals("strong", kavach.select().id());
         }
         try (Kavach kavach = load("kavach.backends.strong.available = false\n")) {
-            assertEquals("weak", kavach.select(null).id());
+            assertEquals("weak", kavach.select().id());
         }
     }
 
     @Test
     void autoNeverPicksNoopAndSaysWhy() {
         try (Kavach kavach = load("kavach.backends.strong.available = false\nkavach.backends.weak.available = false\n")) {
-            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> kavach.select(null));
-            assertTrue(e.getMessage().contains("strong: acme-device: /dev/acme is missing (fix: load the acme kernel module)"), e.getMessage());
-            assertTrue(e.getMessage().contains("weak: acme-tool: acme-tool is not on PATH (fix: apt-get install acme-tool)"), e.getMessage());
-            assertTrue(e.getMessage().contains("noop isolates nothing and is never chosen automatically"), e.getMessage());
-            assertTrue(e.getMessage().endsWith("available backends: noop"), e.getMessage());
+            NoBackendAvailableException e = assertThrows(NoBackendAvailableException.class, () -> kavach.select());
+            // One line naming the backend nearest to usable (fewest problems; the weaker on a tie) and its fix, not every check.
+            assertEquals("no backend that isolates commands is available here; the nearest, weak, lacks acme-device: /dev/acme is missing"
+                    + " (and 1 more)", e.getMessage());
+            assertEquals("load the acme kernel module", e.fix());
+            assertFalse(e.oneLine().contains("\n"), e.oneLine());
+            // Every check of every backend stays available to a caller (and to kavach backends).
+            List<String> checks = e.availability().problems().stream().map(p -> p.name() + ": " + p.detail()).toList();
+            assertTrue(checks.contains("strong: acme-device: /dev/acme is missing"), checks.toString());
+            assertTrue(checks.contains("weak: acme-tool: acme-tool is not on PATH"), checks.toString());
+            assertTrue(checks.stream().anyMatch(c -> c.contains("noop isolates nothing and is never chosen automatically")), checks.toString());
         }
     }
 
     @Test
     void explicitIdIsUsedEvenIfWeaker() {
         try (Kavach kavach = load("kavach.backend = weak\n")) {
-            assertEquals("weak", kavach.select(null).id());
+            assertEquals("weak", kavach.select().id());
             assertEquals("noop", kavach.select("noop").id());
         }
     }
@@ -93,7 +100,7 @@ class SelectionTest {
     @Test
     void fallbackFirstAvailableWins() {
         try (Kavach kavach = load("kavach.backend = strong\nkavach.backends.strong.available = false\nkavach.fallback = [weak, noop]\n")) {
-            assertEquals("weak", kavach.select(null).id());
+            assertEquals("weak", kavach.select().id());
         }
         try (Kavach kavach = load("""
                 kavach.backend = strong
@@ -101,21 +108,21 @@ class SelectionTest {
                 kavach.backends.weak.available = false
                 kavach.fallback = [weak, noop]
                 """)) {
-            assertEquals("noop", kavach.select(null).id());
+            assertEquals("noop", kavach.select().id());
         }
         try (Kavach kavach = load("""
                 kavach.backends.strong.available = false
                 kavach.backends.weak.available = false
                 kavach.fallback = [noop]
                 """)) {
-            assertEquals("noop", kavach.select(null).id(), "auto falls back too");
+            assertEquals("noop", kavach.select().id(), "auto falls back too");
         }
     }
 
     @Test
     void configuredUnavailableWithoutUsableFallbackReportsTheConfiguredBackend() {
         try (Kavach kavach = load("kavach.backend = strong\nkavach.backends.strong.available = false\nkavach.backends.weak.available = false\nkavach.fallback = [weak]\n")) {
-            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> kavach.select(null));
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> kavach.select());
             assertTrue(e.getMessage().startsWith("backend 'strong' is unavailable on this host"), e.getMessage());
         }
     }
@@ -138,7 +145,7 @@ class SelectionTest {
             assertEquals(java.util.Optional.of(List.of("acme-run", "strong", "uname", "-a")),
                     kavach.commandLine("strong", ExecRequest.of("uname", "-a")));
             // Without an id the dry run describes what `run` would select.
-            assertEquals(java.util.Optional.of(List.of("acme-run", "weak", "true")), kavach.commandLine(null, ExecRequest.of("true")));
+            assertEquals(java.util.Optional.of(List.of("acme-run", "weak", "true")), kavach.commandLine(ExecRequest.of("true")));
             ConfigurationException unknown = assertThrows(ConfigurationException.class, () -> kavach.commandLine("nope", ExecRequest.of("true")));
             assertTrue(unknown.getMessage().contains("unknown backend 'nope'"), unknown.getMessage());
         }

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code info} (unexpected failures), {@code probe-config} | {@code create-config} | {@code exec-config} (a
  * {@link dev.kavach.api.ConfigurationException} naming the setting {@code greeting}), {@code create-bug},
  * {@code exec-error} or {@code command-error}.
- * Each exec returns exit code 7 and stdout {@code <id>|<greeting setting>|<argv>}; the probe reports the
+ * Each exec returns exit code 7 and stdout {@code <id>|<greeting setting>|<argv>} (but {@code report-policy}
+ * exits 0 printing the memory limit, effective timeout and inheritance the backend received); the probe reports the
  * backend unavailable with two failed checks when the setting {@code available} is false.
  */
 final class TestPlugins {
@@ -108,6 +109,11 @@ final class TestPlugins {
                             }
                             if (fail.equals("exec-error")) {
                                 throw new AssertionError("acme exec asserted");
+                            }
+                            if (request.command().argv().get(0).equals("report-policy")) {
+                                byte[] seen = ("memory=" + request.policy().memoryMiB() + " timeout=" + request.effectiveTimeout().toMillis()
+                                        + " inherits=" + request.inheritsPolicy()).getBytes(StandardCharsets.UTF_8);
+                                return ExecResult.completed(0, new StreamOutput(seen, 0), StreamOutput.EMPTY, Duration.ZERO);
                             }
                             byte[] out = (id + "|" + greeting + "|" + String.join(" ", request.command().argv())).getBytes(StandardCharsets.UTF_8);
                             return ExecResult.completed(7, new StreamOutput(out, 0), StreamOutput.EMPTY, Duration.ZERO);

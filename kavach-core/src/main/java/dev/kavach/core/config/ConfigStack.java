@@ -24,8 +24,10 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The configuration sources in precedence order, highest first: command-line overrides, system properties
- * ({@code kavach.*} only), the user's file, plugin {@code reference.conf} files, the host's
- * {@code reference.conf} files (core and built-in backends).
+ * ({@code kavach.*} only), the user's file, the defaults of the implicit sources (the plugins directory),
+ * plugin {@code reference.conf} files, the host's {@code reference.conf} files (core and built-in backends).
+ * System properties, a file nobody named and the implicit defaults are read only when
+ * {@link KavachOptions#implicitSources()} asks for them.
  */
 public final class ConfigStack {
     /** The environment variable naming the user's config file when none is given explicitly. */
@@ -37,15 +39,17 @@ public final class ConfigStack {
     private final Config systemProperties;
     private final Config userFile;
     private final Path userFilePath;
+    private final Config implicitDefaults;
     private final Config hostReference;
     private final Config substitutionSource;
 
-    private ConfigStack(Config overrides, Config systemProperties, Config userFile, Path userFilePath, Config hostReference,
-                        Config substitutionSource) {
+    private ConfigStack(Config overrides, Config systemProperties, Config userFile, Path userFilePath, Config implicitDefaults,
+                        Config hostReference, Config substitutionSource) {
         this.overrides = overrides;
         this.systemProperties = systemProperties;
         this.userFile = userFile;
         this.userFilePath = userFilePath;
+        this.implicitDefaults = implicitDefaults;
         this.hostReference = hostReference;
         this.substitutionSource = substitutionSource;
     }
@@ -56,17 +60,33 @@ public final class ConfigStack {
         Path userFilePath = userFile(options).orElse(null);
         return new ConfigStack(
                 ConfigFactory.parseMap(options.overrides(), "command-line override"),
-                kavachSystemProperties(),
+                options.implicitSources() ? kavachSystemProperties() : ConfigFactory.empty(),
                 userFilePath == null ? ConfigFactory.empty() : parseUserFile(userFilePath),
                 userFilePath,
+                options.implicitSources() ? IMPLICIT_DEFAULTS : ConfigFactory.empty(),
                 parseHostReference(hostLoader),
                 substitutionSource(options.environment()));
     }
 
-    /** The user's file that applies, if any: explicit, else {@code KAVACH_CONFIG}, else {@code ./kavach.conf} if present. */
+    /**
+     * The plugins directory the {@code kavach} command reads when no setting names one: {@code plugins/} in
+     * the working directory, or {@code $KAVACH_PLUGINS_DIR}, which the launcher points at its install's.
+     */
+    private static final Config IMPLICIT_DEFAULTS = ConfigFactory.parseString("""
+            kavach.plugins.dir = plugins
+            kavach.plugins.dir = ${?KAVACH_PLUGINS_DIR}
+            """, ConfigParseOptions.defaults().setOriginDescription("the kavach command's default (KavachOptions.fromEnvironment)"));
+
+    /**
+     * The user's file that applies, if any: explicit, else (with the implicit sources only) {@code KAVACH_CONFIG},
+     * else {@code ./kavach.conf} if present.
+     */
     static Optional<Path> userFile(KavachOptions options) {
         if (options.configFile() != null) {
             return Optional.of(options.workingDirectory().resolve(options.configFile()));
+        }
+        if (!options.implicitSources()) {
+            return Optional.empty();
         }
         String fromEnv = options.environment().get(CONFIG_ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
@@ -82,7 +102,7 @@ public final class ConfigStack {
 
     /** Merges every source with the given plugin references (first wins) and resolves substitutions. */
     public Config resolve(List<Config> pluginReferences) {
-        Config merged = overrides.withFallback(systemProperties).withFallback(userFile);
+        Config merged = overrides.withFallback(systemProperties).withFallback(userFile).withFallback(implicitDefaults);
         for (Config reference : pluginReferences) {
             merged = merged.withFallback(reference);
         }
@@ -173,10 +193,17 @@ public final class ConfigStack {
         return name;
     }
 
+    /**
+     * What {@code ${...}} may refer to: system properties such as {@code user.home}, then the given environment.
+     * Never a {@code kavach} key: this source sits below every other, so a {@code -Dkavach.*} property (or a
+     * variable named {@code kavach}) would otherwise fill in settings that nobody set, also where system
+     * properties are not a source ({@link KavachOptions#implicitSources()}).
+     */
     private static Config substitutionSource(Map<String, String> environment) {
         Map<String, Object> env = new HashMap<>(environment);
+        env.remove("kavach");
         // Keys of fromMap are plain keys, not paths, so any variable name is safe here.
         Config environmentConfig = ConfigValueFactory.fromMap(env, "environment variable").toConfig();
-        return ConfigFactory.systemProperties().withFallback(environmentConfig);
+        return ConfigFactory.systemProperties().withoutPath("kavach").withFallback(environmentConfig);
     }
 }

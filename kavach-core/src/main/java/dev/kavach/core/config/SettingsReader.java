@@ -56,7 +56,7 @@ public final class SettingsReader {
         Map<String, String> keys = new HashMap<>();
         keys.put("kavach.backend", "auto or a backend id");
         keys.put("kavach.fallback", "a list of backend ids, e.g. [process, noop]");
-        keys.put("kavach.plugins.dir", "a directory path");
+        keys.put("kavach.plugins.dir", "a directory path, or \"\" for none");
         keys.put("kavach.state-dir", "a directory path");
         keys.put("kavach.timeout", BackendSettings.DURATIONS);
         keys.put("kavach.policy.preset", String.join(", ", SandboxPolicy.PRESETS));
@@ -72,9 +72,9 @@ public final class SettingsReader {
         return Map.copyOf(keys);
     }
 
-    /** The plugins directory, read before plugins are loaded; relative to {@code workingDirectory}. */
-    public Path pluginsDir(Path workingDirectory) {
-        return path("kavach.plugins.dir", workingDirectory);
+    /** The plugins directory, read before plugins are loaded; relative to {@code workingDirectory}; empty for {@code ""} (none). */
+    public Optional<Path> pluginsDir(Path workingDirectory) {
+        return text("kavach.plugins.dir").isBlank() ? Optional.empty() : Optional.of(path("kavach.plugins.dir", workingDirectory));
     }
 
     /**

@@ -125,6 +125,20 @@ public final class BackendRegistry {
     }
 
     private Availability probe(Registered backend, Function<String, BackendContext> contexts) {
+        long started = System.nanoTime();
+        Availability availability = probeOnce(backend, contexts);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("probed backend '{}' ({}) in {} ms: {}", backend.info().id(), backend.origin().describe(),
+                    (System.nanoTime() - started) / 1_000_000, availability.available() ? "available" : "unavailable");
+            for (ProbeCheck check : availability.checks()) {
+                LOG.debug("  {} {}{}: {}", check.passed() ? "ok     " : check.required() ? "MISSING" : "lacks  ", check.name(),
+                        check.required() ? "" : " (optional)", check.detail());
+            }
+        }
+        return availability;
+    }
+
+    private Availability probeOnce(Registered backend, Function<String, BackendContext> contexts) {
         String id = backend.info().id();
         try {
             BackendContext context = contexts.apply(id);
@@ -161,6 +175,7 @@ public final class BackendRegistry {
             return;
         }
         backends.put(info.id(), new Registered(provider.instance(), info, guard));
+        LOG.debug("registered backend '{}' (strength {}) from {}", info.id(), info.strength(), guard.origin().describe());
     }
 
     private void registerExtension(Instantiation<CommandExtension> extension, PluginCall guard) {

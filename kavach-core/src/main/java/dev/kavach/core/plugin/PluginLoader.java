@@ -1,6 +1,8 @@
 package dev.kavach.core.plugin;
 
 import org.pf4j.PluginDependency;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import static java.util.Objects.requireNonNull;
  * {@link PluginSet} holding every plugin with its diagnostics.
  */
 public final class PluginLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginLoader.class);
     private final StrictDescriptorReader descriptors = new StrictDescriptorReader();
     private final PluginDescriber describer;
     private final DependencyOrder dependencyOrder = new DependencyOrder(descriptors);
@@ -50,6 +53,7 @@ public final class PluginLoader {
         List<PluginCandidate> candidates;
         try {
             candidates = PluginScanner.scan(dir);
+            LOG.debug("plugins directory {}: {} candidate(s)", dir, candidates.size());
         } catch (IOException e) {
             return PluginSet.of(LoadedPlugin.failed(new PluginCandidate(dir, List.of()), new PluginProblem(
                     "cannot list the plugins directory " + dir + ": " + e, "make " + dir + " readable, or point kavach.plugins.dir elsewhere")));
@@ -76,6 +80,7 @@ public final class PluginLoader {
         List<LoadedPlugin> result = new ArrayList<>();
         Map<String, PluginClasses> defined = new LinkedHashMap<>();
         for (DescribedPlugin plugin : order.ordered()) {
+            long started = System.nanoTime();
             try {
                 PluginClasses classes = factory.define(plugin, dependenciesOf(plugin, defined));
                 if (classes.backends().isEmpty() && classes.extensions().isEmpty()) {
@@ -86,6 +91,9 @@ public final class PluginLoader {
                 }
                 defined.put(plugin.pluginId(), classes);
                 result.add(LoadedPlugin.loaded(plugin, classes));
+                LOG.debug("loaded plugin '{}' {} from {} in {} ms: {} backend provider(s), {} command extension(s)", plugin.pluginId(),
+                        plugin.version(), plugin.path(), (System.nanoTime() - started) / 1_000_000, classes.backends().size(),
+                        classes.extensions().size());
             } catch (PluginProblem problem) {
                 result.add(LoadedPlugin.failed(plugin.candidate(), problem));
             }
@@ -94,6 +102,11 @@ public final class PluginLoader {
             LoadedPlugin plugin = failed.get(candidate);
             if (plugin != null) {
                 result.add(plugin);
+            }
+        }
+        for (LoadedPlugin plugin : result) {
+            if (plugin.failed()) {
+                LOG.debug("plugin {} failed to load: {}", plugin.path(), plugin.diagnostics());
             }
         }
         return new PluginSet(result, factory);

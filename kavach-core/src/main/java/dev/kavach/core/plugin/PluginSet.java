@@ -18,6 +18,11 @@ public final class PluginSet implements AutoCloseable {
         this.factory = factory;
     }
 
+    /** No plugins: no plugins directory was configured. */
+    public static PluginSet none() {
+        return new PluginSet(List.of(), null);
+    }
+
     static PluginSet of(LoadedPlugin plugin) {
         return new PluginSet(List.of(requireNonNull(plugin, "plugin is null")), null);
     }
