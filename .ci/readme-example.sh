@@ -19,6 +19,13 @@ section() { # the fenced block of language $1 in README.md's "## Use it from Jav
 }
 deps=$(section xml)
 example=$(section java)
+# The session example: the java block of the "### Sessions: ..." subsection, built and run in the same project.
+session_example=$(awk '
+    /^## / { inside = ($0 == "## Use it from Java") }
+    inside && /^### Sessions: / { sub_ = 1 }
+    sub_ && $0 == "```java" { grab = 1; next }
+    grab && $0 == "```" { exit }
+    grab { print }' README.md)
 [ -n "$deps" ] || { echo "README.md: no \`\`\`xml block in '## Use it from Java'" >&2; exit 1; }
 [ -n "$example" ] || { echo "README.md: no \`\`\`java block in '## Use it from Java'" >&2; exit 1; }
 class=$(printf '%s\n' "$example" | sed -n 's/^public class \([A-Za-z0-9_]*\).*/\1/p' | head -n 1)
@@ -36,6 +43,8 @@ echo "== installing Kavach into $local_repo"
 project="$work/user-project"
 rm -rf "$project" && mkdir -p "$project/src/main/java"
 printf '%s\n' "$example" > "$project/src/main/java/$class.java"
+[ -n "$session_example" ] || { echo "README.md: no \`\`\`java block in '### Sessions: ...' of '## Use it from Java'" >&2; exit 1; }
+printf '%s\n' "$session_example" > "$project/src/main/java/SessionExample.java"
 cat > "$project/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -76,4 +85,11 @@ printf '%s\n' "$output"
 case $output in
   "0 Linux "*) echo "== the README's example works" ;;
   *) echo "the README's example did not print '0 Linux ...' (see above)" >&2; exit 1 ;;
+esac
+echo "== running the session example"
+session_output=$(cd "$project" && "$java_bin" -cp "target/classes:$(cat classpath.txt)" SessionExample)
+printf '%s\n' "$session_output"
+case $session_output in
+  *"FILE count.txt"*"DIRECTORY in"*"count 2 2") echo "== the README's session example works" ;;
+  *) echo "the README's session example did not list its files and print 'count 2 2' (see above)" >&2; exit 1 ;;
 esac

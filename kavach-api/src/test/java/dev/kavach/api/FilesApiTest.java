@@ -83,6 +83,8 @@ class FilesApiTest {
         assertTrue(stream.knownLength().isEmpty());
         stream.open();
         assertThrows(IllegalStateException.class, stream::open);
+        assertArrayEquals(new byte[]{7}, FileContent.of(new byte[]{7}).bytes().orElseThrow());
+        assertEquals(file, FileContent.of(file).hostFile().orElseThrow());
     }
 
     @Test

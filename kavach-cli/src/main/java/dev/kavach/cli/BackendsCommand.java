@@ -72,6 +72,9 @@ final class BackendsCommand implements Callable<Integer>, JsonRequest.Flag {
         if (!backend.info().description().isEmpty()) {
             out.println("    " + backend.info().description());
         }
+        if (!backend.info().capabilities().isEmpty()) {
+            out.println("    capabilities: " + capabilities(backend).stream().collect(java.util.stream.Collectors.joining(", ")));
+        }
         for (ProbeCheck check : backend.availability().checks()) {
             String mark = check.passed() ? "ok  " : check.required() ? "FAIL" : "miss";
             out.printf("    [%s] %s: %s%n", mark, check.name(), check.detail());
@@ -79,6 +82,11 @@ final class BackendsCommand implements Callable<Integer>, JsonRequest.Flag {
                 out.printf("           fix: %s%n", check.fix());
             }
         }
+    }
+
+    /** What the backend can do beyond single commands (sessions, files), in lower case as the fix of a refusal names them. */
+    private static List<String> capabilities(BackendEntry backend) {
+        return backend.info().capabilities().stream().map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList();
     }
 
     private static Map<String, Object> json(BackendEntry backend) {
@@ -95,6 +103,7 @@ final class BackendsCommand implements Callable<Integer>, JsonRequest.Flag {
         json.put("origin", originJson);
         json.put("strength", backend.info().strength());
         json.put("isolation", backend.info().isolation().name());
+        json.put("capabilities", capabilities(backend));
         json.put("available", backend.availability().available());
         List<Object> checks = new ArrayList<>();
         for (ProbeCheck check : backend.availability().checks()) {

@@ -36,7 +36,12 @@ import static java.util.Objects.requireNonNull;
             "124:kavach run: the command timed out and was stopped",
             "125:Kavach itself failed (configuration, backend, sandbox)",
             "126:kavach run: the command could not be executed",
-            "127:kavach run: the command was not found"})
+            "127:kavach run: the command was not found"},
+        footer = {"",
+            "Logs go to stderr, never to stdout: -v for debug, --log-level for any level.",
+            "The distribution has shell completion and man pages:",
+            "  bash, zsh: source completion/kavach.bash (in zsh it loads bashcompinit itself)",
+            "  man:  man -l man/man1/kavach.1 (and kavach-run.1, kavach-backends.1, ...)"})
 final class KavachCommand implements Callable<Integer> {
     private static final String EXTENSIONS_SECTION = "kavachExtensions";
 

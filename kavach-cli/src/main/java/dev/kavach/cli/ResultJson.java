@@ -12,6 +12,7 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.kavach.api.Attestation;
+import dev.kavach.api.CollectedFile;
 import dev.kavach.api.Enforcement;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.StreamOutput;
@@ -52,6 +53,17 @@ final class ResultJson {
             } else {
                 attestation(json, result.attestation());
             }
+            json.writeArrayFieldStart("files");
+            for (CollectedFile file : result.files()) {
+                // What was collected, not the bytes: --get wrote those to files.
+                json.writeStartObject();
+                json.writeStringField("path", file.path());
+                json.writeNumberField("size", file.size());
+                json.writeStringField("sha256", sha256(file.content()));
+                json.writeStringField("mode", String.format("%04o", file.mode() & 07777));
+                json.writeEndObject();
+            }
+            json.writeEndArray();
             json.writeEndObject();
         }
     }
@@ -109,6 +121,14 @@ final class ResultJson {
         }
         json.writeEndArray();
         json.writeEndObject();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /** Whether the spooled bytes are valid UTF-8, decoded in chunks rather than read whole. */

@@ -45,6 +45,7 @@ import static java.util.Objects.requireNonNull;
             "  kavach run -- uname -a",
             "  kavach run --policy strict --memory 256M --timeout 10s -- python3 job.py",
             "  kavach run --shell 'echo out; echo err >&2; exit 3'",
+            "  kavach run --put job.py --put data.csv:in/data.csv --get 'out/*.png:results' -- python3 job.py",
             "  kavach run --json -- date"})
 final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
     private final KavachCommand top;
@@ -89,6 +90,18 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
 
     @Option(names = {"-i", "--interactive"}, description = "Streams this process's stdin to the command as it arrives (same as --stdin -).")
     boolean interactive;
+
+    @Option(names = "--put", paramLabel = "LOCAL[:PATH]",
+            description = "Copies the host file LOCAL into the command's working directory as PATH (default: its file name), with its "
+                    + "permission bits, before the command runs (repeatable). Split at the last ':': a LOCAL with ':' in its name needs :PATH.")
+    List<String> puts = new ArrayList<>();
+
+    @Option(names = "--get", paramLabel = "GLOB[:DIR]",
+            description = "After the command, also when it failed, copies the regular files of its working directory that GLOB matches "
+                    + "('out/*.txt', '**.log') into DIR (default: the current directory), keeping their relative paths (repeatable). "
+                    + "Existing regular files are overwritten, as cp does; a symbolic link in the way is replaced, never followed. "
+                    + "Together with --put at most kavach.policy.transfer-limit bytes each way; more fails, nothing is cut.")
+    List<String> gets = new ArrayList<>();
 
     @Option(names = "--shell", paramLabel = "SCRIPT", description = "Runs SCRIPT with /bin/sh -c instead of a program.")
     String shell;
@@ -159,6 +172,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                  SignalStop stop = SignalStop.install(sandbox, spool)) {
                 if (json) {
                     ExecResult result = sandbox.exec(request, spool);
+                    FileTransfers.write(result.files(), collect);
                     spool.finish();
                     ResultJson.write(out, sandbox.backendId(), result, spool);
                     out.println();
@@ -169,6 +183,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                 }
                 ExecResult result = sandbox.exec(request, new TerminalOutput(out, err));
                 out.flush();
+                FileTransfers.write(result.files(), collect);
                 int status = exitStatus(result, request, err);
                 org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
                         sandbox.backendId(), result.duration().toMillis(), status);
@@ -247,6 +262,9 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         return policy;
     }
 
+    /** The {@code --get} options, parsed by {@link #request}. */
+    private List<FileTransfers.Get> collect = List.of();
+
     private ExecRequest request(Command command, StdinSource input, SandboxPolicy policy) {
         for (Map.Entry<String, String> e : env.entrySet()) {
             String name = e.getKey();
@@ -255,8 +273,27 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                         "Invalid value for option '--env': '" + name + "=" + e.getValue() + "'; use --env NAME=VALUE with a non-empty NAME");
             }
         }
+        Path cwd = top.invocation().workingDirectory();
+        List<dev.kavach.api.FileInput> files = new ArrayList<>();
+        for (String put : puts) {
+            try {
+                files.add(FileTransfers.put(put, cwd));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '--put': " + e.getMessage());
+            }
+        }
+        List<FileTransfers.Get> parsed = new ArrayList<>();
+        for (String get : gets) {
+            try {
+                parsed.add(FileTransfers.get(get, cwd));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '--get': " + e.getMessage());
+            }
+        }
+        collect = List.copyOf(parsed);
         try {
-            return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).build();
+            return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).files(files)
+                    .collect(collect.stream().map(FileTransfers.Get::glob).distinct().toList()).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

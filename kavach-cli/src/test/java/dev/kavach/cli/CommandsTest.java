@@ -38,6 +38,8 @@ class CommandsTest {
             assertTrue(check.hasPath("name") && check.hasPath("passed") && check.hasPath("detail") && check.hasPath("fix"));
         }
         assertEquals(0, byId.get("noop").getInt("strength"));
+        assertEquals(List.of("sessions", "files"), process.getStringList("capabilities"), "what a refusal's fix points at");
+        assertEquals(List.of(), byId.get("noop").getStringList("capabilities"));
     }
 
     @Test
@@ -46,6 +48,7 @@ class CommandsTest {
         assertEquals(0, result.exitCode(), result::toString);
         assertTrue(result.stdout().lines().anyMatch(l -> l.startsWith("process  available")), result::toString);
         assertTrue(result.stdout().lines().anyMatch(l -> l.startsWith("noop  available")), result::toString);
+        assertContains(result.stdout(), "    capabilities: sessions, files\n");
         Config json = new Cli(dir).run("backends", "--json").json();
         for (Config backend : json.getConfigList("backends")) {
             for (Config check : backend.getConfigList("checks")) {

@@ -259,7 +259,6 @@ class LauncherIT {
                 "kavach-0.1.0/lib/kavach-backend-process-0.1.0.jar", "kavach-0.1.0/conf/kavach.conf", "kavach-0.1.0/plugins/",
                 "kavach-0.1.0/plugins/kavach-backend-sev/kavach-backend-sev-0.1.0.jar",
                 "kavach-0.1.0/plugins/kavach-backend-sev/kavach-attestation-snp-0.1.0.jar",
-
                 "kavach-0.1.0/completion/kavach.bash", "kavach-0.1.0/man/man1/kavach.1", "kavach-0.1.0/man/man1/kavach-run.1")) {
             assertTrue(listing.lines().anyMatch(l -> l.endsWith(entry)), () -> entry + " in\n" + listing);
         }

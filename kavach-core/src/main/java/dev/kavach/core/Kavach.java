@@ -62,10 +62,11 @@ import static java.util.Objects.requireNonNull;
  * }</pre>
  *
  * <p>Threads: a {@code Kavach} and its sandboxes may be used from many threads at once. {@code exec} blocks
- * until the command ends, waiting on the command's process and pipes (or its VM or pod), which parks a
- * virtual thread rather than holding its carrier: run one exec per virtual thread
- * ({@code Executors.newVirtualThreadPerTaskExecutor()}) for thousands at once, or use
- * {@link Sandbox#execAsync} for a {@code CompletableFuture}.
+ * until the command ends, waiting on the command's process and pipes (or its VM or pod): run one exec per
+ * virtual thread ({@code Executors.newVirtualThreadPerTaskExecutor()}) for many at once, or use
+ * {@link Sandbox#execAsync} for a {@code CompletableFuture}. On JDK 24+ a virtual thread waiting for a
+ * process releases its carrier; on JDK 21 to 23 that wait pins the carrier and the JDK adds carriers to
+ * compensate (up to {@code jdk.virtualThreadScheduler.maxPoolSize}, 256 by default).
  */
 public final class Kavach implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Kavach.class);
@@ -339,7 +340,8 @@ public final class Kavach implements AutoCloseable {
         Registered backend = registry.backend(entry.id()).orElseThrow();
         BackendContext context = contextFor(entry.id());
         SandboxBackend instance = backend.guard().callNonNull("create of backend '" + entry.id() + "'", () -> backend.provider().create(context));
-        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), settings.policy(), openSandboxes::remove);
+        Sandbox sandbox = new Sandbox(entry.id(), instance, backend.guard(), settings.policy(), openSandboxes::remove,
+                entry.info().capabilities());
         openSandboxes.add(sandbox);
         try {
             sandbox.start();
@@ -352,6 +354,49 @@ public final class Kavach implements AutoCloseable {
             requireOpen();
         }
         return sandbox;
+    }
+
+    /**
+     * Opens a {@linkplain Session session} of the configured backend ({@link #select()}) under {@link #policy()}:
+     * a sandbox whose working directory persists across execs, with files moved in and out. Closing the session
+     * releases its sandbox; closing this Kavach closes every session still open.
+     *
+     * @throws dev.kavach.api.CapabilityNotSupportedException before anything starts, when the backend does not
+     *                                                         make sessions
+     */
+    public Session openSession() {
+        requireOpen();
+        return openSession(select(), policy());
+    }
+
+    /** Like {@link #openSession()}, of backend {@code backendId} ({@link #select(String)}: no fallback). */
+    public Session openSession(String backendId) {
+        return openSession(backendId, policy());
+    }
+
+    /** Like {@link #openSession(String)}, under {@code policy}. */
+    public Session openSession(String backendId, SandboxPolicy policy) {
+        requireId(backendId, "openSession()");
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        return openSession(select(backendId), policy);
+    }
+
+    private Session openSession(BackendEntry entry, SandboxPolicy policy) {
+        if (!entry.info().supports(dev.kavach.api.Capability.SESSIONS)) {
+            throw new dev.kavach.api.CapabilityNotSupportedException(entry.id(), dev.kavach.api.Capability.SESSIONS);
+        }
+        Sandbox sandbox = open(entry);
+        try {
+            return sandbox.openSession(policy, true);
+        } catch (RuntimeException e) {
+            try {
+                sandbox.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /**

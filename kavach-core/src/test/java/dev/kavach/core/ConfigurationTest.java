@@ -77,6 +77,7 @@ class ConfigurationTest {
                     output-limit = 64K
                     max-open-files = 99
                     max-file-size = 2G
+                    transfer-limit = 3M
                   }
                 }
                 """)) {
@@ -87,7 +88,7 @@ class ConfigurationTest {
             assertEquals(Path.of("/var/cache/k"), settings.stateDir());
             SandboxPolicy expected = SandboxPolicy.strict().withTimeout(Duration.ofSeconds(90)).withCpus(1.5).withMemoryMiB(256).withMaxPids(32)
                     .withNetwork(true).withReadOnlyRoot(false).withSeccomp(SeccompProfile.BASIC).withOutputLimitBytes(64 * 1024)
-                    .withMaxOpenFiles(99).withMaxFileSizeBytes(2L << 30);
+                    .withMaxOpenFiles(99).withMaxFileSizeBytes(2L << 30).withTransferLimitBytes(3L << 20);
             assertEquals(expected, settings.policy());
             assertEquals(Path.of("/var/cache/k/noop"), kavach.contextFor("noop").stateDir());
         }
@@ -177,6 +178,17 @@ class ConfigurationTest {
         ConfigurationException e = rejects("kavach.policy.output-limit = lots\n");
         assertTrue(e.getMessage().startsWith("invalid value 'lots' for kavach.policy.output-limit (set at " + dir.resolve("my.conf")
                 + ": 1): expected " + BackendSettings.SIZES), e.getMessage());
+    }
+
+    @Test
+    void transferLimitIsBoundedAlways() {
+        ConfigurationException zero = rejects("kavach.policy.transfer-limit = 0\n");
+        assertTrue(zero.getMessage().startsWith("kavach.policy.transfer-limit = 0 (set at " + dir.resolve("my.conf")
+                + ": 1) must be more than 0"), zero.getMessage());
+        assertTrue(rejects("kavach.policy.transfer-limit = -1M\n").getMessage().contains("must not be negative"));
+        try (Kavach kavach = load("")) {
+            assertEquals(SandboxPolicy.DEFAULT_TRANSFER_LIMIT_BYTES, kavach.policy().transferLimitBytes());
+        }
     }
 
     @Test

@@ -53,7 +53,8 @@ class SandboxLifecycleTest {
     private final List<Sandbox> closedNotices = new ArrayList<>();
 
     private Sandbox sandbox(RecordingBackend backend) {
-        return new Sandbox("rec", backend, dev.kavach.core.discovery.PluginCall.builtIn(), dev.kavach.api.SandboxPolicy.basic(), closedNotices::add);
+        return new Sandbox("rec", backend, dev.kavach.core.discovery.PluginCall.builtIn(), dev.kavach.api.SandboxPolicy.basic(), closedNotices::add,
+                java.util.Set.of());
     }
 
     @Test

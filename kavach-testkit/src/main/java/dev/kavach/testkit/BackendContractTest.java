@@ -4,6 +4,13 @@ import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.BackendSettings;
+import dev.kavach.api.Capability;
+import dev.kavach.api.CollectedFile;
+import dev.kavach.api.FileContent;
+import dev.kavach.api.FileEntry;
+import dev.kavach.api.FileInput;
+import dev.kavach.api.SandboxSession;
+import dev.kavach.api.TransferLimitExceededException;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.KavachException;
@@ -19,11 +26,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +63,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Commands are POSIX shell scripts run as {@code /bin/sh -c}, with {@code head}, {@code cat} and
  * {@code sleep}. Override the hooks to fit the backend; a backend that is unavailable on this host
  * is skipped, except under {@code CI=true}, where that fails.
+ *
+ * <p>A backend that declares {@link Capability#SESSIONS} or {@link Capability#FILES} is checked for them too:
+ * put and get round trips (binary bytes and modes), listing, state kept across a session's execs, files in
+ * and out of a single exec, transfer limits that fail naming the limit instead of truncating, paths and
+ * symbolic links that would lead outside the working directory refused, and a closed session's state gone.
+ * The checks of a capability the backend does not declare are skipped with a message.
  */
 public abstract class BackendContractTest {
     /** A short timeout for the timeout checks; long enough for a slow sandbox to start the shell. */
@@ -232,5 +249,154 @@ public abstract class BackendContractTest {
                 "the command was stopped by close: " + ended);
         assertDoesNotThrow(backend::close, "close is idempotent");
         assertThrows(KavachException.class, () -> backend.exec(shell("true").build()), "a closed backend takes no work");
+    }
+
+    // Sessions and files (run when the backend declares the capability) --------------------------------------------
+
+    private void requireCapability(Capability capability) {
+        Assumptions.assumeTrue(provider().info().supports(capability),
+                provider().id() + " does not declare " + capability + ": its checks do not apply");
+    }
+
+    /** Runs {@code check} in a new session under {@link #policy()} (or {@code policy}), closing it afterwards. */
+    private <T> T inSession(SandboxPolicy policy, Function<SandboxSession, T> check) {
+        requireCapability(Capability.SESSIONS);
+        try (SandboxSession session = backend.openSession(policy)) {
+            return check.apply(session);
+        }
+    }
+
+    private static byte[] read(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new AssertionError("reading a file from the session failed: " + e, e);
+        }
+    }
+
+    private ExecResult run(SandboxSession session, String script) {
+        ExecResult result = session.exec(shell(script).build(), OutputListener.NONE);
+        assertEquals(0, result.exitCode(), "'" + script + "' failed: " + result.stderrText() + result.detail());
+        return result;
+    }
+
+    @Test
+    public void aSessionPutsAndGetsBinaryFilesWithTheirMode() {
+        byte[] all = new byte[256 * 4];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        inSession(policy(), session -> {
+            session.put(new FileInput("dir/sub/bytes.bin", FileContent.of(all), 0640));
+            session.put(FileInput.of("run.sh", "#!/bin/sh\necho ran \"$1\"\n".getBytes()).withMode(0755));
+            session.put(new FileInput("streamed.bin", FileContent.of(new ByteArrayInputStream(all)), 0600));
+            assertArrayEquals(all, read(session.get("dir/sub/bytes.bin")), "bytes come back exactly");
+            assertArrayEquals(all, read(session.get("./streamed.bin")), "a streamed file comes back exactly");
+            FileEntry entry = session.list("dir/sub").stream().filter(e -> e.name().equals("bytes.bin")).findFirst()
+                    .orElseThrow(() -> new AssertionError("list does not show bytes.bin"));
+            assertEquals(FileEntry.Type.FILE, entry.type());
+            assertEquals(all.length, entry.size());
+            assertEquals(0640, entry.mode() & 0777, "the mode is kept: " + Integer.toOctalString(entry.mode()));
+            ExecResult ran = run(session, "./run.sh arg; ls -l dir/sub/bytes.bin | cut -c1-10");
+            assertEquals("ran arg\n-rw-r-----\n", ran.stdoutText(), "the command sees the files with their modes");
+            session.put(FileInput.of("run.sh", "replaced".getBytes()));
+            assertEquals("replaced", new String(read(session.get("run.sh"))), "put replaces a file");
+            return null;
+        });
+    }
+
+    @Test
+    public void aSessionKeepsItsWorkingDirectoryAcrossExecs() {
+        inSession(policy(), session -> {
+            run(session, "echo one > a.txt; mkdir -p out/deep; echo x > out/deep/x");
+            ExecResult second = run(session, "cat a.txt; echo two >> a.txt; pwd");
+            assertTrue(second.stdoutText().startsWith("one\n"), "the second exec sees the first one's file: " + second.stdoutText());
+            assertEquals("one\ntwo\n", new String(read(session.get("a.txt"))));
+            List<FileEntry> root = session.list("");
+            assertEquals(List.of("a.txt", "out"), root.stream().map(FileEntry::name).toList(), "list is sorted by name: " + root);
+            assertEquals(FileEntry.Type.DIRECTORY, root.get(1).type());
+            assertEquals(List.of("x"), session.list("out/deep").stream().map(FileEntry::name).toList());
+            return null;
+        });
+    }
+
+    @Test
+    public void aSingleExecPlacesFilesAndCollectsOutputGlobs() {
+        requireCapability(Capability.FILES);
+        ExecResult result = backend.exec(shell("mkdir out; tr a-z A-Z < in/text > out/up.txt; echo log > out/skip.log; "
+                + "head -c 3 /dev/zero > out/zero.txt; exit 3")
+                .files(List.of(FileInput.of("in/text", "hello".getBytes()))).collect(List.of("out/*.txt")).build());
+        assertEquals(3, result.exitCode(), "the command ran: " + result.stderrText() + result.detail());
+        assertEquals(List.of("out/up.txt", "out/zero.txt"), result.files().stream().map(CollectedFile::path).toList(),
+                "only what the glob matches, also after a failed command");
+        assertEquals("HELLO", new String(result.file("out/up.txt").orElseThrow().content()));
+        assertArrayEquals(new byte[3], result.file("out/zero.txt").orElseThrow().content());
+    }
+
+    @Test
+    public void transfersOverTheLimitFailNamingItAndNeverTruncate() {
+        long limit = 1024;
+        SandboxPolicy small = policy().toBuilder().transferLimitBytes(limit).build();
+        inSession(small, session -> {
+            TransferLimitExceededException put = assertThrows(TransferLimitExceededException.class,
+                    () -> session.put(FileInput.of("big", new byte[2048])));
+            assertEquals(limit, put.limitBytes());
+            assertTrue(put.getMessage().contains("transfer limit"), put.getMessage());
+            assertThrows(TransferLimitExceededException.class,
+                    () -> session.put(new FileInput("streamed", FileContent.of(new ByteArrayInputStream(new byte[2048])), 0644)));
+            assertEquals(List.of(), session.list("").stream().map(FileEntry::name).toList(), "nothing is left behind");
+            session.put(FileInput.of("exact", new byte[(int) limit]));
+            assertEquals(limit, read(session.get("exact")).length, "a file of exactly the limit moves");
+            run(session, "head -c 2000 /dev/zero > made");
+            TransferLimitExceededException get = assertThrows(TransferLimitExceededException.class, () -> read(session.get("made")));
+            assertEquals(limit, get.limitBytes());
+            return null;
+        });
+        if (provider().info().supports(Capability.FILES)) {
+            TransferLimitExceededException collect = assertThrows(TransferLimitExceededException.class, () -> backend.exec(
+                    shell("head -c 700 /dev/zero > a.out; head -c 700 /dev/zero > b.out").policy(small).collect(List.of("*.out")).build()));
+            assertEquals(limit, collect.limitBytes());
+            assertThrows(TransferLimitExceededException.class, () -> backend.exec(shell("true").policy(small)
+                    .files(List.of(FileInput.of("a", new byte[700]), FileInput.of("b", new byte[700]))).build()));
+        }
+    }
+
+    @Test
+    public void pathsAndLinksLeadingOutsideTheWorkingDirectoryAreRefused() {
+        inSession(policy(), session -> {
+            for (String path : List.of("../etc/passwd", "/etc/passwd", "a/../../etc/passwd")) {
+                RuntimeException e = assertThrows(RuntimeException.class, () -> read(session.get(path)), path);
+                assertTrue(e instanceof IllegalArgumentException || e instanceof KavachException, path + ": " + e);
+                assertThrows(RuntimeException.class, () -> session.list(path), path);
+            }
+            run(session, "ln -s /etc/passwd pw; ln -s / root; mkdir d; ln -s ../.. d/up");
+            assertThrows(KavachException.class, () -> read(session.get("pw")), "a link to a file outside is not followed");
+            assertThrows(KavachException.class, () -> read(session.get("root/etc/passwd")), "a link to a directory outside is not followed");
+            assertThrows(KavachException.class, () -> session.list("root"));
+            assertThrows(KavachException.class, () -> session.list("d/up"));
+            assertThrows(KavachException.class, () -> session.put(FileInput.of("root/tmp/kavach-contract-escape", new byte[1])));
+            FileEntry link = session.list("").stream().filter(e -> e.name().equals("pw")).findFirst().orElseThrow();
+            assertEquals(FileEntry.Type.SYMLINK, link.type(), "list reports a link as a link");
+            session.put(FileInput.of("pw", "mine".getBytes()));
+            assertEquals("mine", run(session, "cat pw").stdoutText(), "put replaces the link itself, never what it points at");
+            return null;
+        });
+    }
+
+    @Test
+    public void sessionsAreSeparateAndAClosedOnesStateIsGone() {
+        requireCapability(Capability.SESSIONS);
+        try (SandboxSession first = backend.openSession(policy()); SandboxSession second = backend.openSession(policy())) {
+            first.put(FileInput.of("secret", "first".getBytes()));
+            run(first, "echo made > made");
+            assertEquals(List.of(), second.list(""), "another session sees nothing of the first");
+            first.close();
+            assertDoesNotThrow(first::close, "close is idempotent");
+            assertThrows(KavachException.class, () -> first.exec(shell("true").build(), OutputListener.NONE), "a closed session takes no work");
+        }
+        inSession(policy(), session -> {
+            assertEquals(List.of(), session.list(""), "a new session starts empty");
+            return null;
+        });
     }
 }

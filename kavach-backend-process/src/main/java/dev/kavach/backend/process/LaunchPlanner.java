@@ -48,13 +48,21 @@ final class LaunchPlanner {
     private final Map<SeccompProfile, Path> seccompFiles;
     private final Map<String, String> inheritedEnv;
     private final Path baseDir;
+    private final Path sessionsRoot;
 
     LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles, Path baseDir) {
+        this(settings, facts, cgroups, seccompFiles, baseDir, baseDir);
+    }
+
+    /** @param sessionsRoot where session directories live ({@link SessionDirectories}): hidden from every sandbox like {@code baseDir} */
+    LaunchPlanner(ProcessBackendSettings settings, HostFacts facts, KavachCgroups cgroups, Map<SeccompProfile, Path> seccompFiles, Path baseDir,
+                  Path sessionsRoot) {
         this.settings = requireNonNull(settings, "settings is null");
         this.facts = requireNonNull(facts, "facts is null");
         this.cgroups = requireNonNull(cgroups, "cgroups is null");
         this.seccompFiles = Map.copyOf(seccompFiles);
         this.baseDir = requireNonNull(baseDir, "baseDir is null");
+        this.sessionsRoot = requireNonNull(sessionsRoot, "sessionsRoot is null");
         Map<String, String> inherited = new HashMap<>();
         for (String name : settings.inheritEnv()) {
             String value = System.getenv(name);
@@ -79,7 +87,7 @@ final class LaunchPlanner {
 
     /** Host directories the sandbox replaces with private ones, so a program there is not what the command would find. */
     List<Path> hiddenDirs(SandboxPolicy policy) {
-        List<Path> hidden = new ArrayList<>(List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"), baseDir));
+        List<Path> hidden = new ArrayList<>(List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"), baseDir, sessionsRoot));
         hidden.add(policy.network() ? Path.of("/run/lock") : Path.of("/run"));
         return hidden;
     }
@@ -94,6 +102,14 @@ final class LaunchPlanner {
      * @param identity who the command runs as (with its own ids when Kavach is root)
      */
     LaunchPlan plan(ExecRequest request, String execId, Path workdir, boolean scratch, RunAs identity) {
+        return plan(request, execId, workdir, workdir, scratch, identity);
+    }
+
+    /**
+     * Plans one exec whose command starts in {@code chdir}, a directory inside the writable {@code workdir}
+     * (a session's subdirectory).
+     */
+    LaunchPlan plan(ExecRequest request, String execId, Path workdir, Path chdir, boolean scratch, RunAs identity) {
         SandboxPolicy policy = request.policy();
         requireBwrap();
         if (policy.seccomp() != SeccompProfile.NONE && (!facts.seccomp() || !facts.x86_64())) {
@@ -112,10 +128,10 @@ final class LaunchPlanner {
                     + ", but setpriv (util-linux) is not installed to drop privileges; the command was not started",
                     "install util-linux (Debian: apt-get install util-linux), or set " + RunAs.KEY + " = root to accept host root");
         }
-        Map<String, String> env = environment(request, workdir);
+        Map<String, String> env = environment(request, chdir);
         List<Enforcement> enforcement = new ArrayList<>();
         String seccompFile = policy.seccomp() == SeccompProfile.NONE ? null : seccompFiles.get(policy.seccomp()).toString();
-        List<String> options = bwrapOptions(policy, workdir, scratch, seccompFile != null, env);
+        List<String> options = bwrapOptions(policy, workdir, chdir, scratch, seccompFile != null, env);
         describe(policy, workdir, scratch, seccompFile != null, identity, enforcement);
 
         cgroups.checkEnforceable(policy);
@@ -158,7 +174,7 @@ final class LaunchPlanner {
         return new LaunchPlan(argv, options, LAUNCHER_ENV, env, statusFile, argsFile, scratch, cgroup, enforcement);
     }
 
-    private List<String> bwrapOptions(SandboxPolicy policy, Path workdir, boolean scratch, boolean seccomp, Map<String, String> env) {
+    private List<String> bwrapOptions(SandboxPolicy policy, Path workdir, Path chdir, boolean scratch, boolean seccomp, Map<String, String> env) {
         String dir = workdir.toString();
         String size = Long.toString(settings.scratchSize());
         List<String> argv = new ArrayList<>(64 + 3 * env.size());
@@ -197,12 +213,16 @@ final class LaunchPlanner {
             // Kavach's private files (status, arguments) stay out of sight wherever java.io.tmpdir points.
             argv.addAll(List.of("--size", "65536", "--tmpfs", baseDir.toString()));
         }
+        if (!sessionsRoot.equals(baseDir) && !sessionsRoot.startsWith("/tmp") && !sessionsRoot.startsWith("/var/tmp")) {
+            // Every session's directory is out of sight too; a session's own is bound back below.
+            argv.addAll(List.of("--size", "65536", "--tmpfs", sessionsRoot.toString()));
+        }
         if (scratch) {
             argv.addAll(List.of("--perms", "0700", "--size", size, "--tmpfs", dir));
         } else {
             argv.addAll(List.of("--bind", dir, dir));
         }
-        argv.addAll(List.of("--chdir", dir));
+        argv.addAll(List.of("--chdir", chdir.toString()));
         if (seccomp) {
             argv.addAll(List.of("--seccomp", Integer.toString(LauncherScript.SECCOMP_FD)));
         }

@@ -3,6 +3,7 @@ package dev.kavach.backend.process;
 import dev.kavach.api.Availability;
 import dev.kavach.api.BackendContext;
 import dev.kavach.api.BackendInfo;
+import dev.kavach.api.Capability;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.IsolationKind;
@@ -21,7 +22,8 @@ import java.util.List;
 public final class ProcessBackendProvider implements BackendProvider {
     public static final String ID = "process";
     private static final BackendInfo INFO = new BackendInfo(ID, "Host process with Linux isolation", IsolationKind.PROCESS, 100,
-            "Runs the command as a host process inside namespaces, cgroup limits, rlimits and a seccomp filter.");
+            "Runs the command as a host process inside namespaces, cgroup limits, rlimits and a seccomp filter.")
+            .withCapabilities(Capability.SESSIONS, Capability.FILES);
 
     @Override
     public BackendInfo info() {

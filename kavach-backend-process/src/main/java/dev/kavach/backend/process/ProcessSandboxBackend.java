@@ -7,6 +7,7 @@ import dev.kavach.api.Outcome;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
+import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.SeccompProfile;
@@ -54,6 +55,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private final RunAs runAs;
     private final SandboxIds ids;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final SessionDirectories sessions;
+    private final Set<ProcessSession> openSessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts) {
@@ -82,7 +85,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
                 programs.put(profile, file);
             }
-            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs, baseDir);
+            this.sessions = SessionDirectories.create(tmp, runAs.dropFromRoot());
+            this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs, baseDir,
+                    sessions.root());
         } catch (IOException e) {
             throw new SandboxException("cannot create the process backend's private directory: " + e.getMessage(),
                     "make java.io.tmpdir (" + System.getProperty("java.io.tmpdir") + ") writable", e);
@@ -103,19 +108,74 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     public ExecResult exec(ExecRequest request, OutputListener listener) {
         requireNonNull(request, "request is null");
         requireNonNull(listener, "listener is null");
-        if (closed) {
-            throw new SandboxStateException("the process backend is closed", "create a new sandbox");
+        requireOpen();
+        if (request.movesFiles()) {
+            if (request.workdir() != null) {
+                throw new SandboxException("files and collect use the exec's own working directory, but workdir " + request.workdir()
+                        + " was given", "omit workdir (the files then go to a directory of the exec's own), or open a session");
+            }
+            // The scratch tmpfs exists only inside the sandbox: files need a host directory, so the exec runs in a
+            // session of its own that ends with it.
+            try (ProcessSession once = openSession(request.policy())) {
+                return once.exec(request, listener);
+            }
         }
+        return run(request, listener, null);
+    }
+
+    /**
+     * Opens a session: a directory of its own under {@link SessionDirectories}, owned by a sandbox uid held for
+     * the whole session (so that every exec may change what the ones before it wrote).
+     */
+    @Override
+    public ProcessSession openSession(SandboxPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        requireOpen();
+        // Refuse what this host cannot enforce before anything is made (planning is pure).
+        planner.plan(ExecRequest.of("true").withPolicy(policy), "<session>", sessions.root(), false,
+                runAs.perSandbox() ? runAs.forSandbox(settings.idRange().first()) : runAs);
+        SandboxIds.Lease lease = ids == null ? null : ids.take();
+        try {
+            RunAs identity = lease == null ? runAs : runAs.forSandbox(lease.id());
+            ConfinedFiles.Owner owner = identity.dropFromRoot() ? new ConfinedFiles.Owner(identity.uid(), identity.gid()) : ConfinedFiles.Owner.KAVACH;
+            Path dir = sessions.create(owner);
+            ProcessSession session = new ProcessSession(this, policy, new ConfinedFiles(dir, owner), identity, lease, openSessions::remove);
+            openSessions.add(session);
+            return session;
+        } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * How an exec of a session runs: in the session's directory, as the session's identity.
+     *
+     * @param dir      the session directory, bound writable
+     * @param chdir    where the command starts, {@code dir} or a directory inside it
+     * @param identity who the command runs as
+     * @param started  told each launched process, so that closing the session can stop it
+     */
+    record SessionBinding(Path dir, Path chdir, RunAs identity, java.util.function.Consumer<Process> started) {
+    }
+
+    /** Runs one exec: in a session's directory when {@code session} is given, else in a scratch or the requested directory. */
+    ExecResult run(ExecRequest request, OutputListener listener, SessionBinding session) {
+        requireOpen();
         String execId = "k" + ProcessHandle.current().pid() + "-" + EXEC_COUNTER.incrementAndGet();
         ExecCgroup cgroup = null;
         LaunchPlan plan = null;
         SandboxIds.Lease lease = null;
         try {
-            lease = ids == null ? null : ids.take();
-            RunAs identity = lease == null ? runAs : runAs.forSandbox(lease.id());
+            lease = ids == null || session != null ? null : ids.take();
+            RunAs identity = session != null ? session.identity() : lease == null ? runAs : runAs.forSandbox(lease.id());
             Path workdir;
-            boolean scratch = request.workdir() == null;
-            if (!scratch) {
+            boolean scratch = request.workdir() == null && session == null;
+            if (session != null) {
+                workdir = session.dir();
+            } else if (!scratch) {
                 workdir = requestedWorkdir(request.workdir());
                 if (identity.dropFromRoot()) {
                     requireReachable(workdir, identity, runAs.perSandbox());
@@ -123,8 +183,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             } else {
                 workdir = baseDir.resolve(execId); // a private tmpfs inside the sandbox; nothing on the host
             }
-            plan = planner.plan(request, execId, workdir, scratch, identity);
-            CommandResolution resolution = CommandResolution.resolve(request.command().argv().get(0), plan.commandEnv(), workdir,
+            Path chdir = session != null ? session.chdir() : workdir;
+            plan = planner.plan(request, execId, workdir, chdir, scratch, identity);
+            CommandResolution resolution = CommandResolution.resolve(request.command().argv().get(0), plan.commandEnv(), chdir,
                     planner.hiddenDirs(request.policy()));
             if (resolution.status() != 0) {
                 byte[] message = ("kavach: " + resolution.message() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -140,7 +201,10 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             try {
                 result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), Path.of("/"), request.stdinSource(),
                         request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, ProcessExecutor.SpawnScope.NONE,
-                        running::add, treeKill, settings.drainGrace()));
+                        session == null ? running::add : started -> {
+                            running.add(started);
+                            session.started().accept(started);
+                        }, treeKill, settings.drainGrace()));
             } catch (IOException e) {
                 throw new SandboxException("cannot start the launcher " + plan.argv().get(0) + ": " + e.getMessage(),
                         "check kavach.backends.process.shell and bwrap", e);
@@ -155,6 +219,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 status.childPid().ifPresent(pid -> killAndAwait(pid, identity.uid()));
                 if (lease != null) {
                     killAllOf(lease.id());
+                } else if (session != null && identity.perSandbox()) {
+                    killAllOf(identity.uid());
                 }
             }
             return classify(request, plan, cgroup, result, status);
@@ -251,7 +317,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
      * SIGKILLs every process of a sandbox's own uid, until none is left (bounded): with an id per sandbox,
      * the uid names exactly that sandbox's processes, wherever they re-parented.
      */
-    private static void killAllOf(int uid) {
+    static void killAllOf(int uid) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {
             List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).toList();
@@ -353,7 +419,15 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
+        for (ProcessSession session : List.copyOf(openSessions)) {
+            try {
+                session.close();
+            } catch (RuntimeException e) {
+                // the directory goes with the sessions root below
+            }
+        }
         deleteTree(baseDir);
+        sessions.close();
         try {
             ownerLock.close();
         } catch (IOException e) {
@@ -425,12 +499,14 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     }
 
     static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException | RuntimeException e) {
-            // Leftover scratch files are harmless; they are under a private temporary directory.
+        // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
+        // command made unremovable, which TreeRemoval takes care of.
+        TreeRemoval.remove(root);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new SandboxStateException("the process backend is closed", "create a new sandbox");
         }
     }
 }

@@ -69,6 +69,7 @@ public final class SettingsReader {
         keys.put("kavach.policy.output-limit", SIZE + ", 0 = no limit");
         keys.put("kavach.policy.max-open-files", COUNT);
         keys.put("kavach.policy.max-file-size", SIZE + ", 0 = no limit");
+        keys.put("kavach.policy.transfer-limit", SIZE + ", more than 0 (file transfers are always bounded)");
         return Map.copyOf(keys);
     }
 
@@ -252,6 +253,9 @@ public final class SettingsReader {
         if (config.hasPath("kavach.policy.max-file-size")) {
             policy = policy.withMaxFileSizeBytes(bytes("kavach.policy.max-file-size"));
         }
+        if (config.hasPath("kavach.policy.transfer-limit")) {
+            policy = policy.withTransferLimitBytes(transferLimit());
+        }
         return policy;
     }
 
@@ -294,6 +298,17 @@ public final class SettingsReader {
         } catch (ConfigException e) {
             throw value.startsWith("-") ? negative(key, value) : invalid(key, value);
         }
+    }
+
+    /** Unlike the other limits, 0 cannot mean "none": a file transfer is always bounded. */
+    private long transferLimit() {
+        String key = "kavach.policy.transfer-limit";
+        long value = bytes(key);
+        if (value <= 0) {
+            throw new ConfigurationException(key + " = " + text(key).trim() + " " + at(key) + " must be more than 0: file transfers are always bounded",
+                    "set a size such as 64M or 1G");
+        }
+        return value;
     }
 
     private int count(String key) {
