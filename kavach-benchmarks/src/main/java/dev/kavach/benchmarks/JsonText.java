@@ -33,6 +33,9 @@ final class JsonText {
                     .append(", \"ratio\": ").append(number(f.ratio()))
                     .append(", \"goal\": ").append(string(f.goal().describe()))
                     .append(", \"status\": ").append(string(f.status().name()))
+                    .append(", \"load_start\": ").append(number(f.loadStart()))
+                    .append(", \"load_end\": ").append(number(f.loadEnd()))
+                    .append(", \"under_load\": ").append(f.underLoad())
                     .append(", \"note\": ").append(string(f.note())).append('}');
             separator = ",\n";
         }

@@ -38,6 +38,24 @@ class CliDocsTest {
     }
 
     @Test
+    void zshLoadsTheSameScriptThroughBashcompinit() throws Exception {
+        CliDocs.write(dir, "9.9.9");
+        Path script = dir.resolve("completion/kavach.bash");
+        Path zsh = Path.of("/usr/bin/zsh");
+        Prerequisites.require(Files.isExecutable(zsh), "zsh is needed to check that zsh loads the completion script (apt-get install zsh)");
+        // -f: no user startup files; HOME points at the test's folder so that compinit writes its dump there.
+        ProcessBuilder builder = new ProcessBuilder(zsh.toString(), "-f", "-c", "source \"$1\" && print -r -- \"${_comps[kavach]}\"", "zsh",
+                script.toString());
+        builder.environment().put("HOME", dir.toString());
+        Process process = builder.redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "finished");
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.strip().endsWith("_bash_complete -F _complete_kavach -o default"),
+                "zsh registers the script's function for kavach: " + output);
+    }
+
+    @Test
     void everyCommandHasAManPageWithItsOptions() throws IOException {
         List<Path> written = CliDocs.write(dir, "9.9.9");
         for (String page : List.of("kavach", "kavach-run", "kavach-backends", "kavach-plugins", "kavach-config", "kavach-setup")) {

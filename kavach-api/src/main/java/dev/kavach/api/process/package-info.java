@@ -12,6 +12,9 @@
  *     {@link dev.kavach.api.process.StdinFeeder}, {@link dev.kavach.api.process.TreeKill} (with
  *     {@link dev.kavach.api.process.TreeKillReport}), {@link dev.kavach.api.process.ProgramLookup},
  *     {@link dev.kavach.api.process.CommandEnvironment}.</li>
+ * <li>{@link dev.kavach.api.process.HostProbeCache}: remembers across runs what host programs answered a
+ *     probe (a version, a trial sandbox that worked), keyed by the programs' identity, the user, the kernel
+ *     and the boot, so that a short-lived {@code kavach} does not start them on every call.</li>
  * </ul>
  *
  * <p>Linux only: the tree kill reads {@code /proc} and signals through {@code /bin/sh}'s {@code kill}.
