@@ -45,7 +45,7 @@ final class NamespaceTreeKill implements TreeKill {
     /**
      * @param statusFile  the exec's private status file, which bubblewrap writes its JSON status to
      * @param uid         the uid the sandbox's processes run as
-     * @param uidOfItsOwn whether that uid belongs to this sandbox alone (a leased id), so that every process of it is the sandbox's
+     * @param uidOfItsOwn whether that uid belongs to this sandbox alone (an id leased for the exec, or held by its session), so that every process of it is the sandbox's
      */
     NamespaceTreeKill(Path statusFile, int uid, boolean uidOfItsOwn) {
         this.statusFile = statusFile;
