@@ -81,7 +81,7 @@ final class FetchKernelCommand extends PluginCommandLine.Subcommand {
         if (dir == null) {
             dir = context.stateDir().resolve("guest-kernel-" + series.name);
         }
-        boolean show = progress == null ? onTerminal() : progress;
+        boolean show = progress == null ? FetchCertsCommand.onTerminal() : progress;
         try {
             KernelFiles files = fetch(series, dir.toAbsolutePath(), show ? err : null);
             out.println("KAVACH_GUEST_KERNEL=" + files.kernel());
@@ -246,19 +246,6 @@ final class FetchKernelCommand extends PluginCommandLine.Subcommand {
     private static void say(PrintStream progress, String message) {
         if (progress != null) {
             progress.println("fetch-kernel: " + message);
-        }
-    }
-
-    /** Whether stderr is a terminal: JDK 22+ says so with Console.isTerminal(); JDK 21 has a console only on one. */
-    private static boolean onTerminal() {
-        java.io.Console console = System.console();
-        if (console == null) {
-            return false;
-        }
-        try {
-            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
-        } catch (ReflectiveOperationException e) {
-            return true;
         }
     }
 
