@@ -64,8 +64,11 @@ if [ "$build" = 1 ]; then
 fi
 
 target="$root/kavach-benchmarks/target"
-# The module's own JAR, not its -sources or -javadoc companion (which sort first).
-jar=$(ls "$target"/kavach-benchmarks-*.jar 2>/dev/null | grep -v -e '-sources\.jar$' -e '-javadoc\.jar$' | head -n 1 || true)
+jar=""
+for candidate in "$target"/kavach-benchmarks-*.jar; do
+  # The module's own JAR, not its -sources or -javadoc JAR (which sort first and hold no classes).
+  case $candidate in *-sources.jar|*-javadoc.jar|*-tests.jar) ;; *) [ -f "$candidate" ] && jar=$candidate ;; esac
+done
 [ -n "$jar" ] && [ -d "$target/lib" ] || { echo "bench/run.sh: $target has no benchmark JAR; run without --no-build" >&2; exit 2; }
 # A snapshot of the JARs: a rebuild during the run must not change classes under the running JVMs.
 snapshot="$results/work/classpath"

@@ -16,6 +16,10 @@ module dev.kavach.backend.sev {
     requires dev.kavach.api;
     requires dev.kavach.attestation.snp;
     requires static org.slf4j;
+    // The commands' parser, bundled in the plugin folder; it reads their annotated options reflectively.
+    requires info.picocli;
+
+    opens dev.kavach.backend.sev.cli to info.picocli;
 
     // VmFigure encodes the same task archive to time a hand-run QEMU against the backend.
     exports dev.kavach.backend.sev.guest to dev.kavach.benchmarks;

@@ -8,6 +8,7 @@ module dev.kavach.benchmarks {
     requires dev.kavach.backend.sev;
     requires dev.kavach.attestation.snp;
     requires jmh.core;
+    requires com.fasterxml.jackson.core;
     requires java.compiler;
     requires java.management;
     requires jdk.management;

@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Latency of running {@code true} to its end: through Kavach's {@code process} backend with each policy
- * preset, and the two baselines in the same JVM: {@link ProcessBuilder} starting {@code true} directly, and
- * bubblewrap with the flags the backend uses for {@code strict}, started directly. Sample mode, so the
- * suite can compare medians.
+ * preset, and the baselines in the same JVM: {@link ProcessBuilder} starting {@code true} directly, and
+ * for each preset bubblewrap with the flags the backend uses for it, started directly ({@code bwrap-basic},
+ * ...). Sample mode, so the suite can compare medians.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -39,8 +39,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 2)
 @State(Scope.Benchmark)
 public class ExecLatencyBenchmark {
-    /** {@code processbuilder}, {@code bwrap}, or a policy preset run through Kavach. */
-    @Param({"processbuilder", "bwrap", "minimal", "basic", "strict"})
+    /** {@code processbuilder}, {@code bwrap-<preset>} (that preset's bwrap command run directly), or a preset run through Kavach. */
+    @Param({"processbuilder", "bwrap-minimal", "bwrap-basic", "bwrap-strict", "minimal", "basic", "strict"})
     public String target;
 
     private Kavach kavach;
@@ -53,10 +53,11 @@ public class ExecLatencyBenchmark {
     public void setUp() throws IOException, InterruptedException {
         switch (target) {
             case "processbuilder" -> direct = List.of("true");
-            case "bwrap" -> {
+            case "bwrap-minimal", "bwrap-basic", "bwrap-strict" -> {
                 scratch = Files.createTempDirectory("kavach-bench-bwrap-");
+                String preset = target.substring("bwrap-".length());
                 try (Kavach k = BenchKavach.load(Map.of()); Sandbox s = k.open("process")) {
-                    List<String> line = s.commandLine(ExecRequest.of("true").withPolicy(SandboxPolicy.strict()))
+                    List<String> line = s.commandLine(ExecRequest.of("true").withPolicy(SandboxPolicy.preset(preset)))
                             .orElseThrow(() -> new IllegalStateException("the process backend shows no command line"));
                     direct = DirectCommands.bwrapPart(line, scratch);
                 }

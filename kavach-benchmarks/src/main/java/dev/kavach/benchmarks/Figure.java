@@ -15,9 +15,18 @@ import static java.util.Objects.requireNonNull;
  * @param status   PASS/FAIL against the goal, INFO without one, SKIP when it cannot run here, ERROR when
  *                 the measurement itself broke
  * @param note     how it was measured, or why it was skipped
+ * @param loadStart the host's 1-minute load average when the figure's measurement began (NaN: not recorded)
+ * @param loadEnd   the same when it ended
  */
-public record Figure(String name, String unit, double kavach, double baseline, double ratio, Goal goal, Status status, String note) {
+public record Figure(String name, String unit, double kavach, double baseline, double ratio, Goal goal, Status status, String note,
+                     double loadStart, double loadEnd) {
     public enum Status { PASS, FAIL, INFO, SKIP, ERROR }
+
+    /**
+     * A load average above this (on any machine: the suite's machines have 2 cores) means other work
+     * competed with the measurement; such a figure is marked, not dropped.
+     */
+    public static final double LOAD_LIMIT = 2.0;
 
     public Figure {
         requireNonNull(name, "name is null");
@@ -25,6 +34,24 @@ public record Figure(String name, String unit, double kavach, double baseline, d
         requireNonNull(goal, "goal is null");
         requireNonNull(status, "status is null");
         note = note == null ? "" : note.replace('\n', ' ');
+    }
+
+    /** A figure whose load is not recorded yet (the suite records it around the measurement). */
+    public Figure(String name, String unit, double kavach, double baseline, double ratio, Goal goal, Status status, String note) {
+        this(name, unit, kavach, baseline, ratio, goal, status, note, Double.NaN, Double.NaN);
+    }
+
+    /** This figure with the load around its measurement, unless it already carries its own (more precise) one. */
+    public Figure measuredUnder(double start, double end) {
+        if (!Double.isNaN(loadStart) || status == Status.SKIP) {
+            return this;
+        }
+        return new Figure(name, unit, kavach, baseline, ratio, goal, status, note, start, end);
+    }
+
+    /** Whether the host was busy with other work while this was measured (load above {@link #LOAD_LIMIT} at its start or end). */
+    public boolean underLoad() {
+        return loadStart > LOAD_LIMIT || loadEnd > LOAD_LIMIT;
     }
 
     /** Kavach's value against a baseline; the ratio is kavach / baseline, judged by a ratio goal. */
@@ -53,11 +80,19 @@ public record Figure(String name, String unit, double kavach, double baseline, d
         return goal.met(value) ? Status.PASS : Status.FAIL;
     }
 
-    /** One line: name, Kavach's median, the baseline's, the ratio, the goal, the verdict. */
+    /** One line: name, Kavach's median, the baseline's, the ratio, the goal, the verdict, the load around it (marked above 2). */
     public String line() {
-        return String.format(Locale.ROOT, "%-44s kavach=%-14s baseline=%-14s ratio=%-7s goal=%-11s %s%s",
+        return String.format(Locale.ROOT, "%-44s kavach=%-14s baseline=%-14s ratio=%-7s goal=%-11s %s%s%s",
                 name, withUnit(kavach), withUnit(baseline), Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.3f", ratio),
-                goal.describe(), status, note.isEmpty() ? "" : "  # " + note);
+                goal.describe(), status, load(), note.isEmpty() ? "" : "  # " + note);
+    }
+
+    private String load() {
+        if (Double.isNaN(loadStart) && Double.isNaN(loadEnd)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "  load=%.2f->%.2f%s", loadStart, loadEnd,
+                underLoad() ? " UNDER-LOAD(>" + number(LOAD_LIMIT) + ": other work competed; compare with care)" : "");
     }
 
     private String withUnit(double value) {
@@ -89,12 +124,15 @@ public record Figure(String name, String unit, double kavach, double baseline, d
         properties.setProperty(prefix + "goal", goal.encode());
         properties.setProperty(prefix + "status", status.name());
         properties.setProperty(prefix + "note", note);
+        properties.setProperty(prefix + "loadStart", Double.toString(loadStart));
+        properties.setProperty(prefix + "loadEnd", Double.toString(loadEnd));
     }
 
     static Figure load(Properties properties, String prefix) {
         return new Figure(properties.getProperty(prefix + "name"), properties.getProperty(prefix + "unit"),
                 Double.parseDouble(properties.getProperty(prefix + "kavach")), Double.parseDouble(properties.getProperty(prefix + "baseline")),
                 Double.parseDouble(properties.getProperty(prefix + "ratio")), Goal.parse(properties.getProperty(prefix + "goal")),
-                Status.valueOf(properties.getProperty(prefix + "status")), properties.getProperty(prefix + "note"));
+                Status.valueOf(properties.getProperty(prefix + "status")), properties.getProperty(prefix + "note"),
+                Double.parseDouble(properties.getProperty(prefix + "loadStart", "NaN")), Double.parseDouble(properties.getProperty(prefix + "loadEnd", "NaN")));
     }
 }

@@ -1,69 +1,69 @@
 package dev.kavach.benchmarks;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
-/** The suite's JSON result document, written by hand: the suite needs nothing but the JDK and JMH. */
+/** The suite's JSON result document, written with jackson-core, the JSON library the CLI and the sev plugin use. */
 final class JsonText {
+    private static final JsonFactory FACTORY = JsonFactory.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
+
     private JsonText() {
     }
 
     static String document(String mode, String started, String finished, Map<String, String> machine, List<Figure> figures) {
-        StringBuilder json = new StringBuilder("{\n");
-        json.append("  \"suite\": \"kavach-benchmarks\",\n");
-        json.append("  \"mode\": ").append(string(mode)).append(",\n");
-        json.append("  \"started\": ").append(string(started)).append(",\n");
-        json.append("  \"finished\": ").append(string(finished)).append(",\n");
-        json.append("  \"machine\": {");
-        String separator = "\n";
-        for (Map.Entry<String, String> fact : machine.entrySet()) {
-            json.append(separator).append("    ").append(string(fact.getKey())).append(": ").append(string(fact.getValue()));
-            separator = ",\n";
-        }
-        json.append("\n  },\n  \"figures\": [");
-        separator = "\n";
-        for (Figure f : figures) {
-            json.append(separator).append("    {\"name\": ").append(string(f.name()))
-                    .append(", \"unit\": ").append(string(f.unit()))
-                    .append(", \"kavach\": ").append(number(f.kavach()))
-                    .append(", \"baseline\": ").append(number(f.baseline()))
-                    .append(", \"ratio\": ").append(number(f.ratio()))
-                    .append(", \"goal\": ").append(string(f.goal().describe()))
-                    .append(", \"status\": ").append(string(f.status().name()))
-                    .append(", \"note\": ").append(string(f.note())).append('}');
-            separator = ",\n";
-        }
-        return json.append("\n  ]\n}\n").toString();
-    }
-
-    private static String number(double value) {
-        if (Double.isNaN(value) || Double.isInfinite(value)) {
-            return "null";
-        }
-        return new BigDecimal(value).round(new MathContext(6)).stripTrailingZeros().toPlainString();
-    }
-
-    static String string(String text) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+        StringWriter text = new StringWriter();
+        try (JsonGenerator json = FACTORY.createGenerator(text)) {
+            json.setPrettyPrinter(new DefaultPrettyPrinter());
+            json.writeStartObject();
+            json.writeStringField("suite", "kavach-benchmarks");
+            json.writeStringField("mode", mode);
+            json.writeStringField("started", started);
+            json.writeStringField("finished", finished);
+            json.writeObjectFieldStart("machine");
+            for (Map.Entry<String, String> fact : machine.entrySet()) {
+                json.writeStringField(fact.getKey(), fact.getValue());
             }
+            json.writeEndObject();
+            json.writeArrayFieldStart("figures");
+            for (Figure f : figures) {
+                json.writeStartObject();
+                json.writeStringField("name", f.name());
+                json.writeStringField("unit", f.unit());
+                number(json, "kavach", f.kavach());
+                number(json, "baseline", f.baseline());
+                number(json, "ratio", f.ratio());
+                json.writeStringField("goal", f.goal().describe());
+                json.writeStringField("status", f.status().name());
+                number(json, "load_start", f.loadStart());
+                number(json, "load_end", f.loadEnd());
+                json.writeBooleanField("under_load", f.underLoad());
+                json.writeStringField("note", f.note());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return out.append('"').toString();
+        return text + "\n";
+    }
+
+    /** Six significant digits, plain notation; {@code null} for a figure that has no such number. */
+    private static void number(JsonGenerator json, String name, double value) throws IOException {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            json.writeNullField(name);
+        } else {
+            json.writeNumberField(name, new BigDecimal(value).round(new MathContext(6)).stripTrailingZeros());
+        }
     }
 }

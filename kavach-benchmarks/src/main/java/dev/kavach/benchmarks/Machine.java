@@ -23,6 +23,15 @@ final class Machine {
         return facts;
     }
 
+    /** The 1-minute load average, NaN when unknown. */
+    static double load1() {
+        try {
+            return Double.parseDouble(read("/proc/loadavg").split(" ")[0]);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
     static String loadAverage() {
         String text = read("/proc/loadavg");
         String[] parts = text.split(" ");

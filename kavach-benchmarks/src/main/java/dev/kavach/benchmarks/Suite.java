@@ -83,6 +83,7 @@ public final class Suite {
         JmhFigures jmh = new JmhFigures(full, List.of("-Dkbench.work=" + work, "-Dkbench.root=" + root));
         for (String group : only) {
             System.err.println("== " + group + " (load " + Machine.loadAverage() + ")");
+            double loadStart = Machine.load1();
             List<Figure> measured;
             try {
                 measured = switch (group) {
@@ -107,6 +108,9 @@ public final class Suite {
             } catch (Exception | Error e) {
                 measured = List.of(Figure.failed(group, e.toString()));
             }
+            double loadEnd = Machine.load1();
+            // Each figure's own load when it recorded one; else its group's (a group's figures are measured together).
+            measured = measured.stream().map(figure -> figure.measuredUnder(loadStart, loadEnd)).toList();
             for (Figure figure : measured) {
                 System.out.println(figure.line());
                 System.out.flush();
@@ -124,6 +128,11 @@ public final class Suite {
         System.err.printf("%d figures: %d PASS, %d FAIL, %d INFO, %d SKIP, %d ERROR; written to %s%n", figures.size(),
                 count(Figure.Status.PASS), count(Figure.Status.FAIL), count(Figure.Status.INFO), count(Figure.Status.SKIP),
                 count(Figure.Status.ERROR), latest);
+        List<String> underLoad = figures.stream().filter(Figure::underLoad).map(Figure::name).toList();
+        if (!underLoad.isEmpty()) {
+            System.err.printf("%d figures were measured under load above %.0f (other work competed; marked UNDER-LOAD): %s%n",
+                    underLoad.size(), Figure.LOAD_LIMIT, String.join(", ", underLoad));
+        }
         return broken == 0 ? 0 : 1;
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FigureTest {
@@ -33,8 +34,26 @@ class FigureTest {
     }
 
     @Test
+    void aFigureMeasuredUnderLoadIsMarkedNotHidden() {
+        Figure quiet = Figure.compared("cli.version-vs-java-version", "ms", 150, 60, Goal.NONE, "how").measuredUnder(0.4, 1.1);
+        assertFalse(quiet.underLoad());
+        assertTrue(quiet.line().contains("load=0.40->1.10") && !quiet.line().contains("UNDER-LOAD") && quiet.line().endsWith("# how"), quiet.line());
+
+        Figure busy = Figure.compared("exec.basic-vs-bwrap", "ms", 30, 20, Goal.ratioAtMost(1.3), "how").measuredUnder(1.5, 6.2);
+        assertTrue(busy.underLoad(), "the end of the measurement was above 2");
+        assertEquals(Figure.Status.FAIL, busy.status(), "the verdict stays: the mark says how far to trust it");
+        assertTrue(busy.line().contains("load=1.50->6.20 UNDER-LOAD"), busy.line());
+        String json = JsonText.document("short", "s", "f", new java.util.LinkedHashMap<>(), List.of(busy, quiet));
+        assertTrue(json.replaceAll("\\s+", " ").contains("\"load_start\" : 1.5, \"load_end\" : 6.2, \"under_load\" : true"), json);
+        assertTrue(json.contains("\"under_load\" : false"), json);
+
+        assertEquals(busy, busy.measuredUnder(0.1, 0.1), "a figure's own load (timed around its rounds) wins over its group's");
+        assertFalse(Figure.skipped("vm", "no kernel").measuredUnder(5, 5).underLoad(), "nothing was measured");
+    }
+
+    @Test
     void figuresSurviveTheFileBetweenAFigureProgramAndTheSuite(@TempDir Path dir) throws Exception {
-        List<Figure> figures = List.of(Figure.compared("a", "ms", 2.5, 2.0, Goal.ratioAtMost(1.3), "note with = and : and #"),
+        List<Figure> figures = List.of(Figure.compared("a", "ms", 2.5, 2.0, Goal.ratioAtMost(1.3), "note with = and : and #").measuredUnder(0.5, 2.5),
                 Figure.skipped("b", "why"), Figure.absolute("c", "KiB", 14.2, Goal.NONE, ""));
         Path file = dir.resolve("f.properties");
         FigureFile.write(file, figures);
@@ -45,9 +64,9 @@ class FigureTest {
     void jsonHasNullForMissingNumbersAndEscapesText() {
         String json = JsonText.document("short", "s", "f", new java.util.LinkedHashMap<>(java.util.Map.of("cpu", "AMD \"EPYC\"")),
                 List.of(Figure.skipped("vm", "no\tkernel"), Figure.absolute("n", "us", 123456.789, Goal.NONE, "")));
-        assertTrue(json.contains("\"cpu\": \"AMD \\\"EPYC\\\"\""), json);
-        assertTrue(json.contains("\"kavach\": null") && json.contains("\"note\": \"no\\tkernel\""), json);
-        assertTrue(json.contains("\"kavach\": 123457"), json);
+        assertTrue(json.contains("\"cpu\" : \"AMD \\\"EPYC\\\"\""), json);
+        assertTrue(json.contains("\"kavach\" : null") && json.contains("\"note\" : \"no\\tkernel\""), json);
+        assertTrue(json.contains("\"kavach\" : 123457,"), json);
     }
 
     @Test

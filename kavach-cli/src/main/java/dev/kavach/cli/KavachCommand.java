@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
@@ -60,26 +61,69 @@ final class KavachCommand implements Callable<Integer> {
         this.invocation = requireNonNull(invocation, "invocation is null");
     }
 
-    /** The picocli command line for one invocation, with built-ins, handlers and the plugin section of the help. */
+    /**
+     * Runs {@code kavach args...}: a plain {@code kavach run} line without picocli ({@link RunLine}), any
+     * other through picocli's model of the command it names.
+     */
+    static int execute(Invocation invocation, String[] args) {
+        KavachCommand top = new KavachCommand(invocation);
+        Optional<RunCommand> plain = RunLine.parse(args, top);
+        if (plain.isPresent()) {
+            try {
+                return plain.get().call();
+            } catch (RunLine.Refused e) {
+                // a usage error: picocli finds it again and reports it as it reports every other
+            } catch (Exception e) {
+                return top.onFailure(e, plain.get());
+            }
+        }
+        return commandLine(invocation, args).execute(args);
+    }
+
+    /** The built-in commands, which win over any plugin's. */
+    static final List<String> BUILT_INS = List.of("run", "backends", "plugins", "config", "setup", "help");
+
+    /** The picocli command line for one invocation, with every built-in, handlers and the plugin section of the help. */
     static CommandLine commandLine(Invocation invocation) {
+        return commandLine(invocation, BUILT_INS);
+    }
+
+    /**
+     * The picocli command line for {@code args}: only the built-in they name is modelled when they name one
+     * unambiguously ({@link CommandWord}); picocli reflects over each command it is given, which costs a
+     * short-lived process more than the command itself. Help, plugin commands, and anything unusual get all.
+     */
+    static CommandLine commandLine(Invocation invocation, String[] args) {
+        return commandLine(invocation, CommandWord.of(args).filter(BUILT_INS::contains).filter(word -> !word.equals("help"))
+                .map(List::of).orElse(BUILT_INS));
+    }
+
+    private static CommandLine commandLine(Invocation invocation, List<String> builtIns) {
         KavachCommand top = new KavachCommand(invocation);
         CommandLine cl = new CommandLine(top);
         top.commandLine = cl;
         // Everything from the first unknown word on belongs to a plugin's command: do not parse it here. Set
         // before the built-ins are added, so that they keep rejecting unknown options (`backends --bogus`).
         cl.setStopAtUnmatched(true);
-        cl.addSubcommand("run", new RunCommand(top));
-        cl.addSubcommand("backends", new BackendsCommand(top));
-        cl.addSubcommand("plugins", new PluginsCommand(top));
-        cl.addSubcommand("config", new ConfigCommand(top));
-        cl.addSubcommand("setup", new SetupCommand(top));
-        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        for (String name : builtIns) {
+            cl.addSubcommand(name, switch (name) {
+                case "run" -> new RunCommand(top);
+                case "backends" -> new BackendsCommand(top);
+                case "plugins" -> new PluginsCommand(top);
+                case "config" -> new ConfigCommand(top);
+                case "setup" -> new SetupCommand(top);
+                case "help" -> new CommandLine.HelpCommand();
+                default -> throw new IllegalArgumentException("no built-in command " + name);
+            });
+        }
         // `kavach run ls -la`: after the program name every word is the program's, as with env(1).
-        cl.getSubcommands().get("run").setStopAtPositional(true);
+        if (cl.getSubcommands().containsKey("run")) {
+            cl.getSubcommands().get("run").setStopAtPositional(true);
+        }
         cl.setOut(new PrintWriter(invocation.out(), true));
         cl.setErr(new PrintWriter(invocation.err(), true));
         cl.setParameterExceptionHandler(top::onUsageError);
-        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex, command));
+        cl.setExecutionExceptionHandler((ex, command, parseResult) -> top.onFailure(ex, command.getCommand()));
 
         UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
         List<String> keys = new ArrayList<>(usage.sectionKeys());
@@ -108,7 +152,7 @@ final class KavachCommand implements Callable<Integer> {
 
     /** The names picocli dispatches itself; they win over any plugin's command. */
     TreeSet<String> builtInNames() {
-        return new TreeSet<>(commandLine.getSubcommands().keySet());
+        return new TreeSet<>(BUILT_INS);
     }
 
     /** No built-in matched: either nothing was given, or a plugin's command was. */
@@ -179,7 +223,8 @@ final class KavachCommand implements Callable<Integer> {
         return code;
     }
 
-    private int onFailure(Exception ex, CommandLine command) {
+    /** Reports a failure of {@code command} (one line, JSON too when asked) and returns Kavach's exit code. */
+    int onFailure(Exception ex, Object command) {
         int code = ExitCodes.KAVACH_FAILED;
         if (ex instanceof NoBackendAvailableException none) {
             // kavach.backend = auto found nothing: one line with the fix, one hint; the details are kavach backends' job.
@@ -197,7 +242,7 @@ final class KavachCommand implements Callable<Integer> {
         if (verbose) {
             ex.printStackTrace(invocation.err());
         }
-        if (command.getCommand() instanceof JsonRequest.Flag flag && flag.json()) {
+        if (command instanceof JsonRequest.Flag flag && flag.json()) {
             if (ex instanceof KavachException failure) {
                 JsonRequest.failure(invocation.out(), failure.getMessage(), failure.fix(), failure.getClass().getSimpleName(), code);
             } else {

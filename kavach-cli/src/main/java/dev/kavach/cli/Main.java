@@ -22,7 +22,15 @@ public final class Main {
     }
 
     static int run(String[] args, Invocation invocation) {
-        int code = KavachCommand.commandLine(invocation).execute(args);
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // What picocli would print, without the command model it would build first (most of the time it takes).
+            for (String line : new CliVersion().getVersion()) {
+                invocation.out().println(line);
+            }
+            invocation.out().flush();
+            return ExitCodes.OK;
+        }
+        int code = KavachCommand.execute(invocation, args);
         invocation.out().flush();
         invocation.err().flush();
         return code;

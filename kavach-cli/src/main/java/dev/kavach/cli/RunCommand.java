@@ -194,9 +194,17 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         }
     }
 
+    /**
+     * A usage error, as picocli reports it; on the fast path ({@link RunLine}, no picocli model) the line is
+     * handed to picocli instead, which then finds the same error and reports it the usual way.
+     */
+    private RuntimeException usageError(String message) {
+        return spec == null ? new RunLine.Refused(message) : new ParameterException(spec.commandLine(), message);
+    }
+
     private Command command() {
         if (shell != null && !argv.isEmpty()) {
-            throw new ParameterException(spec.commandLine(),
+            throw usageError(
                     "give either --shell SCRIPT or -- CMD ARGS..., not both (got --shell and " + ShellQuote.join(argv) + ")");
         }
         try {
@@ -204,18 +212,18 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
                 return new Command.ShellScript(shell);
             }
             if (argv.isEmpty()) {
-                throw new ParameterException(spec.commandLine(), "nothing to run: give -- CMD ARGS... or --shell SCRIPT");
+                throw usageError("nothing to run: give -- CMD ARGS... or --shell SCRIPT");
             }
             return new Command.Argv(argv);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw usageError(e.getMessage());
         }
     }
 
     /** Where the command's stdin comes from; streamed by the backend, never read here. */
     private StdinSource stdinSource() {
         if (interactive && stdin != null && !stdin.equals("-")) {
-            throw new ParameterException(spec.commandLine(), "give either -i or --stdin FILE, not both (-i streams this process's stdin)");
+            throw usageError("give either -i or --stdin FILE, not both (-i streams this process's stdin)");
         }
         if (interactive || "-".equals(stdin)) {
             return StdinSource.of(top.invocation().in());
@@ -242,8 +250,8 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         return StdinSource.of(file);
     }
 
-    private ParameterException badStdin(String why) {
-        return new ParameterException(spec.commandLine(),
+    private RuntimeException badStdin(String why) {
+        return usageError(
                 "Invalid value for option '--stdin': '" + stdin + "' is " + why + "; give a readable file, or - for this process's stdin");
     }
 
@@ -269,7 +277,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         for (Map.Entry<String, String> e : env.entrySet()) {
             String name = e.getKey();
             if (name.isEmpty() || name.indexOf('\0') >= 0 || e.getValue() == null) {
-                throw new ParameterException(spec.commandLine(),
+                throw usageError(
                         "Invalid value for option '--env': '" + name + "=" + e.getValue() + "'; use --env NAME=VALUE with a non-empty NAME");
             }
         }
@@ -279,7 +287,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             try {
                 files.add(FileTransfers.put(put, cwd));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "Invalid value for option '--put': " + e.getMessage());
+                throw usageError("Invalid value for option '--put': " + e.getMessage());
             }
         }
         List<FileTransfers.Get> parsed = new ArrayList<>();
@@ -287,7 +295,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             try {
                 parsed.add(FileTransfers.get(get, cwd));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "Invalid value for option '--get': " + e.getMessage());
+                throw usageError("Invalid value for option '--get': " + e.getMessage());
             }
         }
         collect = List.copyOf(parsed);
@@ -295,7 +303,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).files(files)
                     .collect(collect.stream().map(FileTransfers.Get::glob).distinct().toList()).build();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw usageError(e.getMessage());
         }
     }
 

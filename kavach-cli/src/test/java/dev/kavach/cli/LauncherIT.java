@@ -136,6 +136,27 @@ class LauncherIT {
         assertTrue(byId.get("sev").getString("source").contains("plugins/kavach-backend-sev"), result::toString);
     }
 
+    /**
+     * The sev plugin's commands run in the plugin's own module layer, with picocli and jackson-core bundled in its
+     * folder while the host's boot layer has them too: help, a usage error and JSON output all work.
+     */
+    @Test
+    void theSevPluginsCommandsHaveHelpAndUsageErrorsInTheirModuleLayer() throws Exception {
+        Prerequisites.require(Files.exists(repo.resolve("plugins/kavach-backend-sev/picocli-4.7.7.jar")),
+                "the SEV plugin folder with its libraries in plugins/ (the reactor build copies it there: ./mvnw package)");
+        Run help = run(repo.resolve("kavach"), Map.of(), "attest", "verify", "--help");
+        assertEquals(0, help.exitCode(), help::toString);
+        assertTrue(help.stdout().startsWith("Usage: kavach attest verify ") && help.stdout().contains("--evidence=FILE"), help::toString);
+        Run bogus = run(repo.resolve("kavach"), Map.of(), "sev", "measure", "--bogus");
+        assertEquals(2, bogus.exitCode(), bogus::toString);
+        assertEquals("kavach sev measure: Unknown option: '--bogus'\nTry 'kavach sev measure --help' for usage.\n", bogus.stderr(), bogus::toString);
+        assertEquals("", bogus.stdout());
+        Path report = repo.resolve("kavach-attestation-snp/src/test/resources/sev-snp/virtee-sev_milan-vcek-v2/report_milan.bin");
+        Run show = run(repo.resolve("kavach"), Map.of(), "attest", "show", "--report", report.toString(), "--json");
+        assertEquals(0, show.exitCode(), show::toString);
+        assertTrue(show.stdout().startsWith("{\n  \"version\": 2,\n"), show::toString);
+    }
+
     @Test
     void saysWhatToDoWhenThereIsNoJava21() throws Exception {
         Map<String, String> env = new HashMap<>();

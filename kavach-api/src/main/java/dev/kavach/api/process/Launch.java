@@ -1,6 +1,7 @@
 package dev.kavach.api.process;
 
 import dev.kavach.api.OutputListener;
+import dev.kavach.api.StdinSource;
 
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -19,21 +20,20 @@ public final class Launch {
     private final List<String> argv;
     private final Map<String, String> env;
     private final Path directory;
-    private final byte[] stdin;
-    private final InputStream stdinSource;
+    private final StdinSource stdin;
     private final Duration timeout;
     private final long outputLimit;
     private final OutputListener listener;
     private final SpawnScope spawnScope;
     private final Consumer<Process> onStart;
     private final boolean ownProcessGroup;
+    private final TreeKill treeKill;
 
     private Launch(Builder b) {
         this.argv = b.argv;
         this.env = Map.copyOf(b.env);
         this.directory = requireNonNull(b.directory, "directory is null");
         this.stdin = b.stdin;
-        this.stdinSource = b.stdinSource;
         this.timeout = requireNonNull(b.timeout, "timeout is null");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
@@ -46,6 +46,7 @@ public final class Launch {
         this.spawnScope = b.spawnScope;
         this.onStart = b.onStart;
         this.ownProcessGroup = b.ownProcessGroup;
+        this.treeKill = b.treeKill;
     }
 
     /** A launch of {@code argv} (the host command line, passed to {@code execve} as is). */
@@ -65,12 +66,8 @@ public final class Launch {
         return directory;
     }
 
-    byte[] stdin() {
+    StdinSource stdin() {
         return stdin;
-    }
-
-    InputStream stdinSource() {
-        return stdinSource;
     }
 
     public Duration timeout() {
@@ -93,6 +90,11 @@ public final class Launch {
         return onStart;
     }
 
+    /** This launch's own tree kill, or {@code null} for the runner's. */
+    TreeKill treeKill() {
+        return treeKill;
+    }
+
     public boolean ownProcessGroup() {
         return ownProcessGroup;
     }
@@ -102,14 +104,14 @@ public final class Launch {
         private final List<String> argv;
         private Map<String, String> env = Map.of();
         private Path directory;
-        private byte[] stdin = new byte[0];
-        private InputStream stdinSource;
+        private StdinSource stdin = StdinSource.EMPTY;
         private Duration timeout = Duration.ofSeconds(30);
         private long outputLimit;
         private OutputListener listener = OutputListener.NONE;
         private SpawnScope spawnScope = SpawnScope.NONE;
         private Consumer<Process> onStart = process -> { };
         private boolean ownProcessGroup = true;
+        private TreeKill treeKill;
 
         private Builder(List<String> argv) {
             this.argv = List.copyOf(requireNonNull(argv, "argv is null"));
@@ -132,15 +134,23 @@ public final class Launch {
 
         /** Bytes written to standard input, which is then closed. */
         public Builder stdin(byte[] value) {
-            this.stdin = requireNonNull(value, "stdin is null").clone();
-            this.stdinSource = null;
+            this.stdin = StdinSource.of(requireNonNull(value, "stdin is null"));
             return this;
         }
 
         /** A stream copied to standard input until its end (then closed), instead of bytes. */
         public Builder stdin(InputStream value) {
-            this.stdinSource = requireNonNull(value, "stdin is null");
-            this.stdin = new byte[0];
+            this.stdin = StdinSource.of(requireNonNull(value, "stdin is null"));
+            return this;
+        }
+
+        /**
+         * Standard input from a request's {@link StdinSource} ({@link dev.kavach.api.ExecRequest#stdinSource()}):
+         * opened on the feeding thread when the command starts and copied as the command reads, chunk by chunk,
+         * so that no input is ever held whole. A source that cannot be opened ends the input.
+         */
+        public Builder stdin(StdinSource value) {
+            this.stdin = requireNonNull(value, "stdin is null");
             return this;
         }
 
@@ -180,6 +190,17 @@ public final class Launch {
          */
         public Builder ownProcessGroup(boolean value) {
             this.ownProcessGroup = value;
+            return this;
+        }
+
+        /**
+         * How this launch's tree is killed, instead of the runner's {@link ProcessRunner.Builder#treeKill}: for a
+         * backend that holds each command in something of its own (the exec's cgroup, a PID namespace whose init
+         * its launcher reports), e.g. {@code TreeKill.cgroup(execGroup).andThen(namespaceKill)}. Also what
+         * {@link ProcessRunner#close()} uses for this launch while it runs.
+         */
+        public Builder treeKill(TreeKill value) {
+            this.treeKill = requireNonNull(value, "treeKill is null");
             return this;
         }
 

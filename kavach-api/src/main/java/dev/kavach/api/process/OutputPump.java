@@ -1,5 +1,6 @@
 package dev.kavach.api.process;
 
+import dev.kavach.api.Enforcement;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.StdStream;
 import dev.kavach.api.io.BoundedCapture;
@@ -56,6 +57,17 @@ public final class OutputPump implements Runnable {
         } finally {
             done.countDown();
         }
+    }
+
+    /**
+     * The {@code output} enforcement note for pumps bounded at {@code limitBytes} per stream, as a result
+     * reports it.
+     *
+     * @param limitBytes bytes kept per stream, 0 for no limit
+     */
+    public static Enforcement enforcement(long limitBytes) {
+        return Enforcement.of(Enforcement.OUTPUT, limitBytes == 0 ? "unbounded (policy output limit 0)"
+                : "host-side bounded capture, " + limitBytes + " bytes kept per stream; the rest drained, counted and dropped");
     }
 
     /** Waits for the end of the stream; false if it did not come within {@code timeout}. */

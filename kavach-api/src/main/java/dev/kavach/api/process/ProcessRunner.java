@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,14 +45,16 @@ public final class ProcessRunner implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private static final String SCRATCH_PREFIX = "kavach-exec-";
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
     private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
             .filter(Files::isExecutable).findFirst();
 
     private final TreeKill treeKill;
     private final Duration drainGrace;
     private final String defaultPath;
-    /** Every launched process still being waited for, with its process group (or -1), for close. */
-    private final Map<ProcessHandle, Long> running = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Every launched process still being waited for, with how to kill its tree, for close. */
+    private final Map<ProcessHandle, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private ProcessRunner(Builder builder) {
@@ -91,7 +92,7 @@ public final class ProcessRunner implements AutoCloseable {
         requireNonNull(listener, "listener is null");
         requireNonNull(wrapper, "wrapper is null");
         requireOpen();
-        Path scratch = null;
+        OwnedDirectory scratch = null;
         try {
             Path workdir;
             if (request.workdir() != null) {
@@ -101,8 +102,10 @@ public final class ProcessRunner implements AutoCloseable {
                             "create it first, or omit workdir for a private scratch directory");
                 }
             } else {
-                scratch = Files.createTempDirectory("kavach-exec-");
-                workdir = scratch;
+                sweepOnce();
+                scratch = OwnedDirectory.create(Path.of(System.getProperty("java.io.tmpdir")), SCRATCH_PREFIX);
+                // The command's own directory inside it: the owner lock stays out of its sight.
+                workdir = Files.createDirectory(scratch.path().resolve("work"));
             }
             Map<String, String> env = CommandEnvironment.of(request.env(), workdir, defaultPath);
             List<String> argv = request.command().argv();
@@ -113,19 +116,16 @@ public final class ProcessRunner implements AutoCloseable {
             List<String> resolved = new ArrayList<>(argv);
             resolved.set(0, program.path().toString());
             Launch launch = Launch.builder(wrapper.wrap(List.copyOf(resolved), env, workdir)).env(env).directory(workdir)
-                    .stdin(request.stdin()).timeout(request.effectiveTimeout()).outputLimit(request.policy().outputLimitBytes())
+                    .stdin(request.stdinSource()).timeout(request.effectiveTimeout()).outputLimit(request.policy().outputLimitBytes())
                     .listener(listener).build();
             RunReport report = run(launch);
             requireDead(report, argv.get(0));
             if (closed && !report.timedOut()) {
-                return ExecResult.Builder.killed("the sandbox was closed while the command ran; its process tree was killed")
-                        .exitCode(report.exitCode()).stdout(report.stdout()).stderr(report.stderr()).duration(report.duration()).build();
+                return report.toKilledResult("the sandbox was closed while the command ran; its process tree was killed").build();
             }
-            long limit = request.policy().outputLimitBytes();
             return report.toResult(request.effectiveTimeout())
                     .addEnforcement(Enforcement.of(Enforcement.TIMEOUT, report.treeKill().mechanism()),
-                            Enforcement.of(Enforcement.OUTPUT, limit == 0 ? "unbounded (policy output limit 0)"
-                                    : "host-side bounded capture, " + limit + " bytes per stream; the rest drained and counted"))
+                            OutputPump.enforcement(request.policy().outputLimitBytes()))
                     .build();
         } catch (IOException e) {
             throw new SandboxException("cannot start " + request.command().argv().get(0) + ": " + e.getMessage(),
@@ -135,7 +135,7 @@ public final class ProcessRunner implements AutoCloseable {
             throw new SandboxException("interrupted while running " + request.command().argv().get(0) + "; its process tree was killed", "");
         } finally {
             if (scratch != null) {
-                deleteTree(scratch);
+                scratch.close();
             }
         }
     }
@@ -173,16 +173,17 @@ public final class ProcessRunner implements AutoCloseable {
             leave(scope);
         }
         long processGroup = group ? process.pid() : -1;
-        running.put(process.toHandle(), processGroup);
+        TreeKill treeKill = launch.treeKill() != null ? launch.treeKill() : this.treeKill;
+        running.put(process.toHandle(), new Running(processGroup, treeKill));
         try {
-            return awaitAndKill(launch, process, processGroup, keep, out, err, start);
+            return awaitAndKill(launch, process, processGroup, treeKill, keep, out, err, start);
         } finally {
             running.remove(process.toHandle());
         }
     }
 
-    private RunReport awaitAndKill(Launch launch, Process process, long processGroup, boolean keep, BoundedCapture out, BoundedCapture err,
-                                   long start) throws IOException, InterruptedException {
+    private RunReport awaitAndKill(Launch launch, Process process, long processGroup, TreeKill treeKill, boolean keep, BoundedCapture out,
+                                   BoundedCapture err, long start) throws IOException, InterruptedException {
         if (closed) {
             treeKill.kill(process.toHandle(), processGroup); // closed during the spawn: close did not see it
         }
@@ -191,11 +192,7 @@ public final class ProcessRunner implements AutoCloseable {
         OutputPump errPump = new OutputPump(StdStream.STDERR, process.getErrorStream(), err, launch.listener());
         IO.execute(outPump);
         IO.execute(errPump);
-        if (launch.stdinSource() != null) {
-            StdinFeeder.feed(process.getOutputStream(), launch.stdinSource(), IO);
-        } else {
-            StdinFeeder.feed(process.getOutputStream(), launch.stdin(), IO);
-        }
+        StdinFeeder.feed(process.getOutputStream(), launch.stdin(), IO);
 
         boolean timedOut;
         try {
@@ -224,9 +221,11 @@ public final class ProcessRunner implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Map.Entry<ProcessHandle, Long> entry : running.entrySet()) {
-            treeKill.kill(entry.getKey(), entry.getValue());
-        }
+        running.forEach((process, run) -> run.treeKill().kill(process, run.processGroup()));
+    }
+
+    /** A launched process being waited for: its process group (or -1) and how its tree is killed. */
+    private record Running(long processGroup, TreeKill treeKill) {
     }
 
     /** How many launched processes are being waited for now. */
@@ -266,13 +265,10 @@ public final class ProcessRunner implements AutoCloseable {
         return keep ? capture.toOutput() : new StreamOutput(new byte[0], capture.dropped());
     }
 
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException | RuntimeException e) {
-            // A leftover scratch file is harmless: it is in a private temporary directory.
+    /** Once per JVM: the scratch directories that runners of Kavach processes now gone left behind. */
+    private static void sweepOnce() {
+        if (SWEPT.compareAndSet(false, true)) {
+            OwnedDirectory.sweep(Path.of(System.getProperty("java.io.tmpdir")), SCRATCH_PREFIX);
         }
     }
 

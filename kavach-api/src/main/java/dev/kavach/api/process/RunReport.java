@@ -31,6 +31,21 @@ public record RunReport(int exitCode, StreamOutput stdout, StreamOutput stderr, 
         ExecResult.Builder result = timedOut ? ExecResult.Builder.timedOut().exitCode(exitCode)
                 .detail("timed out after " + describe(timeout) + "; the whole process tree was killed")
                 : ExecResult.Builder.completed(exitCode);
+        return notes(result);
+    }
+
+    /**
+     * The result for a command that something other than its deadline stopped (a limit the backend enforces,
+     * the sandbox closing): {@code KILLED} with {@code why} first, then the same details as
+     * {@link #toResult(Duration)}, and the streams and duration seen.
+     *
+     * @param why what stopped it, e.g. {@code "memory limit 64 MiB exceeded: the kernel's OOM killer killed a process"}
+     */
+    public ExecResult.Builder toKilledResult(String why) {
+        return notes(ExecResult.Builder.killed(why).exitCode(exitCode));
+    }
+
+    private ExecResult.Builder notes(ExecResult.Builder result) {
         if (pipesLeftOpen) {
             result.addDetail("output pipes were still open after the process tree was killed; stopped reading");
         }

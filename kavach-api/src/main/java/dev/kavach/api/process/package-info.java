@@ -11,12 +11,20 @@
  * <li>The pieces it is made of, usable alone: {@link dev.kavach.api.process.OutputPump},
  *     {@link dev.kavach.api.process.StdinFeeder}, {@link dev.kavach.api.process.TreeKill} (with
  *     {@link dev.kavach.api.process.TreeKillReport}), {@link dev.kavach.api.process.ProgramLookup},
- *     {@link dev.kavach.api.process.CommandEnvironment}.</li>
+ *     {@link dev.kavach.api.process.CommandEnvironment}, {@link dev.kavach.api.process.OwnedDirectory} (private
+ *     directories that a later process sweeps once their owner died).</li>
+ * <li>{@link dev.kavach.api.process.HostProbeCache}: remembers across runs what host programs answered a
+ *     probe (a version, a trial sandbox that worked), keyed by the programs' identity, the user, the kernel
+ *     and the boot, so that a short-lived {@code kavach} does not start them on every call.</li>
  * </ul>
  *
  * <p>Linux only: the tree kill reads {@code /proc} and signals through {@code /bin/sh}'s {@code kill}.
- * What the kit cannot see is a process that left both the tree and the process group (a daemon that
- * calls {@code setsid} itself): a backend that must stop those runs its command in a PID namespace or a
- * cgroup and passes its own {@link dev.kavach.api.process.TreeKill}.
+ * What the top-down kill cannot see is a process that left both the tree and the process group (a daemon
+ * that calls {@code setsid} itself): a backend that must stop those runs its command in a cgroup or a PID
+ * namespace and gives each launch a stronger kill ({@link dev.kavach.api.process.Launch.Builder#treeKill}):
+ * {@link dev.kavach.api.process.TreeKill#cgroup}, alone or chained with its own through
+ * {@link dev.kavach.api.process.TreeKill#andThen}, proved with
+ * {@link dev.kavach.api.process.TreeKillReport#awaitGone}. The built-in {@code process} backend does exactly
+ * that (the exec's cgroup, then bubblewrap's PID namespace).
  */
 package dev.kavach.api.process;

@@ -10,18 +10,31 @@ import dev.kavach.api.StdStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.kavach.api.StdinSource;
+
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProcessRunnerTest {
@@ -86,6 +99,87 @@ class ProcessRunnerTest {
     void streamedStdinReachesTheCommand() throws Exception {
         RunReport report = runner.run(Launch.builder(List.of("/bin/cat")).stdin(new ByteArrayInputStream("streamed".getBytes())).build());
         assertEquals("streamed", report.stdout().text());
+    }
+
+    @Test
+    void theFeederGivesAnInteractiveProgramEachLineBeforeTheNextIsWritten() throws Exception {
+        // The program answers each line; the next line is written only once the answer arrived. A feeder that
+        // left a short line in the process's buffered stdin until 8 KiB gathered would stall here forever.
+        for (boolean asStdinSource : List.of(false, true)) {
+            PipedOutputStream keyboard = new PipedOutputStream();
+            PipedInputStream terminal = new PipedInputStream(keyboard);
+            Process answering = new ProcessBuilder("/bin/sh", "-c", "while read l; do echo got $l; done").start();
+            BufferedReader answers = new BufferedReader(new InputStreamReader(answering.getInputStream(), StandardCharsets.UTF_8));
+            try {
+                if (asStdinSource) {
+                    StdinFeeder.feed(answering.getOutputStream(), StdinSource.of(terminal), Executors.newVirtualThreadPerTaskExecutor());
+                } else {
+                    StdinFeeder.feed(answering.getOutputStream(), terminal, Executors.newVirtualThreadPerTaskExecutor());
+                }
+                for (String line : List.of("one", "two", "three")) {
+                    keyboard.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                    keyboard.flush();
+                    CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return answers.readLine();
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    // Generous: the machine may be busy. Without a flush per chunk no answer ever comes.
+                    assertEquals("got " + line, answer.completeOnTimeout("(no answer while the input stayed open)", 60, TimeUnit.SECONDS)
+                            .get(), "source: " + (asStdinSource ? "StdinSource" : "InputStream"));
+                }
+                keyboard.close();
+                assertTrue(answering.waitFor(60, TimeUnit.SECONDS), "the end of the input reached the program");
+                assertEquals(0, answering.exitValue());
+            } finally {
+                answering.destroyForcibly(); // ends a pending readLine: the pipe's writer is gone
+            }
+        }
+    }
+
+    @Test
+    void aLaunchStreamsStdinToAnInteractiveProgram() throws Exception {
+        PipedOutputStream keyboard = new PipedOutputStream();
+        PipedInputStream terminal = new PipedInputStream(keyboard);
+        BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+        Launch launch = Launch.builder(List.of("/bin/sh", "-c", "while read l; do echo got $l; done")).stdin(terminal)
+                .timeout(Duration.ofMinutes(5)).listener((stream, data, offset, length) -> {
+                    if (stream == StdStream.STDOUT) {
+                        answers.add(new String(data, offset, length, StandardCharsets.UTF_8));
+                    }
+                }).build();
+        CompletableFuture<RunReport> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return runner.run(launch);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        StringBuilder seen = new StringBuilder();
+        for (String line : List.of("one", "two")) {
+            keyboard.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            keyboard.flush();
+            while (!seen.toString().endsWith("got " + line + "\n")) {
+                String answer = answers.poll(60, TimeUnit.SECONDS);
+                assertNotNull(answer, "no answer to '" + line + "' while the input stayed open; saw: " + seen);
+                seen.append(answer);
+            }
+        }
+        keyboard.close();
+        RunReport report = run.get(60, TimeUnit.SECONDS);
+        assertEquals(0, report.exitCode());
+        assertEquals("got one\ngot two\n", report.stdout().text());
+    }
+
+    @Test
+    void stdinFromARequestsSourceIsStreamedAndAMissingFileEndsTheInput(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("in"), "from a file");
+        assertEquals("from a file", exec(ExecRequest.builder("cat").stdin(StdinSource.of(file)).policy(SandboxPolicy.minimal()).build()).stdoutText());
+        ExecResult missing = exec(ExecRequest.builder("cat").stdin(StdinSource.of(dir.resolve("absent"))).policy(SandboxPolicy.minimal()).build());
+        assertEquals(Outcome.COMPLETED, missing.outcome());
+        assertEquals("", missing.stdoutText(), "the command saw end of file");
     }
 
     @Test

@@ -104,7 +104,7 @@ public final class ResultBinding {
         fields.put("argv", sha256(argvFile(request.command().argv())));
         fields.put("env", sha256(envFile(request.env())));
         fields.put("workdir", sha256(workdirFile(request)));
-        fields.put("stdin", sha256(request.stdin()));
+        fields.put("stdin", sha256(request.stdinSource()));
         fields.put("output-limit", Long.toString(request.policy().outputLimitBytes()));
         fields.put("stdout", sha256(stdout));
         fields.put("stderr", sha256(stderr));
@@ -169,6 +169,17 @@ public final class ResultBinding {
             case "stdout-dropped", "stderr-dropped" -> key + " differs: the guest vouched for " + vouched + ", the result says " + seen;
             default -> key + " differs: the guest vouched for " + vouched + ", expected " + seen;
         };
+    }
+
+    /** SHA-256 of a task's stdin, read chunk by chunk from its source (never held whole). */
+    static String sha256(dev.kavach.api.StdinSource stdin) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            StdinDigest.update(digest, stdin, false);
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     static String sha256(byte[] data) {

@@ -70,7 +70,7 @@ public record SnpEvidence(AttestationReport report, VekChain chain, ResultStatem
         m.put("statement", statement.text());
         m.put("measurement", measurement);
         m.put("launch_policy", String.format("0x%x", launchPolicy));
-        return JsonWriter.write(m);
+        return Json.write(m);
     }
 
     /**
@@ -80,7 +80,7 @@ public record SnpEvidence(AttestationReport report, VekChain chain, ResultStatem
      * @throws ReportParseException     when the report inside is malformed
      */
     public static SnpEvidence parse(String json) {
-        Object root = JsonReader.read(json);
+        Object root = Json.read(json);
         if (!(root instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("evidence must be a JSON object");
         }

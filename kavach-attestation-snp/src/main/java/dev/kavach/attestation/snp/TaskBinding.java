@@ -69,10 +69,10 @@ public final class TaskBinding {
             out.write(1);
             string(out, request.workdir());
         }
-        byte[] stdin = request.stdin();
-        out.writeBytes(ByteBuffer.allocate(8).putLong(stdin.length).array());
-        out.writeBytes(stdin);
-        return digest("SHA-256", out.toByteArray());
+        MessageDigest sha256 = messageDigest("SHA-256");
+        sha256.update(out.toByteArray());
+        StdinDigest.update(sha256, request.stdinSource(), true);
+        return sha256.digest();
     }
 
     /**
@@ -140,8 +140,12 @@ public final class TaskBinding {
     }
 
     private static byte[] digest(String algorithm, byte[] data) {
+        return messageDigest(algorithm).digest(data);
+    }
+
+    private static MessageDigest messageDigest(String algorithm) {
         try {
-            return MessageDigest.getInstance(algorithm).digest(data);
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is missing from this JDK", e);
         }

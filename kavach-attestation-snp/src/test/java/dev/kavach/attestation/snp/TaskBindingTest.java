@@ -31,6 +31,21 @@ class TaskBindingTest {
     }
 
     @Test
+    void stdinIsHashedFromItsSourceTheSameAsFromMemory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        byte[] input = new byte[3 * 1024 * 1024 + 7];
+        new java.util.Random(11).nextBytes(input);
+        java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("stdin"), input);
+        ExecRequest inMemory = ExecRequest.of("cat").withStdin(input);
+        ExecRequest fromFile = ExecRequest.of("cat").withStdin(dev.kavach.api.StdinSource.of(file));
+        ExecRequest fromStream = ExecRequest.of("cat").withStdin(dev.kavach.api.StdinSource.of(new java.io.ByteArrayInputStream(input)));
+        assertArrayEquals(TaskBinding.taskDigest(inMemory), TaskBinding.taskDigest(fromFile));
+        assertArrayEquals(TaskBinding.taskDigest(inMemory), TaskBinding.taskDigest(fromStream), "a stream of unknown length is read whole first");
+        byte[] nonce = new byte[32];
+        assertEquals(ResultBinding.expected(nonce, inMemory, new byte[0], new byte[0], 0, 0, 0),
+                ResultBinding.expected(nonce, fromFile, new byte[0], new byte[0], 0, 0, 0));
+    }
+
+    @Test
     void taskDigestMatchesTheDocumentedEncoding() throws Exception {
         ExecRequest r = ExecRequest.of("ab").withEnv(Map.of("K", "v"));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -27,6 +29,7 @@ import java.util.function.Supplier;
  * the only one available: its strength reflects the pod's isolation, not the RuntimeClass's.
  */
 public final class KubernetesBackendProvider implements BackendProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesBackendProvider.class);
     static final String ID = "kubernetes";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,8 +54,16 @@ public final class KubernetesBackendProvider implements BackendProvider {
             return Availability.of(ProbeCheck.missing("kubeconfig", "no cluster configured (no kubeconfig, no in-cluster service account)",
                     "set KUBECONFIG or kavach.backends.kubernetes.kubeconfig, or run Kavach inside a pod"));
         }
+        long start = System.nanoTime();
         try (KubernetesClient client = ClusterConnection.client(config)) {
-            return new ClusterProbe(client, settings, ClusterConnection.namespace(settings, config)).probe();
+            String namespace = ClusterConnection.namespace(settings, config);
+            Availability availability = new ClusterProbe(client, settings, namespace).probe();
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("probed cluster {} (namespace {}) in {} ms", config.getMasterUrl(), namespace, (System.nanoTime() - start) / 1_000_000);
+                availability.checks().forEach(check -> LOG.debug("probe {}: {} ({}){}", check.name(), check.passed() ? "ok" : check.required()
+                        ? "MISSING" : "unavailable", check.detail(), check.passed() || check.fix().isEmpty() ? "" : "; fix: " + check.fix()));
+            }
+            return availability;
         }
     }
 

@@ -8,6 +8,7 @@ import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.StdStream;
+import dev.kavach.api.StdinSource;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -70,6 +72,7 @@ final class KubernetesSandboxBackend implements SandboxBackend {
         if (closed) {
             throw new SandboxStateException("the kubernetes backend is closed", "open a new sandbox");
         }
+        long start = System.nanoTime();
         PodPlan plan = planner.plan(request, execIds.get(), Instant.now());
         try {
             plan.networkPolicy().ifPresent(np -> {
@@ -79,7 +82,8 @@ final class KubernetesSandboxBackend implements SandboxBackend {
             client.pods().inNamespace(namespace).resource(plan.pod()).create();
             LOG.debug("created pod {}/{} for {}", namespace, plan.podName(), plan.argv());
             awaitRunning(plan);
-            return run(plan, request, listener);
+            LOG.debug("pod {}/{} runs after {} ms", namespace, plan.podName(), (System.nanoTime() - start) / 1_000_000);
+            return run(plan, request, listener, start);
         } catch (KubernetesClientException e) {
             throw new SandboxException("the Kubernetes API refused or failed a request for pod " + namespace + "/" + plan.podName()
                     + ": " + oneLine(e.getMessage()),
@@ -150,17 +154,28 @@ final class KubernetesSandboxBackend implements SandboxBackend {
         return "not scheduled yet";
     }
 
-    private ExecResult run(PodPlan plan, ExecRequest request, OutputListener listener) {
-        long start = System.nanoTime();
+    private ExecResult run(PodPlan plan, ExecRequest request, OutputListener listener, long requested) {
+        long start = System.nanoTime(); // the command's duration: from the exec on, the pod's start not included
         long limit = request.policy().outputLimitBytes();
         BoundedSink out = new BoundedSink(StdStream.STDOUT, limit, listener);
         BoundedSink err = new BoundedSink(StdStream.STDERR, limit, listener);
         ByteArrayOutputStream errorChannel = new ByteArrayOutputStream();
-        byte[] stdin = request.stdin();
+        try (InputStream stdin = openStdin(request.stdinSource(), plan.podName())) {
+            return exec(plan, request, stdin, out, err, errorChannel, start, requested);
+        } catch (IOException e) {
+            throw new SandboxException("cannot close the stdin of pod " + namespace + "/" + plan.podName() + ": " + e.getMessage(), "retry", e);
+        }
+    }
+
+    private ExecResult exec(PodPlan plan, ExecRequest request, InputStream stdin, BoundedSink out, BoundedSink err,
+                            ByteArrayOutputStream errorChannel, long start, long requested) {
         var container = client.pods().inNamespace(namespace).withName(plan.podName()).inContainer(Labels.CONTAINER);
-        // fabric8 pumps stdin itself and closes the channel at its end, so the command sees EOF.
-        TtyExecErrorable streams = (stdin.length > 0 ? container.readingInput(new java.io.ByteArrayInputStream(stdin)) : container).redirectingOutput();
+        // fabric8 pumps stdin itself, chunk by chunk as it arrives (never held whole), and closes the channel at
+        // its end, so the command sees EOF.
+        TtyExecErrorable streams = (stdin != null ? container.readingInput(stdin) : container).redirectingOutput();
         ExecWatch watch = streams.redirectingError().writingErrorChannel(errorChannel).exec(plan.argv().toArray(String[]::new));
+        LOG.debug("exec into pod {}/{} started {} ms after the request: {} (stdin: {})", namespace, plan.podName(),
+                (System.nanoTime() - requested) / 1_000_000, plan.argv(), request.stdinSource());
         try (watch) {
             Thread outPump = Thread.ofVirtual().name("kavach-k8s-stdout-" + plan.podName()).start(() -> out.drain(watch.getOutput()));
             Thread errPump = Thread.ofVirtual().name("kavach-k8s-stderr-" + plan.podName()).start(() -> err.drain(watch.getError()));
@@ -188,7 +203,25 @@ final class KubernetesSandboxBackend implements SandboxBackend {
             join(outPump);
             join(errPump);
             Duration duration = Duration.ofNanos(System.nanoTime() - start);
+            LOG.debug("exec in pod {}/{} ended after {} ms: {}", namespace, plan.podName(), duration.toMillis(),
+                    timedOut ? "timed out" : "exit " + exitCode);
             return classify(plan, request, exitCode, timedOut, errorChannel.toString(StandardCharsets.UTF_8), out, err, duration);
+        }
+    }
+
+    /**
+     * The command's stdin, opened for fabric8 to pump as the command reads, or {@code null} for none. A source that
+     * cannot be opened (a missing file) ends the input, as with the other backends: the command sees end of file.
+     */
+    private static InputStream openStdin(StdinSource source, String podName) {
+        if (source.isEmpty()) {
+            return null;
+        }
+        try {
+            return source.open();
+        } catch (IOException e) {
+            LOG.debug("stdin {} for pod {} cannot be opened ({}); the command sees end of file", source, podName, e.getMessage());
+            return InputStream.nullInputStream();
         }
     }
 

@@ -43,14 +43,14 @@ record CgroupPlan(Path root, Path v2Dir, Map<String, Path> v1Dirs, List<Write> w
         return new ExecCgroup(v2Dir, v1Dirs).procsFiles();
     }
 
-    /** Which mechanism kills the tree, for the result's enforcement list. */
+    /** Which mechanism kills the tree ({@link ExecCgroup#treeKill()}), for the result's enforcement list. */
     String killMechanism() {
         if (v2Dir != null) {
             // The exec's own directory may not exist yet; its parent has the same interface files.
-            return "cgroup v2 " + (Files.exists(v2Dir.getParent().resolve("cgroup.kill")) ? "cgroup.kill" : "SIGKILL of every member")
+            return "cgroup v2 " + (Files.exists(v2Dir.getParent().resolve("cgroup.kill")) ? "cgroup.kill" : "SIGKILL of every member, until none is left,")
                     + " of the exec's group";
         }
-        return "SIGKILL of every member of the exec's cgroup v1 " + String.join("/", v1Dirs.keySet()) + " group" + ", until it is empty";
+        return "SIGKILL of every member of the exec's cgroup v1 " + String.join("/", v1Dirs.keySet()) + " group, until none is left";
     }
 
     /** Creates the directories and writes the limits; on any failure undoes it and refuses to run. */

@@ -1,5 +1,9 @@
 package dev.kavach.backend.process;
 
+import dev.kavach.api.process.HostProbeCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +42,8 @@ record HostFacts(
         boolean seccomp,
         boolean x86_64) {
 
+    private static final Logger LOG = LoggerFactory.getLogger(HostFacts.class);
+
     /** A yes/no fact with what was seen. */
     record Check(boolean ok, String detail) {
     }
@@ -53,10 +59,18 @@ record HostFacts(
     }
 
     static HostFacts detect(ProcessBackendSettings settings) {
+        long start = System.nanoTime();
+        HostFacts facts = probe(settings);
+        LOG.debug("probed the host in {} ms: {}", (System.nanoTime() - start) / 1_000_000, facts);
+        return facts;
+    }
+
+    private static HostFacts probe(ProcessBackendSettings settings) {
         String path = HostTools.hostPath();
         Optional<Path> shell = HostTools.find(settings.shell(), path);
         Optional<Path> bwrap = HostTools.find(settings.bwrap(), path);
-        String version = bwrap.flatMap(b -> HostTools.firstLine(List.of(b.toString(), "--version"))).orElse("");
+        HostProbeCache cache = HostProbeCache.ofUser();
+        String version = bwrap.flatMap(b -> HostTools.firstLine(cache, List.of(b.toString(), "--version"), List.of(b))).orElse("");
         Optional<Path> setpriv = HostTools.find("setpriv", path);
         // As root, commands (and so bubblewrap) normally run as an unprivileged user: try it as that user, whose
         // user namespaces a host may forbid while root's work.
@@ -79,7 +93,7 @@ record HostFacts(
         String error = "";
         boolean works = false;
         if (bwrap.isPresent()) {
-            Optional<String> trial = trialRun(bwrap.get(), dropTo);
+            Optional<String> trial = trialRun(cache, bwrap.get(), dropTo);
             works = trial.isEmpty();
             error = trial.orElse("");
         }
@@ -129,8 +143,12 @@ record HostFacts(
                 + debian.map(v -> ", kernel.unprivileged_userns_clone = " + v.strip()).orElse("") + (privileged ? ", for root" : "") + ")");
     }
 
-    /** Runs bubblewrap once the way Kavach will; returns why it failed, or empty when it worked. */
-    private static Optional<String> trialRun(Path bwrap, List<String> dropTo) {
+    /**
+     * Runs bubblewrap once the way Kavach will; returns why it failed, or empty when it worked. A success is
+     * remembered across runs, keyed by the programs involved, this user, the kernel and boot, and the
+     * sysctls that govern user namespaces; a failure is tried again next time.
+     */
+    private static Optional<String> trialRun(HostProbeCache cache, Path bwrap, List<String> dropTo) {
         Optional<Path> trueBinary = HostTools.find("true", "/usr/bin:/bin");
         if (trueBinary.isEmpty()) {
             return Optional.of("no 'true' binary to try bubblewrap with");
@@ -140,6 +158,27 @@ record HostFacts(
         argv.addAll(List.of(bwrap.toString(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
                 "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--size", "1048576", "--tmpfs", "/tmp", "--",
                 trueBinary.get().toString()));
+        List<String> question = new java.util.ArrayList<>(argv);
+        for (String sysctl : USER_NAMESPACE_SYSCTLS) {
+            question.add(sysctl + "=" + HostTools.read(Path.of(sysctl)).orElse("absent"));
+        }
+        List<Path> programs = new java.util.ArrayList<>(List.of(bwrap, trueBinary.get()));
+        if (!dropTo.isEmpty()) {
+            programs.add(Path.of(dropTo.get(0)));
+        }
+        String[] failure = new String[1];
+        Optional<String> worked = cache.answer(question, programs, () -> {
+            failure[0] = trialFailure(bwrap, argv).orElse(null);
+            return failure[0] == null ? Optional.of("works") : Optional.empty();
+        });
+        return worked.isPresent() ? Optional.empty() : Optional.of(failure[0]);
+    }
+
+    /** The files whose values decide whether an unprivileged user may make user namespaces. */
+    private static final List<String> USER_NAMESPACE_SYSCTLS = List.of("/proc/sys/user/max_user_namespaces",
+            "/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+
+    private static Optional<String> trialFailure(Path bwrap, List<String> argv) {
         Optional<HostTools.Run> run = HostTools.run(argv);
         if (run.isEmpty()) {
             return Optional.of("could not run " + bwrap);

@@ -1,5 +1,7 @@
 package dev.kavach.backend.process;
 
+import dev.kavach.api.process.HostProbeCache;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Looks up executables and asks tools for their versions; used once per probe or backend, never per exec. */
 final class HostTools {
@@ -37,9 +40,21 @@ final class HostTools {
         return path == null || path.isBlank() ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path + ":/usr/sbin:/sbin";
     }
 
-    /** Runs a short tool invocation and returns its first output line, or empty on any failure. */
-    static Optional<String> firstLine(List<String> argv) {
-        return run(argv).map(Run::firstLine);
+    /**
+     * The first output line of a short tool invocation that answers about {@code programs} alone (a
+     * version), remembered in {@code cache} when the tool exited 0; empty when it could not run.
+     */
+    static Optional<String> firstLine(HostProbeCache cache, List<String> argv, List<Path> programs) {
+        AtomicReference<Optional<Run>> failed = new AtomicReference<>(Optional.empty());
+        Optional<String> answer = cache.answer(argv, programs, () -> {
+            Optional<Run> run = run(argv);
+            if (run.isPresent() && run.get().exitCode() == 0) {
+                return Optional.of(run.get().firstLine());
+            }
+            failed.set(run);
+            return Optional.empty();
+        });
+        return answer.isPresent() ? answer : failed.get().map(Run::firstLine);
     }
 
     /** What a short tool invocation did: exit status and combined output. */

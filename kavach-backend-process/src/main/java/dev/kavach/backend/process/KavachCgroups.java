@@ -3,6 +3,8 @@ package dev.kavach.backend.process;
 import dev.kavach.api.Enforcement;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +27,7 @@ import static java.util.Objects.requireNonNull;
  * factory for per-exec groups. Decides per limit which cgroup version enforces it, or refuses.
  */
 final class KavachCgroups {
+    private static final Logger LOG = LoggerFactory.getLogger(KavachCgroups.class);
     private final CgroupHost host;
     private final Optional<Path> v2Parent;
     private final Set<String> v2Usable;
@@ -77,6 +80,7 @@ final class KavachCgroups {
         List<Path> parents = new ArrayList<>(v1Parents.values());
         v2Parent.ifPresent(parents::add);
         removeOrphans(parents);
+        LOG.debug("cgroups for execs: v2 {} (controllers {}), v1 {}", v2Parent.map(Path::toString).orElse("none"), v2Usable, v1Parents);
         return new KavachCgroups(host, v2Parent, v2Usable, v1Parents);
     }
 
@@ -91,8 +95,9 @@ final class KavachCgroups {
                     java.util.regex.Matcher m = EXEC_ID.matcher(child.getFileName().toString());
                     if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) {
                         ExecCgroup orphan = new ExecCgroup(null, Map.of("orphan", child));
-                        orphan.kill();
+                        orphan.treeKill().kill(ProcessHandle.current(), -1);
                         orphan.remove();
+                        LOG.debug("removed the exec cgroup {} of a Kavach process that is gone", child);
                     }
                 }
             } catch (IOException | RuntimeException e) {

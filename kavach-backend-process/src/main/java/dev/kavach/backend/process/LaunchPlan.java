@@ -36,6 +36,21 @@ record LaunchPlan(List<String> argv, List<String> bwrapOptions, Map<String, Stri
         enforcement = List.copyOf(requireNonNull(enforcement, "enforcement is null"));
     }
 
+    /**
+     * bubblewrap's options for a debug log: the value of every {@code --setenv} replaced, since the request's
+     * environment may hold secrets (it travels in the private {@code --args} file, never in an argv, for that reason).
+     */
+    List<String> loggableOptions() {
+        List<String> out = new java.util.ArrayList<>(bwrapOptions);
+        for (int i = 0; i + 2 < out.size(); i++) {
+            if (out.get(i).equals("--setenv")) {
+                out.set(i + 2, "<redacted>");
+                i += 2;
+            }
+        }
+        return out;
+    }
+
     /** The argv with the options written where {@code --args 4} stands: the equivalent command line, for --dry-run. */
     List<String> equivalentArgv() {
         int at = argv.indexOf("--args");

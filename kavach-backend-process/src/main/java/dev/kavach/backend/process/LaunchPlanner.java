@@ -5,6 +5,8 @@ import dev.kavach.api.ExecRequest;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.SeccompProfile;
+import dev.kavach.api.process.CommandEnvironment;
+import dev.kavach.api.process.OutputPump;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,11 +80,9 @@ final class LaunchPlanner {
      * PWD (the working directory; shells and bubblewrap set it anyway, so it is set here consistently).
      */
     Map<String, String> environment(ExecRequest request, Path workdir) {
-        Map<String, String> env = new HashMap<>(inheritedEnv);
-        env.putAll(request.env());
-        env.putIfAbsent("PATH", settings.defaultPath());
-        env.putIfAbsent("PWD", workdir.toString());
-        return env;
+        Map<String, String> requested = new HashMap<>(inheritedEnv);
+        requested.putAll(request.env());
+        return CommandEnvironment.of(requested, workdir, settings.defaultPath());
     }
 
     /** Host directories the sandbox replaces with private ones, so a program there is not what the command would find. */
@@ -141,8 +141,8 @@ final class LaunchPlanner {
             cgroup = cgroups.plan(execId, policy, false);
             enforcement.addAll(cgroup.enforcement());
         }
-        enforcement.add(new Enforcement("timeout", "SIGKILL of bubblewrap, whose death kills the PID namespace's init "
-                + "(--die-with-parent) and with it every process in the namespace" + (cgroup != null ? "; then of every member of the exec's cgroup" : "")));
+        // What the exec's tree kill (ExecCgroup, NamespaceTreeKill) does, on timeout and after every exit.
+        enforcement.add(Enforcement.of(Enforcement.TIMEOUT, (cgroup != null ? cgroup.killMechanism() + "; then " : "") + NamespaceTreeKill.MECHANISM));
 
         OptionalLong openFiles = OptionalLong.empty();
         OptionalLong fileSizeBlocks = OptionalLong.empty();
@@ -156,8 +156,7 @@ final class LaunchPlanner {
             fileSizeBlocks = OptionalLong.of(blocks);
             enforcement.add(new Enforcement("file-size", "rlimit RLIMIT_FSIZE=" + blocks * 512 + " bytes (soft and hard)"));
         }
-        enforcement.add(new Enforcement("output", policy.outputLimitBytes() == 0 ? "unbounded (policy output limit 0)"
-                : policy.outputLimitBytes() + " bytes kept per stream; the rest drained, counted and dropped"));
+        enforcement.add(OutputPump.enforcement(policy.outputLimitBytes()));
 
         List<String> chain = new ArrayList<>();
         if (identity.dropFromRoot()) {

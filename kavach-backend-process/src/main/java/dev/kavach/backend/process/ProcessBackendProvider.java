@@ -9,6 +9,8 @@ import dev.kavach.api.BackendUnavailableException;
 import dev.kavach.api.IsolationKind;
 import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.List;
  */
 public final class ProcessBackendProvider implements BackendProvider {
     public static final String ID = "process";
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessBackendProvider.class);
     private static final BackendInfo INFO = new BackendInfo(ID, "Host process with Linux isolation", IsolationKind.PROCESS, 100,
             "Runs the command as a host process inside namespaces, cgroup limits, rlimits and a seccomp filter.")
             .withCapabilities(Capability.SESSIONS, Capability.FILES);
@@ -33,7 +36,12 @@ public final class ProcessBackendProvider implements BackendProvider {
     @Override
     public Availability probe(BackendContext context) {
         ProcessBackendSettings settings = ProcessBackendSettings.from(context.settings());
-        return availability(settings, HostFacts.detect(settings));
+        Availability availability = availability(settings, HostFacts.detect(settings));
+        if (LOG.isDebugEnabled()) {
+            availability.checks().forEach(check -> LOG.debug("probe {}: {} ({}){}", check.name(), check.passed() ? "ok" : check.required()
+                    ? "MISSING" : "unavailable", check.detail(), check.passed() || check.fix().isEmpty() ? "" : "; fix: " + check.fix()));
+        }
+        return availability;
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.kavach.backend.process;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.Health;
-import dev.kavach.api.Outcome;
 import dev.kavach.api.OutputListener;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxException;
@@ -11,7 +10,14 @@ import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.PolicyNotEnforceableException;
 import dev.kavach.api.SandboxStateException;
 import dev.kavach.api.SeccompProfile;
-import dev.kavach.api.StreamOutput;
+import dev.kavach.api.process.Launch;
+import dev.kavach.api.process.OwnedDirectory;
+import dev.kavach.api.process.ProcessRunner;
+import dev.kavach.api.process.ProgramLookup;
+import dev.kavach.api.process.RunReport;
+import dev.kavach.api.process.TreeKill;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,11 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.channels.FileChannel;
-import java.util.concurrent.locks.LockSupport;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -38,23 +40,26 @@ import static java.util.Objects.requireNonNull;
 /**
  * The process backend's live instance: plans each exec against host facts found once, gives it an identity
  * of its own (a uid from the id range when Kavach is root), creates the exec's cgroups and private files,
- * runs the launcher through {@link ProcessExecutor}, and reports what enforced what. Thread-safe; each exec
+ * runs the launcher through the kit's {@link ProcessRunner} (its tree killed through the exec's cgroup and
+ * bubblewrap's PID namespace), and reports what enforced what. Thread-safe; each exec
  * is independent.
  */
 public final class ProcessSandboxBackend implements SandboxBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxBackend.class);
     private static final AtomicLong EXEC_COUNTER = new AtomicLong();
-    /** Prefix of every backend's private directory; {@code <prefix><pid>-<random>} with a held {@link #OWNER_LOCK}. */
+    /** Prefix of every backend's private directory, an {@link OwnedDirectory}: {@code <prefix><pid>-<random>}. */
     static final String BASE_DIR_PREFIX = "kavach-process-";
-    static final String OWNER_LOCK = "owner.lock";
+    /** The owner lock of the private and the sessions directories (see {@link OwnedDirectory#sweep}). */
+    static final String OWNER_LOCK = OwnedDirectory.OWNER_LOCK;
 
     private final ProcessBackendSettings settings;
     private final HostFacts facts;
     private final Path baseDir;
-    private final FileChannel ownerLock;
+    private final OwnedDirectory privateDir;
     private final LaunchPlanner planner;
     private final RunAs runAs;
     private final SandboxIds ids;
-    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final ProcessRunner runner;
     private final SessionDirectories sessions;
     private final Set<ProcessSession> openSessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -67,17 +72,19 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         this.settings = requireNonNull(settings, "settings is null");
         this.facts = requireNonNull(facts, "facts is null");
         this.runAs = RunAs.resolve(settings.runAs());
+        this.runner = ProcessRunner.builder().drainGrace(settings.drainGrace()).build();
         this.ids = runAs.perSandbox() ? new SandboxIds(idLockDir, settings.idRange()) : null;
         try {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-            LeftoverDirs.sweep(tmp, BASE_DIR_PREFIX, OWNER_LOCK);
+            List<Path> swept = OwnedDirectory.sweep(tmp, BASE_DIR_PREFIX);
+            if (!swept.isEmpty()) {
+                LOG.debug("removed the private directories of Kavach processes that are gone: {}", swept);
+            }
             // Private home for the seccomp programs and per-exec status and argument files: 0700, opened by the
-            // launcher before it drops privileges, and hidden inside every sandbox. The held lock on owner.lock
-            // tells a later Kavach whether this directory's owner is still alive (see LeftoverDirs).
-            this.baseDir = Files.createTempDirectory(tmp, BASE_DIR_PREFIX + ProcessHandle.current().pid() + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            this.ownerLock = FileChannel.open(baseDir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            ownerLock.lock();
+            // launcher before it drops privileges, and hidden inside every sandbox. Its held owner lock tells a
+            // later Kavach whether this directory's owner is still alive (see OwnedDirectory.sweep).
+            this.privateDir = OwnedDirectory.create(tmp, BASE_DIR_PREFIX);
+            this.baseDir = privateDir.path();
             Map<SeccompProfile, Path> programs = new EnumMap<>(SeccompProfile.class);
             for (SeccompProfile profile : List.of(SeccompProfile.BASIC, SeccompProfile.STRICT)) {
                 Path file = baseDir.resolve("seccomp-" + profile.name().toLowerCase() + ".bpf");
@@ -88,6 +95,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             this.sessions = SessionDirectories.create(tmp, runAs.dropFromRoot());
             this.planner = new LaunchPlanner(settings, facts, KavachCgroups.prepare(facts.cgroups(), settings.cgroupParent()), programs, baseDir,
                     sessions.root());
+            LOG.debug("private directory {} (seccomp programs, per-exec status and argument files), sessions under {}; commands run as {}",
+                    baseDir, sessions.root(), runAs.describe(settings.idRange()));
         } catch (IOException e) {
             throw new SandboxException("cannot create the process backend's private directory: " + e.getMessage(),
                     "make java.io.tmpdir (" + System.getProperty("java.io.tmpdir") + ") writable", e);
@@ -165,6 +174,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     ExecResult run(ExecRequest request, OutputListener listener, SessionBinding session) {
         requireOpen();
         String execId = "k" + ProcessHandle.current().pid() + "-" + EXEC_COUNTER.incrementAndGet();
+        long start = System.nanoTime();
         ExecCgroup cgroup = null;
         LaunchPlan plan = null;
         SandboxIds.Lease lease = null;
@@ -185,26 +195,29 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             }
             Path chdir = session != null ? session.chdir() : workdir;
             plan = planner.plan(request, execId, workdir, chdir, scratch, identity);
-            CommandResolution resolution = CommandResolution.resolve(request.command().argv().get(0), plan.commandEnv(), chdir,
+            ProgramLookup program = SandboxProgramLookup.find(request.command().argv().get(0), plan.commandEnv(), chdir,
                     planner.hiddenDirs(request.policy()));
-            if (resolution.status() != 0) {
-                byte[] message = ("kavach: " + resolution.message() + "\n").getBytes(StandardCharsets.UTF_8);
-                return new ExecResult(resolution.status(), StreamOutput.EMPTY, new StreamOutput(message, 0), Duration.ZERO,
-                        Outcome.FAILED_TO_START, resolution.message(), plan.enforcement(), null);
+            if (!program.found()) {
+                LOG.debug("exec {}: {} fails to start ({}); nothing was run", execId, request.command().argv().get(0), program.message());
+                return program.failedToStart().enforcement(plan.enforcement()).build();
             }
             writePrivate(plan.argsFile(), nulSeparated(plan.bwrapOptions()));
             writePrivate(plan.statusFile(), new byte[0]);
             cgroup = plan.cgroup() == null ? null : plan.cgroup().apply();
-            LaunchPlan launched = plan;
-            ProcessExecutor.TreeKill treeKill = treeKill(cgroup, launched);
-            ProcessExecutor.Result result;
+            // A uid of the sandbox's own (leased per exec, or held by its session) names exactly its processes.
+            TreeKill namespaceKill = new NamespaceTreeKill(plan.statusFile(), identity.uid(), lease != null || session != null && identity.perSandbox());
+            Launch launch = Launch.builder(plan.argv()).env(plan.env()).directory(Path.of("/")).stdin(request.stdinSource())
+                    .onStart(session == null ? started -> { } : session.started())
+                    .timeout(request.effectiveTimeout()).outputLimit(request.policy().outputLimitBytes()).listener(listener)
+                    // The launcher holds the tree in bubblewrap's PID namespace (and the exec's cgroup): no setsid of the kit's.
+                    .ownProcessGroup(false).treeKill(cgroup == null ? namespaceKill : cgroup.treeKill().andThen(namespaceKill)).build();
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("exec {} planned in {} us as uid {}: launcher {}; bubblewrap options (from the private --args file) {}", execId,
+                        (System.nanoTime() - start) / 1000, identity.uid(), plan.argv(), plan.loggableOptions());
+            }
+            RunReport report;
             try {
-                result = ProcessExecutor.run(new ProcessExecutor.Spec(plan.argv(), plan.env(), Path.of("/"), request.stdinSource(),
-                        request.effectiveTimeout(), request.policy().outputLimitBytes(), listener, ProcessExecutor.SpawnScope.NONE,
-                        session == null ? running::add : started -> {
-                            running.add(started);
-                            session.started().accept(started);
-                        }, treeKill, settings.drainGrace()));
+                report = runner.run(launch);
             } catch (IOException e) {
                 throw new SandboxException("cannot start the launcher " + plan.argv().get(0) + ": " + e.getMessage(),
                         "check kavach.backends.process.shell and bwrap", e);
@@ -212,18 +225,14 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 Thread.currentThread().interrupt();
                 throw new SandboxException("interrupted while running " + request.command().argv().get(0) + "; its process tree was killed", "");
             }
-            LaunchStatus status = LaunchStatus.parse(readStatus(plan.statusFile()));
-            if (status.exitCode().isEmpty()) {
-                // bubblewrap was killed before it collected its sandbox: the namespace may still be going down. It
-                // must be gone before the id goes back.
-                status.childPid().ifPresent(pid -> killAndAwait(pid, identity.uid()));
-                if (lease != null) {
-                    killAllOf(lease.id());
-                } else if (session != null && identity.perSandbox()) {
-                    killAllOf(identity.uid());
-                }
+            LOG.debug("exec {} ended after {} ms: exit {}{}; tree kill: {} killed, {} survived", execId, report.duration().toMillis(),
+                    report.exitCode(), report.timedOut() ? " (timed out)" : "", report.treeKill().killed().size(), report.treeKill().survivors());
+            if (!report.treeKill().clean()) {
+                throw new SandboxException("processes of exec " + execId + " survived the kill of its sandbox: pids " + report.treeKill().survivors()
+                        + " (" + report.treeKill().mechanism() + ")", "report this as a Kavach bug, with the kernel version and "
+                        + "kavach backends' output; kill those processes by hand");
             }
-            return classify(request, plan, cgroup, result, status);
+            return classify(request, plan, cgroup, report, LaunchStatus.parse(NamespaceTreeKill.read(plan.statusFile())));
         } catch (IOException e) {
             throw new SandboxException("cannot write the exec's private files under " + baseDir + ": " + e.getMessage(),
                     "make " + baseDir + " writable", e);
@@ -237,80 +246,41 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             }
             if (lease != null) {
                 lease.close();
+                LOG.debug("exec {}: sandbox id {} returned", execId, lease.id());
             }
         }
     }
 
-    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, ProcessExecutor.Result result, LaunchStatus status) {
-        Outcome outcome = Outcome.COMPLETED;
-        List<String> details = new ArrayList<>();
-        if (result.timedOut()) {
-            outcome = Outcome.TIMED_OUT;
-            details.add("timed out after " + describe(request.effectiveTimeout()) + "; the whole process tree was killed");
+    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, RunReport report, LaunchStatus status) {
+        ExecResult.Builder result;
+        if (report.timedOut()) {
+            result = report.toResult(request.effectiveTimeout());
         } else if (!status.sandboxStarted()) {
             // Only Kavach's own file decides this; nothing untrusted ran, so bubblewrap's stderr is its own too.
             String why = !status.launcherErrors().isEmpty() ? String.join("; ", status.launcherErrors())
-                    : "exited " + result.exitCode() + " before the sandbox existed" + firstLine(result.stderr().text());
+                    : "exited " + report.exitCode() + " before the sandbox existed" + firstLine(report.stderr().text());
             throw new SandboxException("the sandbox launcher failed before the command started: " + why,
                     "check the cgroup hierarchies under " + settings.cgroupRoot() + ", the policy's limits and kavach.backends.process.bwrap");
+        } else if (runner.closed()) {
+            result = report.toKilledResult("the sandbox was closed while the command ran; its process tree was killed");
         } else if (cgroup != null && cgroup.oomKilled()) {
-            details.add("memory limit " + request.policy().memoryMiB() + " MiB exceeded: the kernel's OOM killer killed a process");
-            if (result.exitCode() >= 128) {
-                outcome = Outcome.KILLED;
-            }
-        } else if (request.policy().maxFileSizeBytes() > 0 && result.exitCode() == 128 + 25) {
-            outcome = Outcome.KILLED;
-            details.add("file size limit " + request.policy().maxFileSizeBytes() + " bytes exceeded (SIGXFSZ)");
-        } else if (request.policy().seccomp() != SeccompProfile.NONE && result.exitCode() == 128 + 31) {
-            outcome = Outcome.KILLED;
-            details.add("killed by SIGSYS (exit 159), the signal the seccomp filter '" + request.policy().seccomp().name().toLowerCase()
+            String oom = "memory limit " + request.policy().memoryMiB() + " MiB exceeded: the kernel's OOM killer killed a process";
+            result = report.exitCode() >= 128 ? report.toKilledResult(oom) : report.toResult(request.effectiveTimeout()).addDetail(oom);
+        } else if (request.policy().maxFileSizeBytes() > 0 && report.exitCode() == 128 + 25) {
+            result = report.toKilledResult("file size limit " + request.policy().maxFileSizeBytes() + " bytes exceeded (SIGXFSZ)");
+        } else if (request.policy().seccomp() != SeccompProfile.NONE && report.exitCode() == 128 + 31) {
+            result = report.toKilledResult("killed by SIGSYS (exit 159), the signal the seccomp filter '"
+                    + request.policy().seccomp().name().toLowerCase(java.util.Locale.ROOT)
                     + "' kills with: the command made a system call of another architecture (e.g. 32-bit int 0x80)");
+        } else {
+            result = report.toResult(request.effectiveTimeout());
         }
-        if (result.pipesLeftOpen()) {
-            details.add("output pipes were still open " + describe(settings.drainGrace()) + " after the process tree was killed; stopped reading");
-        }
-        if (result.listenerFailure() != null) {
-            details.add("the output listener failed (" + result.listenerFailure() + "); output kept draining into the result only");
-        }
-        return new ExecResult(result.exitCode(), result.stdout(), result.stderr(), result.duration(), outcome,
-                String.join("; ", details), plan.enforcement(), null);
+        return result.enforcement(plan.enforcement()).build();
     }
 
     private static String firstLine(String text) {
         String line = text.strip().lines().findFirst().orElse("");
         return line.isEmpty() ? "" : ": " + (line.length() > 300 ? line.substring(0, 300) + "..." : line);
-    }
-
-    private ProcessExecutor.TreeKill treeKill(ExecCgroup cgroup, LaunchPlan plan) {
-        return process -> {
-            if (cgroup != null) {
-                cgroup.kill();
-            }
-            if (process.isAlive()) {
-                // Killing bubblewrap between its clone of the sandbox's first process and that process arming its
-                // parent-death signal would orphan it: so first learn that process from bubblewrap's status (it is
-                // reported right after the clone) and kill it, which ends its whole PID namespace.
-                awaitChildPid(plan.statusFile(), process).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-                List<ProcessHandle> descendants = process.descendants().toList();
-                process.destroyForcibly();
-                descendants.forEach(ProcessHandle::destroyForcibly);
-            }
-            running.remove(process);
-        };
-    }
-
-    /** The sandbox's first process once bubblewrap reported it, waiting (bounded) while the launcher still runs. */
-    private static java.util.OptionalLong awaitChildPid(Path statusFile, Process launcher) {
-        long deadline = System.nanoTime() + 2_000_000_000L;
-        long pause = 50_000;
-        while (true) {
-            java.util.OptionalLong pid = LaunchStatus.parse(readStatus(statusFile)).childPid();
-            if (pid.isPresent() || !launcher.isAlive() || System.nanoTime() > deadline) {
-                return pid;
-            }
-            LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, 2_000_000);
-        }
     }
 
     /**
@@ -320,47 +290,12 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     static void killAllOf(int uid) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {
-            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).toList();
+            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> NamespaceTreeKill.uidOf(h.pid()) == uid).toList();
             if (left.isEmpty()) {
                 return;
             }
             left.forEach(ProcessHandle::destroyForcibly);
             LockSupport.parkNanos(1_000_000);
-        }
-    }
-
-    private static long uidOf(long pid) {
-        return HostTools.read(Path.of("/proc", Long.toString(pid), "status")).flatMap(status -> status.lines()
-                .filter(line -> line.startsWith("Uid:")).findFirst().map(line -> Long.parseLong(line.split("\\s+")[1]))).orElse(-1L);
-    }
-
-    /**
-     * SIGKILLs the sandbox's first process (its PID namespace's init, whose end ends every process in the
-     * namespace) if it still runs, and waits a bounded time for it to be gone.
-     */
-    private static void killAndAwait(long pid, int uid) {
-        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-        if (handle.isEmpty() || uid >= 0 && !HostTools.read(Path.of("/proc", Long.toString(pid), "status")).orElse("").lines()
-                .anyMatch(line -> line.matches("Uid:\\s+" + uid + "\\s.*"))) {
-            return; // gone, or the number now belongs to a process of another user
-        }
-        handle.get().destroyForcibly();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        long pause = 100_000;
-        while (System.nanoTime() < deadline && running(pid)) {
-            LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, 20_000_000);
-        }
-    }
-
-    /** Whether {@code pid} runs (a zombie only waits to be collected). */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 
@@ -376,15 +311,6 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private static void writePrivate(Path file, byte[] content) throws IOException {
         Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    }
-
-    private static String readStatus(Path file) {
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            return new String(bytes, 0, Math.min(bytes.length, 64 * 1024), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private static void deleteQuietly(Path file) {
@@ -414,11 +340,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             return;
         }
         closed = true;
-        for (Process process : running) {
-            // Killing the launcher takes a PID namespace with it; cgroup members are killed by the exec itself.
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
+        // Kills every running exec's tree as the exec itself would (its cgroup, then its PID namespace); each
+        // exec then returns KILLED and cleans up after itself.
+        runner.close();
         for (ProcessSession session : List.copyOf(openSessions)) {
             try {
                 session.close();
@@ -426,13 +350,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 // the directory goes with the sessions root below
             }
         }
-        deleteTree(baseDir);
+        privateDir.close();
         sessions.close();
-        try {
-            ownerLock.close();
-        } catch (IOException e) {
-            // the lock goes with the process anyway
-        }
+        LOG.debug("closed; removed the private directory {} and the sessions under {}", baseDir, sessions.root());
     }
 
     private static Path requestedWorkdir(String workdir) {
@@ -494,14 +414,10 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         }
     }
 
-    private static String describe(Duration duration) {
-        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
-    }
-
     static void deleteTree(Path root) {
         // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
-        // command made unremovable, which TreeRemoval takes care of.
-        TreeRemoval.remove(root);
+        // command made unremovable, which OwnedDirectory.deleteTree takes care of.
+        OwnedDirectory.deleteTree(root);
     }
 
     private void requireOpen() {

@@ -1,5 +1,6 @@
 package dev.kavach.backend.process;
 
+import dev.kavach.api.process.OwnedDirectory;
 import dev.kavach.api.CollectedFile;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
@@ -128,7 +129,7 @@ final class ProcessSession implements SandboxSession {
             if (identity.perSandbox()) {
                 ProcessSandboxBackend.killAllOf(identity.uid()); // nothing of the uid may outlive the session that holds it
             }
-            boolean removed = TreeRemoval.remove(files.root());
+            boolean removed = OwnedDirectory.deleteTree(files.root());
             if (lease != null) {
                 lease.close();
             }

@@ -1,13 +1,12 @@
 package dev.kavach.backend.process;
 
 import dev.kavach.api.SandboxException;
+import dev.kavach.api.process.OwnedDirectory;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,7 +14,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Where a backend's session directories live on the host: {@code <tmp>/kavach-sessions-<pid>-<random>/}, with
- * a held lock on its {@code owner.lock} like the backend's private directory, so that {@link LeftoverDirs}
+ * a held lock on its {@code owner.lock} like the backend's private directory, so that {@link OwnedDirectory#sweep}
  * removes it once its owner died ({@code kill -9}). It is separate from that private directory because a
  * sandbox's bubblewrap, running as the sandbox's own uid when Kavach is root, must be able to pass through it
  * (mode 0711, nothing listable) to bind its session's directory, while the private directory (launch
@@ -26,12 +25,12 @@ final class SessionDirectories implements AutoCloseable {
     static final String PREFIX = "kavach-sessions-";
     private static final AtomicLong COUNTER = new AtomicLong();
 
+    private final OwnedDirectory owned;
     private final Path root;
-    private final FileChannel ownerLock;
 
-    private SessionDirectories(Path root, FileChannel ownerLock) {
-        this.root = root;
-        this.ownerLock = ownerLock;
+    private SessionDirectories(OwnedDirectory owned) {
+        this.owned = owned;
+        this.root = owned.path();
     }
 
     /**
@@ -40,22 +39,15 @@ final class SessionDirectories implements AutoCloseable {
      * @param passable whether other uids (the per-sandbox ones) must pass through it
      */
     static SessionDirectories create(Path tmp, boolean passable) throws IOException {
-        LeftoverDirs.sweep(tmp, PREFIX, ProcessSandboxBackend.OWNER_LOCK);
-        Path root = Files.createTempDirectory(tmp, PREFIX + ProcessHandle.current().pid() + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        FileChannel lock = null;
+        OwnedDirectory.sweep(tmp, PREFIX);
+        OwnedDirectory owned = OwnedDirectory.create(tmp, PREFIX);
         try {
-            lock = FileChannel.open(root.resolve(ProcessSandboxBackend.OWNER_LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            lock.lock();
             if (passable) {
-                Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+                Files.setPosixFilePermissions(owned.path(), PosixFilePermissions.fromString("rwx--x--x"));
             }
-            return new SessionDirectories(root, lock);
+            return new SessionDirectories(owned);
         } catch (IOException | RuntimeException e) {
-            if (lock != null) {
-                lock.close();
-            }
-            TreeRemoval.remove(root);
+            owned.close();
             throw e;
         }
     }
@@ -76,7 +68,7 @@ final class SessionDirectories implements AutoCloseable {
             }
             return dir;
         } catch (IOException e) {
-            TreeRemoval.remove(dir);
+            OwnedDirectory.deleteTree(dir);
             throw new SandboxException("cannot create a session directory under " + root + ": " + e.getMessage(),
                     "make java.io.tmpdir (" + root.getParent() + ") writable and check its free space", e);
         }
@@ -85,11 +77,6 @@ final class SessionDirectories implements AutoCloseable {
     /** Removes every session directory left and the root itself. */
     @Override
     public void close() {
-        TreeRemoval.remove(root);
-        try {
-            ownerLock.close();
-        } catch (IOException e) {
-            // the lock goes with the process anyway
-        }
+        owned.close();
     }
 }

@@ -404,7 +404,7 @@ class AdversarialTest {
             assertFalse(Files.exists(shared.resolve(".bashrc")), "the read-only root keeps $HOME");
             assertTrue(Files.exists(workdir.resolve("out")));
         } finally {
-            ProcessSandboxBackend.deleteTree(shared);
+            dev.kavach.api.process.OwnedDirectory.deleteTree(shared);
         }
     }
 

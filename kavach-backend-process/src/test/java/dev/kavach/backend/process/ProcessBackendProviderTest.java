@@ -98,6 +98,42 @@ class ProcessBackendProviderTest {
         assertFalse(check(noBwrap, "seccomp").passed());
     }
 
+    /**
+     * The probe remembers across runs that bubblewrap worked (HostProbeCache), never that it failed: a
+     * bubblewrap that stops working is reported at the next probe, as is one that works again.
+     */
+    @Test
+    void aRememberedProbeStillReportsABubblewrapThatStoppedWorking(@TempDir Path state, @TempDir Path dir) throws IOException {
+        Sandboxes.requireBwrap();
+        // Reachable by the unprivileged user the trial runs as when the tests run as root.
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path bwrap = dir.resolve("bwrap");
+        String real = HostTools.find("bwrap", HostTools.hostPath()).orElseThrow().toString();
+        String working = "#!/bin/sh\nexec " + real + " \"$@\"\n";
+        String broken = "#!/bin/sh\n[ \"$1\" = --version ] && exec " + real + " --version\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n";
+        Map<String, String> settings = Map.of("bwrap", bwrap.toString());
+
+        write(bwrap, working);
+        assertTrue(new ProcessBackendProvider().probe(context(settings, state)).available());
+        assertTrue(new ProcessBackendProvider().probe(context(settings, state)).available(), "the remembered answer");
+
+        write(bwrap, broken); // the same path, another program: a new key
+        for (int probe = 0; probe < 2; probe++) {
+            Availability availability = new ProcessBackendProvider().probe(context(settings, state));
+            assertFalse(availability.available(), "a failure is never remembered as a success");
+            assertTrue(check(availability, "bubblewrap").detail().contains("No permissions to create new namespace"),
+                    check(availability, "bubblewrap").detail());
+        }
+
+        write(bwrap, working + "# fixed\n");
+        assertTrue(new ProcessBackendProvider().probe(context(settings, state)).available(), "a failure is not remembered either");
+    }
+
+    private static void write(Path script, String text) throws IOException {
+        java.nio.file.Files.writeString(script, text);
+        java.nio.file.Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
     @Test
     void withoutAShellItIsUnavailableAndCreateSaysWhy(@TempDir Path state) {
         ProcessBackendProvider provider = new ProcessBackendProvider();

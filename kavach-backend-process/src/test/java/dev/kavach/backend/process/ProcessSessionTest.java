@@ -1,5 +1,6 @@
 package dev.kavach.backend.process;
 
+import dev.kavach.api.process.OwnedDirectory;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.ExecResult;
 import dev.kavach.api.FileEntry;
@@ -198,7 +199,7 @@ class ProcessSessionTest {
         Files.setAttribute(locked, "unix:mode", 0);
         Files.setAttribute(dir.resolve("a"), "unix:mode", 0);
         Files.setAttribute(dir, "unix:mode", 0500);
-        assertTrue(TreeRemoval.remove(dir));
+        assertTrue(OwnedDirectory.deleteTree(dir));
         assertFalse(Files.exists(dir, LinkOption.NOFOLLOW_LINKS));
         assertTrue(Files.isDirectory(Path.of("/etc")), "a link is removed, never followed");
     }

@@ -33,6 +33,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one QEMU VM to its end with two deadlines: the boot deadline (QEMU start until the agent reports
@@ -42,6 +44,8 @@ import static java.util.Objects.requireNonNull;
  * the guest can neither fill the host's memory or disk nor mix one stream into another.
  */
 final class QemuRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(QemuRunner.class);
+
     private static final Duration QUIT_GRACE = Duration.ofSeconds(3);
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
     private static final Duration POWEROFF_GRACE = Duration.ofSeconds(10);
@@ -147,6 +151,8 @@ final class QemuRunner {
             // QEMU gets no environment from the host: nothing of the task or the host leaks into it.
             builder.environment().clear();
             builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
+            LOG.debug("starting QEMU{}: {}", launcher.uid().isPresent() ? " as uid " + launcher.uid().getAsInt() : "",
+                    String.join(" ", launcher.argv()));
             qemu = builder.start();
             try {
                 if (Files.exists(channels.qmp().getParent().resolve(VmWorkDirs.OWNER))) {
@@ -239,6 +245,8 @@ final class QemuRunner {
                 reader.join(DRAIN_GRACE.toMillis());
             }
             threads.get(1).join(DRAIN_GRACE.toMillis()); // QEMU's stderr: complete once QEMU has exited
+            LOG.debug("QEMU pid {}: booted in {} ms, task ran {} ms{}, {}", qemu.pid(), (readyAt - started) / 1_000_000,
+                    (ended - readyAt) / 1_000_000, finished ? "" : " (timed out)", qemu.isAlive() ? "still running" : "exit " + qemu.exitValue());
             return new Run(Optional.empty(), !finished, stoppedBy, List.copyOf(status), out.toOutput(), err.toOutput(), console, qemuLog, qemu.pid(),
                     qemu.isAlive() ? Optional.empty() : Optional.of(qemu.exitValue()), Duration.ofNanos(readyAt - started),
                     Duration.ofNanos(ended - readyAt));
@@ -296,6 +304,7 @@ final class QemuRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        LOG.debug("stopped QEMU: {}{}", how, tree.isEmpty() ? "" : " and its " + tree.size() + " child processes");
         return how;
     }
 

@@ -45,6 +45,8 @@ import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code vm} and {@code sev} backends: one fresh QEMU VM per exec, booted straight into the Kavach
@@ -54,6 +56,8 @@ import static java.util.Objects.requireNonNull;
  * the result is returned.
  */
 public final class VmBackend implements SandboxBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(VmBackend.class);
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** The SNP half of a backend: launch parameters, without the per-exec host data, and the attestor. */
@@ -281,8 +285,13 @@ public final class VmBackend implements SandboxBackend {
             QemuLauncher launcher = QemuLauncher.of(args, setpriv, lease == null ? OptionalInt.empty() : OptionalInt.of(lease.uid()));
             QemuRunner.Limits limits = new QemuRunner.Limits(settings.bootTimeout(), request.effectiveTimeout(),
                     request.policy().outputLimitBytes(), settings.consoleTailBytes(), settings.statusLimitBytes());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: VM directory {}, QEMU {}{}", id, dir, lease == null ? "as this user" : "dropped to uid " + lease.uid(),
+                        expected == null ? "" : ", expected measurement " + expected.hex());
+            }
             QemuRunner.Run run = QemuRunner.run(launcher, VmChannels.in(dir), task, limits, listener);
             Duration duration = Duration.ofNanos(System.nanoTime() - started);
+            LOG.debug("{}: exec of {} took {} ms", id, request.command().argv().get(0), duration.toMillis());
             return result(request, run, duration, args, launcher, nonce, hostData, expected);
         } catch (IOException e) {
             throw new SandboxException("the " + id + " backend could not start its VM: " + describe(e),
@@ -293,6 +302,9 @@ public final class VmBackend implements SandboxBackend {
                     : "interrupted while the VM ran; the VM was stopped", "", e);
         } finally {
             SessionGuests.release(dir, lease);
+            if (dir != null) {
+                LOG.debug("{}: removed VM directory {}{}", id, dir, lease != null ? " and released uid " + lease.uid() : "");
+            }
         }
     }
 

@@ -15,12 +15,17 @@ import dev.kavach.attestation.snp.AttestationSettings;
 import dev.kavach.attestation.snp.ResultAttestation;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Creates {@link VmBackend} instances for the {@code vm} and {@code sev} providers from a backend context. */
 public final class VmBackends {
+    private static final Logger LOG = LoggerFactory.getLogger(VmBackends.class);
+
     private VmBackends() {
     }
 
@@ -32,7 +37,10 @@ public final class VmBackends {
         VmBackend backend = assemble(context, snp);
         // What a JVM killed with kill -9 left behind: its VM directories and, should one have escaped the
         // parent-death signal, its QEMU. Only provably dead owners' (pid and start time) are swept.
-        VmWorkDirs.sweep(socketRoot(), context.backendId());
+        List<Path> swept = VmWorkDirs.sweep(socketRoot(), context.backendId());
+        if (!swept.isEmpty()) {
+            LOG.debug("{}: swept {} VM directories that dead JVMs left: {}", context.backendId(), swept.size(), swept);
+        }
         return backend;
     }
 
@@ -68,6 +76,8 @@ public final class VmBackends {
             snpPart = Optional.of(new VmBackend.Snp(policy, cbitpos, s.reducedPhysBits(), s.firmware(), s.sevDevice(), s.kernelHashes(),
                     s.guestFeatures(), s.vcpuSignature(), attestor));
         }
+        LOG.debug("{}: accelerator {}, kernel {} (boots {}), initrd {}, append '{}'{}", context.backendId(), accel, kernel, bootKernel,
+                initrd, append, snpPart.map(s -> ", SEV-SNP policy " + s.policy().toHex() + ", C-bit " + s.cbitpos()).orElse(""));
         return new VmBackend(context.backendId(), settings, accel, boot, snpPart, socketRoot(), VmPoolSettings.from(context.settings()));
     }
 }

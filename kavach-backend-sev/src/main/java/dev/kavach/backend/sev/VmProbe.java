@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks every prerequisite of the {@code vm} or {@code sev} backend on this host and says how to fix each
@@ -29,12 +31,25 @@ import java.util.Optional;
  * for SNP the SEV device, SNP enabled in KVM, an SNP-capable OVMF, the C-bit position and the policy.
  */
 final class VmProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(VmProbe.class);
+
     static final String QEMU_FIX = "apt-get install -t bookworm-backports qemu-system-x86 (QEMU 9.1 or later knows sev-snp-guest)";
 
     private VmProbe() {
     }
 
     public static Availability probe(BackendContext context, boolean snp) {
+        long started = System.nanoTime();
+        Availability availability = checks(context, snp);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} probe: {} in {} ms: {}", context.backendId(), availability.available() ? "available" : "unavailable",
+                    (System.nanoTime() - started) / 1_000_000, availability.checks().stream()
+                            .map(c -> c.name() + "=" + (c.passed() ? "ok" : c.required() ? "FAIL" : "missing") + " (" + c.detail() + ")").toList());
+        }
+        return availability;
+    }
+
+    private static Availability checks(BackendContext context, boolean snp) {
         String prefix = context.settings().prefix() + ".";
         List<ProbeCheck> checks = new ArrayList<>();
         VmSettings settings;
@@ -91,17 +106,23 @@ final class VmProbe {
      * ran under it ({@link KvmCheck}, cached in {@code stateDir}); SEV-SNP always needs KVM.
      */
     public static Accel accel(VmSettings settings, boolean snp, Path stateDir) {
-        return switch (settings.accel()) {
+        Accel accel = switch (settings.accel()) {
             case "kvm" -> Accel.KVM;
             case "tcg" -> Accel.TCG;
             default -> snp || kvmCheck(settings, stateDir).works() ? Accel.KVM : Accel.TCG;
         };
+        LOG.debug("accelerator {} (setting '{}'{})", accel, settings.accel(), snp ? ", SEV-SNP needs KVM" : "");
+        return accel;
     }
 
     /** The KVM check for this settings' QEMU; a missing QEMU means no KVM (the qemu check reports it). */
     static KvmCheck kvmCheck(VmSettings settings, Path stateDir) {
-        return QemuBinary.locate(settings.qemuBinary()).map(qemu -> KvmCheck.of(qemu, stateDir))
+        long started = System.nanoTime();
+        KvmCheck check = QemuBinary.locate(settings.qemuBinary()).map(qemu -> KvmCheck.of(qemu, stateDir))
                 .orElseGet(() -> new KvmCheck(false, "no QEMU to test KVM with", false));
+        LOG.debug("KVM check: {} ({}{}, {} ms)", check.works() ? "works" : "unusable", check.detail(), check.cached() ? ", cached" : "",
+                (System.nanoTime() - started) / 1_000_000);
+        return check;
     }
 
     /** The accelerator a setting resolves to on this host, judging KVM by {@code /dev/kvm} alone (no state dir to cache a real check). */

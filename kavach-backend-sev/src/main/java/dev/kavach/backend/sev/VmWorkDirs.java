@@ -15,6 +15,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The per-VM directories ({@code <tmp>/kavach-<backend>-*}) that hold a VM's sockets, each with an
@@ -25,6 +27,8 @@ import java.util.stream.Stream;
  * user's, is never touched; nor is one without an owner file unless it is a day old.
  */
 final class VmWorkDirs {
+    private static final Logger LOG = LoggerFactory.getLogger(VmWorkDirs.class);
+
     static final String OWNER = "owner";
     static final String QEMU = "qemu";
     private static final Duration OWNERLESS_AGE = Duration.ofDays(1);
@@ -53,6 +57,7 @@ final class VmWorkDirs {
                     read(dir.resolve(QEMU)).flatMap(VmWorkDirs::alive).ifPresent(qemu -> {
                         // Its command line names this directory's sockets: never a recycled pid of something else.
                         if (qemu.info().arguments().map(args -> String.join(" ", args).contains(dir.toString())).orElse(false)) {
+                            LOG.debug("killing QEMU pid {}, left running by the dead owner of {}", qemu.pid(), dir);
                             qemu.destroyForcibly();
                         }
                     });

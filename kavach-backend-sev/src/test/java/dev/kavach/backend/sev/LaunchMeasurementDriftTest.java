@@ -13,7 +13,7 @@ import dev.kavach.api.BackendSettings;
 import dev.kavach.api.ConfigurationException;
 import dev.kavach.api.ExecRequest;
 import dev.kavach.api.SandboxPolicy;
-import dev.kavach.backend.sev.measure.MeasureCommand;
+import dev.kavach.backend.sev.cli.MeasureCommand;
 import dev.kavach.backend.sev.measure.MeasurementInputs;
 import dev.kavach.backend.sev.measure.SnpMeasurement;
 import dev.kavach.backend.sev.measure.VcpuSignature;

@@ -11,6 +11,8 @@ import dev.kavach.attestation.snp.SevGeneration;
 import dev.kavach.attestation.snp.SigningKey;
 import dev.kavach.attestation.snp.TcbVersion;
 import dev.kavach.attestation.snp.TrustAnchors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,7 +23,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
@@ -33,22 +34,29 @@ import static java.util.Objects.requireNonNull;
  * at a TCB (given directly or read from a report), and with {@code --crl} the CRLs. Prints each cached
  * file on stdout; progress goes to stderr only when it is a terminal.
  */
-final class FetchCertsCommand {
-    static final String USAGE = """
-            Usage: kavach sev fetch-certs [--report FILE | --generation G [--chip-id HEX --tcb TCB]] [--vlek] [--crl] [--cert-dir DIR]
+@Command(name = "fetch-certs", sortOptions = false,
+        description = {"Fills the certificate cache (attestation.cert-dir) from AMD's key distribution service, for hosts that"
+                + " verify offline (attestation.offline = true): copy the directory there afterwards.",
+                "Without --chip-id or a VCEK report only the chains (and CRLs) are fetched."},
+        footer = "Exit: 0 done, 1 a fetch failed, 2 unusable input.")
+final class FetchCertsCommand extends PluginCommandLine.Subcommand {
+    @Option(names = "--report", paramLabel = "FILE", description = "take generation (version 3+ reports), CHIP_ID and REPORTED_TCB from this report")
+    Path report;
+    @Option(names = "--generation", paramLabel = "G", description = "milan, genoa or turin (needed for version 2 reports)")
+    String generationName;
+    @Option(names = "--chip-id", paramLabel = "HEX", description = "the chip's CHIP_ID (128 hex digits; Turin uses the first 16)")
+    String chipIdHex;
+    @Option(names = "--tcb", paramLabel = "TCB", description = "REPORTED_TCB as 16 hex digits (as 'kavach attest show' prints it)"
+            + " or NAME=SPL,... with boot_loader, tee, snp, microcode (and fmc on Turin)")
+    String tcbText;
+    @Option(names = "--vlek", description = "also the ASVK+ARK chain for VLEK-signed reports (the VLEK itself comes from the host)")
+    boolean vlek;
+    @Option(names = "--crl", description = "also AMD's CRLs (replacing cached ones: CRLs expire), for attestation.check-revocation")
+    boolean crl;
+    @Option(names = "--cert-dir", paramLabel = "DIR", description = "the cache to fill (default: attestation.cert-dir)")
+    Path certDir;
 
-            Fills the certificate cache (attestation.cert-dir) from AMD's key distribution service, for hosts that
-            verify offline (attestation.offline = true): copy the directory there afterwards.
-              --report FILE       take generation (version 3+ reports), CHIP_ID and REPORTED_TCB from this report
-              --generation G      milan, genoa or turin (needed for version 2 reports)
-              --chip-id HEX       the chip's CHIP_ID (128 hex digits; Turin uses the first 16)
-              --tcb TCB           REPORTED_TCB as 16 hex digits (as 'kavach attest show' prints it) or
-                                  NAME=SPL,... with boot_loader, tee, snp, microcode (and fmc on Turin)
-              --vlek              also the ASVK+ARK chain for VLEK-signed reports (the VLEK itself comes from the host)
-              --crl               also AMD's CRLs (replacing cached ones: CRLs expire), for attestation.check-revocation
-              --cert-dir DIR      the cache to fill (default: attestation.cert-dir)
-            Without --chip-id or a VCEK report only the chains (and CRLs) are fetched.
-            """;
+
 
     private final Function<AttestationSettings, KdsClient> kds;
     private final TrustAnchors anchors;
@@ -85,62 +93,58 @@ final class FetchCertsCommand {
     }
 
     /** Runs with the arguments after {@code fetch-certs}; exit 0 done, 1 a fetch failed, 2 unusable input. */
-    public int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
-        if (args.contains("--help") || args.contains("-h")) {
-            out.print(USAGE);
-            return 0;
-        }
+    int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
+        return bind(context, out, err).runAlone("kavach sev fetch-certs", args);
+    }
+
+    @Override
+    public Integer call() {
         try {
-            return fetch(CommandLine.parse(args, Set.of("--report", "--generation", "--chip-id", "--tcb", "--cert-dir"), Set.of(),
-                    Set.of("--vlek", "--crl")), context, out, err);
-        } catch (UsageException e) {
-            err.println("kavach sev fetch-certs: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
+            return fetch();
         } catch (KavachException e) {
             err.println("kavach sev fetch-certs: " + e.oneLine());
             return 1;
         }
     }
 
-    private int fetch(CommandLine cl, BackendContext context, PrintStream out, PrintStream err) {
+    private int fetch() {
         AttestationSettings settings = AttestationSettings.from(context.settings(), context.stateDir());
-        Path dir = cl.value("--cert-dir").map(Path::of).orElse(settings.certDir());
-        SevGeneration generation = cl.value("--generation").map(g -> SevGeneration.byName(g)
-                .orElseThrow(() -> new UsageException("--generation '" + g + "': expected milan, genoa or turin"))).orElse(null);
+        Path dir = certDir != null ? certDir : settings.certDir();
+        SevGeneration generation = generationName == null ? null : SevGeneration.byName(generationName)
+                .orElseThrow(() -> usage("--generation '" + generationName + "': expected milan, genoa or turin"));
         byte[] chipId = null;
         TcbVersion tcb = null;
         boolean vlekReport = false;
-        if (cl.value("--report").isPresent()) {
-            if (cl.value("--chip-id").isPresent() || cl.value("--tcb").isPresent()) {
-                throw new UsageException("--report gives the chip and TCB: leave out --chip-id and --tcb");
+        if (report != null) {
+            if (chipIdHex != null || tcbText != null) {
+                throw usage("--report gives the chip and TCB: leave out --chip-id and --tcb");
             }
-            AttestationReport report = AttestationReport.parse(read(Path.of(cl.value("--report").get())));
-            SevGeneration fromCpuid = report.generationFromCpuid().orElse(null);
+            AttestationReport parsed = AttestationReport.parse(read(report));
+            SevGeneration fromCpuid = parsed.generationFromCpuid().orElse(null);
             if (generation == null && fromCpuid == null) {
-                throw new UsageException("the report (version " + report.version() + ") names no CPU: pass --generation milan, genoa or turin");
+                throw usage("the report (version " + parsed.version() + ") names no CPU: pass --generation milan, genoa or turin");
             }
             if (generation != null && fromCpuid != null && generation != fromCpuid) {
-                throw new UsageException("--generation " + generation.kdsName() + " contradicts the report's CPUID (" + fromCpuid.kdsName() + ")");
+                throw usage("--generation " + generation.kdsName() + " contradicts the report's CPUID (" + fromCpuid.kdsName() + ")");
             }
             generation = generation != null ? generation : fromCpuid;
-            vlekReport = report.signingKey() == SigningKey.VLEK;
-            if (!vlekReport && !report.chipIdMasked()) {
-                chipId = report.chipId();
-                tcb = report.reportedTcb(generation);
+            vlekReport = parsed.signingKey() == SigningKey.VLEK;
+            if (!vlekReport && !parsed.chipIdMasked()) {
+                chipId = parsed.chipId();
+                tcb = parsed.reportedTcb(generation);
             } else if (!vlekReport) {
                 err.println("note: the report's CHIP_ID is masked, so no VCEK can be fetched for it; fetching the chain only");
             }
         } else {
             if (generation == null) {
-                throw new UsageException("give --report FILE, or --generation milan|genoa|turin");
+                throw usage("give --report FILE, or --generation milan|genoa|turin");
             }
-            if (cl.value("--chip-id").isPresent() != cl.value("--tcb").isPresent()) {
-                throw new UsageException("--chip-id and --tcb go together: the VCEK is per chip and TCB");
+            if ((chipIdHex != null) != (tcbText != null)) {
+                throw usage("--chip-id and --tcb go together: the VCEK is per chip and TCB");
             }
-            if (cl.value("--chip-id").isPresent()) {
-                chipId = chipId(cl.value("--chip-id").get(), generation);
-                tcb = tcb(cl.value("--tcb").get(), generation);
+            if (chipIdHex != null) {
+                chipId = chipId(chipIdHex, generation);
+                tcb = tcb(tcbText, generation);
             }
         }
         CertificateStore store = new CertificateStore(dir, kds.apply(settings));
@@ -151,7 +155,7 @@ final class FetchCertsCommand {
             done.put(name + " ASK+ARK chain", step(name + " ASK+ARK chain", () -> store.cacheChain(g, SigningKey.VCEK), err));
             requirePinned(done.get(name + " ASK+ARK chain").file(), g);
         }
-        if (vlekReport || cl.flag("--vlek")) {
+        if (vlekReport || vlek) {
             done.put(name + " ASVK+ARK chain", step(name + " ASVK+ARK chain", () -> store.cacheChain(g, SigningKey.VLEK), err));
             requirePinned(done.get(name + " ASVK+ARK chain").file(), g);
         }
@@ -161,11 +165,11 @@ final class FetchCertsCommand {
             done.put(name + " VCEK", step(name + " VCEK for chip " + KdsClient.hwid(g, id).substring(0, 16) + "... at TCB " + t.components(),
                     () -> store.cacheVcek(g, id, t), err));
         }
-        if (cl.flag("--crl")) {
+        if (crl) {
             if (!vlekReport) {
                 done.put(name + " CRL", step(name + " CRL", () -> store.cacheCrl(g, SigningKey.VCEK, true), err));
             }
-            if (vlekReport || cl.flag("--vlek")) {
+            if (vlekReport || vlek) {
                 done.put(name + " VLEK CRL", step(name + " VLEK CRL", () -> store.cacheCrl(g, SigningKey.VLEK, true), err));
             }
         }
@@ -218,22 +222,22 @@ final class FetchCertsCommand {
         }
     }
 
-    private static byte[] chipId(String text, SevGeneration generation) {
+    private byte[] chipId(String text, SevGeneration generation) {
         byte[] id;
         try {
             id = HexFormat.of().parseHex(text.trim());
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--chip-id is not hex");
+            throw usage("--chip-id is not hex");
         }
         int expected = generation.turinLayout() ? 8 : 64;
         if (id.length != 64 && id.length != expected) {
-            throw new UsageException("--chip-id is " + id.length + " bytes; a " + generation.kdsName() + " CHIP_ID is 64 bytes"
+            throw usage("--chip-id is " + id.length + " bytes; a " + generation.kdsName() + " CHIP_ID is 64 bytes"
                     + (generation.turinLayout() ? " (or its first 8)" : ""));
         }
         return java.util.Arrays.copyOf(id, 64);
     }
 
-    private static TcbVersion tcb(String text, SevGeneration generation) {
+    private TcbVersion tcb(String text, SevGeneration generation) {
         String t = text.trim();
         if (t.matches("(0x)?[0-9a-fA-F]{16}")) {
             return new TcbVersion(Long.parseUnsignedLong(t.startsWith("0x") ? t.substring(2) : t, 16), generation);
@@ -242,29 +246,29 @@ final class FetchCertsCommand {
         for (String part : t.split(",")) {
             int eq = part.indexOf('=');
             if (eq <= 0) {
-                throw new UsageException("--tcb '" + text + "' is neither 16 hex digits nor NAME=SPL,... (e.g. boot_loader=3,tee=0,snp=8,microcode=115)");
+                throw usage("--tcb '" + text + "' is neither 16 hex digits nor NAME=SPL,... (e.g. boot_loader=3,tee=0,snp=8,microcode=115)");
             }
             try {
                 components.put(part.substring(0, eq).trim(), Integer.parseInt(part.substring(eq + 1).trim()));
             } catch (NumberFormatException e) {
-                throw new UsageException("--tcb '" + part + "': the SPL must be a number");
+                throw usage("--tcb '" + part + "': the SPL must be a number");
             }
         }
         try {
             return TcbVersion.of(generation, components);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--tcb: " + e.getMessage());
+            throw usage("--tcb: " + e.getMessage());
         }
     }
 
-    private static byte[] read(Path file) {
+    private byte[] read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new UsageException("report file " + file + " does not exist or is not a file");
+            throw usage("report file " + file + " does not exist or is not a file");
         }
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UsageException("cannot read report file " + file + ": " + e.getMessage());
+            throw usage("cannot read report file " + file + ": " + e.getMessage());
         }
     }
 }

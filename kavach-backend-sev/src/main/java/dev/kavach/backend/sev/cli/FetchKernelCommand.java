@@ -1,6 +1,8 @@
 package dev.kavach.backend.sev.cli;
 
 import dev.kavach.api.BackendContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,8 +27,19 @@ import java.util.stream.Stream;
  * decompresses when it builds the guest image. Series 6.1 keeps serving the {@code vm} backend. Progress
  * goes to stderr on a terminal; elsewhere the command is quiet unless it fails.
  */
-final class FetchKernelCommand {
-    static final String USAGE = "Usage: kavach sev fetch-kernel [--series 6.12|6.1] [--dir DIR] [--quiet]\n";
+@Command(name = "fetch-kernel",
+        description = {"Downloads and unpacks a Debian guest kernel and its modules (apt-get download, dpkg-deb -x; no install)"
+                + " into DIR and prints their paths as KAVACH_GUEST_KERNEL=... and KAVACH_GUEST_MODULES=....",
+                "6.12 (default) can ask for SEV-SNP reports (configfs-tsm, sev-guest); 6.1 serves the vm backend."},
+        footer = "Exit: 0 done, 1 a download or unpack failed, 2 a usage error.")
+final class FetchKernelCommand extends PluginCommandLine.Subcommand {
+    @Option(names = "--series", paramLabel = "6.12|6.1", description = "the kernel series (default 6.12)")
+    String seriesName = "6.12";
+    @Option(names = "--dir", paramLabel = "DIR", description = "where to unpack (default: the state directory's guest-kernel-<series>)")
+    Path dir;
+    @Option(names = "--quiet", description = "no progress on stderr, even on a terminal")
+    boolean quiet;
+
 
     /** A kernel series Kavach knows how to fetch: the package name pattern of Debian 12's generic amd64 flavour. */
     enum Series {
@@ -55,35 +68,20 @@ final class FetchKernelCommand {
         this.binDir = binDir;
     }
 
+    /** Runs with the arguments after {@code fetch-kernel}. */
     int run(List<String> args, BackendContext context, PrintStream out, PrintStream err) {
-        Series series = Series.V6_12;
-        Path dir = null;
-        Boolean progress = null;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--series") && i + 1 < args.size()) {
-                String value = args.get(++i);
-                Optional<Series> named = Series.named(value);
-                if (named.isEmpty()) {
-                    err.println("kavach sev fetch-kernel: unknown series '" + value + "': use 6.12 (sev) or 6.1 (vm)");
-                    return 2;
-                }
-                series = named.get();
-            } else if (arg.equals("--dir") && i + 1 < args.size()) {
-                dir = Path.of(args.get(++i));
-            } else if (arg.equals("--quiet")) {
-                progress = false;
-            } else {
-                err.println("kavach sev fetch-kernel: unexpected argument '" + arg + "'"
-                        + (arg.equals("--series") || arg.equals("--dir") ? " (it needs a value)" : ""));
-                err.print(USAGE);
-                return 2;
-            }
-        }
+        return bind(context, out, err).runAlone("kavach sev fetch-kernel", args);
+    }
+
+    @Override
+    public Integer call() {
+        Series series = Series.named(seriesName).orElseThrow(() -> usage("unknown series '" + seriesName + "': use 6.12 (sev) or 6.1 (vm)"));
+        Boolean progress = quiet ? Boolean.FALSE : null;
+        Path dir = this.dir;
         if (dir == null) {
             dir = context.stateDir().resolve("guest-kernel-" + series.name);
         }
-        boolean show = progress == null ? onTerminal() : progress;
+        boolean show = progress == null ? FetchCertsCommand.onTerminal() : progress;
         try {
             KernelFiles files = fetch(series, dir.toAbsolutePath(), show ? err : null);
             out.println("KAVACH_GUEST_KERNEL=" + files.kernel());
@@ -248,19 +246,6 @@ final class FetchKernelCommand {
     private static void say(PrintStream progress, String message) {
         if (progress != null) {
             progress.println("fetch-kernel: " + message);
-        }
-    }
-
-    /** Whether stderr is a terminal: JDK 22+ says so with Console.isTerminal(); JDK 21 has a console only on one. */
-    private static boolean onTerminal() {
-        java.io.Console console = System.console();
-        if (console == null) {
-            return false;
-        }
-        try {
-            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
-        } catch (ReflectiveOperationException e) {
-            return true;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.kavach.backend.sev.qemu;
 
+import dev.kavach.api.process.HostProbeCache;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,7 +46,7 @@ public final class QemuBinary {
 
     /** {@code {major, minor}} from {@code qemu --version}, e.g. {@code {10, 0}}. */
     public static Optional<int[]> version(Path binary) {
-        return output(List.of(binary.toString(), "--version")).flatMap(text -> {
+        return selfDescription(List.of(binary.toString(), "--version")).flatMap(text -> {
             Matcher m = VERSION.matcher(text);
             return m.find() ? Optional.of(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))}) : Optional.empty();
         });
@@ -51,7 +54,7 @@ public final class QemuBinary {
 
     /** Whether this QEMU has the {@code sev-snp-guest} object type (QEMU 9.1+). */
     public static boolean knowsSevSnpGuest(Path binary) {
-        return output(List.of(binary.toString(), "-object", "sev-snp-guest,help")).map(text -> text.contains("kernel-hashes")).orElse(false);
+        return selfDescription(List.of(binary.toString(), "-object", "sev-snp-guest,help")).map(text -> text.contains("kernel-hashes")).orElse(false);
     }
 
     /**
@@ -62,7 +65,13 @@ public final class QemuBinary {
         return exitsZero(List.of(binary.toString(), "-sandbox", SANDBOX, "-version"));
     }
 
+    /** Whether the program exits 0; a yes is remembered across runs ({@link HostProbeCache}), keyed by the binary. */
     private static boolean exitsZero(List<String> argv) {
+        return HostProbeCache.ofUser().answer(argv, List.of(Path.of(argv.get(0))),
+                () -> runExitsZero(argv) ? Optional.of("exit 0") : Optional.empty()).isPresent();
+    }
+
+    private static boolean runExitsZero(List<String> argv) {
         try {
             Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             process.getOutputStream().close();
@@ -81,6 +90,32 @@ public final class QemuBinary {
 
     /** Runs QEMU with {@code args} (no VM starts for help and version queries) and returns stdout and stderr. */
     public static Optional<String> output(List<String> argv) {
+        return run(argv).map(Finished::output);
+    }
+
+    /**
+     * Like {@link #output}, for a program that answers about itself alone (QEMU's help and version queries,
+     * setpriv's help): an answer given with exit status 0 is remembered across runs ({@link HostProbeCache}),
+     * keyed by the binary's identity, so that probing does not start QEMU on every {@code kavach} call; any
+     * other is asked again next time.
+     */
+    static Optional<String> selfDescription(List<String> argv) {
+        AtomicReference<Optional<String>> unremembered = new AtomicReference<>(Optional.empty());
+        Optional<String> answer = HostProbeCache.ofUser().answer(argv, List.of(Path.of(argv.get(0))), () -> {
+            Optional<Finished> finished = run(argv);
+            if (finished.isPresent() && finished.get().status() == 0) {
+                return Optional.of(finished.get().output());
+            }
+            unremembered.set(finished.map(Finished::output));
+            return Optional.empty();
+        });
+        return answer.isPresent() ? answer : unremembered.get();
+    }
+
+    private record Finished(int status, String output) {
+    }
+
+    private static Optional<Finished> run(List<String> argv) {
         try {
             Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
             process.getOutputStream().close();
@@ -89,7 +124,7 @@ public final class QemuBinary {
                 process.destroyForcibly();
                 return Optional.empty();
             }
-            return Optional.of(new String(out, StandardCharsets.UTF_8));
+            return Optional.of(new Finished(process.exitValue(), new String(out, StandardCharsets.UTF_8)));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {

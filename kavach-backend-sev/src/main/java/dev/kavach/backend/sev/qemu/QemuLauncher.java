@@ -107,7 +107,7 @@ public record QemuLauncher(List<String> argv, OptionalInt uid) {
 
     /** setpriv with {@code --pdeathsig} (util-linux 2.33+), located on PATH. */
     public static Optional<Path> setpriv() {
-        return QemuBinary.locate("setpriv").filter(path -> QemuBinary.output(List.of(path.toString(), "--help"))
+        return QemuBinary.locate("setpriv").filter(path -> QemuBinary.selfDescription(List.of(path.toString(), "--help"))
                 .map(help -> help.contains("--pdeathsig")).orElse(false));
     }
 

@@ -107,7 +107,7 @@ class EvidenceTest {
     void theHostExportsEvidenceInTheDocumentedFormat() throws Exception {
         String json = goodEvidence();
         @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) JsonReader.read(json);
+        Map<String, Object> m = (Map<String, Object>) Json.read(json);
         assertEquals(List.of("format", "version", "report", "certificates", "statement", "measurement", "launch_policy"), new ArrayList<>(m.keySet()));
         assertEquals("kavach-sev-snp-evidence", m.get("format"));
         assertEquals(1L, m.get("version"));
@@ -149,7 +149,7 @@ class EvidenceTest {
         assertEquals(Set.of("evidence.measurement"), failed(reverify(otherMeasurement, Optional.of(measurement()), null, null)));
 
         @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) JsonReader.read(json);
+        Map<String, Object> m = (Map<String, Object>) Json.read(json);
         byte[] report = Base64.getDecoder().decode((String) m.get("report"));
         report[0x0C0] ^= 1;
         String alteredReport = json.replace((String) m.get("report"), Base64.getEncoder().encodeToString(report));
@@ -237,7 +237,7 @@ class EvidenceTest {
         Run bad = cli("verify", "--evidence", evidence.toString(), "--measurement", "ab".repeat(48), "--stdout", wrongOut.toString(), "--at", AT, "--json");
         assertEquals(1, bad.exit(), bad.out() + bad.err());
         @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) JsonReader.read(bad.out());
+        Map<String, Object> m = (Map<String, Object>) Json.read(bad.out());
         assertEquals(List.of("measurement.reference", "binding.stdout"), m.get("failed"));
         // The reference and an allow-list must both hold.
         Run both = cli("verify", "--evidence", evidence.toString(), "--measurement", measurement(), "--expect-measurement", "cd".repeat(48), "--at", AT);

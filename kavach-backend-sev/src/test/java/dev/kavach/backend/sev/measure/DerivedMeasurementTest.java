@@ -1,5 +1,6 @@
 package dev.kavach.backend.sev.measure;
 
+import dev.kavach.backend.sev.cli.MeasureCommand;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -21,8 +21,8 @@ import java.util.Optional;
  * <p>The vectors read are {@code src/test/resources/sev-snp-measure/vectors.tsv}, or the file named by the
  * environment variable {@code KAVACH_MEASURE_VECTORS}.
  */
-record MeasurementVectors(Path file, List<Row> rows) {
-    static final Path BUNDLED = Path.of("src/test/resources/sev-snp-measure");
+public record MeasurementVectors(Path file, List<Row> rows) {
+    public static final Path BUNDLED = Path.of("src/test/resources/sev-snp-measure");
 
     record Row(int line, Map<String, String> columns, Path dir) {
         String get(String name) {

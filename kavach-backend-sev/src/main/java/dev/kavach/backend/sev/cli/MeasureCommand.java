@@ -1,4 +1,12 @@
-package dev.kavach.backend.sev.measure;
+package dev.kavach.backend.sev.cli;
+
+import dev.kavach.backend.sev.measure.MeasurementException;
+import dev.kavach.backend.sev.measure.MeasurementInputs;
+import dev.kavach.backend.sev.measure.SnpMeasurement;
+import dev.kavach.backend.sev.measure.VcpuSignature;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -10,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code kavach sev measure}: the SEV-SNP launch measurement from the flags sev-snp-measure takes in
@@ -18,52 +25,98 @@ import java.util.Set;
  * As in the reference, {@code --vcpu-family} (with model and stepping) wins over a non-zero
  * {@code --vcpu-sig}, which wins over {@code --vcpu-type}.
  */
-public final class MeasureCommand {
-    public static final String USAGE = """
-              measure --ovmf FILE --vcpus N (--vcpu-type TYPE | --vcpu-sig VALUE | --vcpu-family F --vcpu-model M --vcpu-stepping S)
-                      [--kernel FILE [--initrd FILE] [--append CMDLINE]] [--guest-features VALUE] [--output-format hex|base64]
-                  Prints the SEV-SNP launch measurement (the report's MEASUREMENT) of a QEMU launch, as
-                  sev-snp-measure --mode snp computes it. --guest-features defaults to 0x1 (upstream QEMU 9.1+).
-                  vCPU types: %s.
-            """.formatted(wrapped(List.copyOf(VcpuSignature.types().keySet())));
-
-    /** The type names, six to a line, indented as the usage text. */
-    private static String wrapped(List<String> names) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < names.size(); i++) {
-            text.append(i == 0 ? "" : i % 6 == 0 ? ",\n      " : ", ").append(names.get(i));
-        }
-        return text.toString();
-    }
-
-    private static final Set<String> FLAGS = Set.of("--mode", "--ovmf", "--kernel", "--initrd", "--append", "--vcpus", "--vcpu-type",
-            "--vcpu-sig", "--vcpu-family", "--vcpu-model", "--vcpu-stepping", "--guest-features", "--output-format");
+@Command(name = "measure", sortOptions = false,
+        description = {"Prints the SEV-SNP launch measurement (the report's MEASUREMENT) of a QEMU launch, as sev-snp-measure"
+                + " --mode snp computes it.",
+                "The vCPU model: --vcpu-family (with --vcpu-model and --vcpu-stepping) wins over a non-zero --vcpu-sig,"
+                + " which wins over --vcpu-type."},
+        footer = "Exit: 0 printed, 1 the firmware or kernel cannot be measured, 2 a usage error.")
+public final class MeasureCommand extends PluginCommandLine.Subcommand {
     private static final String NAME = "kavach sev measure: ";
 
-    private MeasureCommand() {
+    @Option(names = "--mode", paramLabel = "snp", description = "only snp (SEV-SNP) is supported")
+    String mode;
+    @Option(names = "--ovmf", paramLabel = "FILE", description = "the OVMF.fd QEMU loads with -bios")
+    String ovmf;
+    @Option(names = "--kernel", paramLabel = "FILE", description = "the kernel of a measured direct boot")
+    String kernel;
+    @Option(names = "--initrd", paramLabel = "FILE", description = "its initrd")
+    String initrd;
+    @Option(names = "--append", paramLabel = "CMDLINE", description = "its kernel command line")
+    String append;
+    @Option(names = "--vcpus", paramLabel = "N", description = "the -smp count")
+    String vcpus;
+    @Option(names = "--vcpu-type", paramLabel = "TYPE", description = "the QEMU CPU model, one of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = VcpuTypes.class)
+    String vcpuType;
+    @Option(names = "--vcpu-sig", paramLabel = "VALUE", description = "the CPUID signature")
+    String vcpuSig;
+    @Option(names = "--vcpu-family", paramLabel = "F", description = "the CPU family")
+    String vcpuFamily;
+    @Option(names = "--vcpu-model", paramLabel = "M", description = "the CPU model")
+    String vcpuModel;
+    @Option(names = "--vcpu-stepping", paramLabel = "S", description = "the CPU stepping")
+    String vcpuStepping;
+    @Option(names = "--guest-features", paramLabel = "VALUE", description = "SEV features (default 0x1, as upstream QEMU 9.1+)")
+    String guestFeatures;
+    @Option(names = "--output-format", paramLabel = "hex|base64", description = "hex (default) or base64")
+    String outputFormat;
+
+    /** The vCPU type names, for the help text. */
+    static final class VcpuTypes implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return VcpuSignature.types().keySet().iterator();
+        }
     }
 
     /** A bad flag or value; the message names it. */
     private static final class UsageError extends Exception {
+        private static final long serialVersionUID = 1L;
+
         UsageError(String message) {
             super(message);
         }
     }
 
+    /** Runs with the arguments after {@code measure}. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        Map<String, String> flags;
+        return new MeasureCommand().bind(null, out, err).runAlone("kavach sev measure", args);
+    }
+
+    /**
+     * Every option's value is taken as given, even one that looks like an option: {@code --append} is the guest's
+     * free-text kernel command line, which may itself say {@code --help}, as sev-snp-measure reads it.
+     */
+    @Override
+    CommandLine configure(CommandLine measure) {
+        return measure.setAllowOptionsAsOptionParameters(true);
+    }
+
+    @Override
+    public Integer call() {
+        Map<String, String> flags = new LinkedHashMap<>();
+        String[][] given = {{"--mode", mode}, {"--ovmf", ovmf}, {"--kernel", kernel}, {"--initrd", initrd}, {"--append", append},
+                {"--vcpus", vcpus}, {"--vcpu-type", vcpuType}, {"--vcpu-sig", vcpuSig}, {"--vcpu-family", vcpuFamily},
+                {"--vcpu-model", vcpuModel}, {"--vcpu-stepping", vcpuStepping}, {"--guest-features", guestFeatures},
+                {"--output-format", outputFormat}};
+        for (String[] option : given) {
+            if (option[1] != null) {
+                flags.put(option[0], option[1]);
+            }
+        }
         MeasurementInputs inputs;
-        String format;
+        String format = flags.getOrDefault("--output-format", "hex");
         try {
-            flags = parse(args);
-            format = flags.getOrDefault("--output-format", "hex");
+            if (mode != null && !mode.equals("snp")) {
+                throw new UsageError("--mode '" + mode + "' is not supported; only snp (SEV-SNP) is");
+            }
             if (!format.equals("hex") && !format.equals("base64")) {
                 throw new UsageError("--output-format '" + format + "' is not one of hex, base64");
             }
             inputs = inputs(flags);
         } catch (UsageError e) {
-            err.println(NAME + e.getMessage());
-            return 2;
+            throw usage(e.getMessage());
         } catch (MeasurementException e) {
             err.println(NAME + e.getMessage());
             return 2;
@@ -76,36 +129,6 @@ public final class MeasureCommand {
             err.println(NAME + e.getMessage());
             return 1;
         }
-    }
-
-    private static Map<String, String> parse(List<String> args) throws UsageError {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (!FLAGS.contains(name)) {
-                throw new UsageError("unknown argument '" + arg + "' (flags: " + String.join(", ", FLAGS.stream().sorted().toList()) + ")");
-            }
-            if (value == null) {
-                if (i + 1 >= args.size()) {
-                    throw new UsageError(name + " needs a value");
-                }
-                value = args.get(++i);
-            }
-            if (flags.put(name, value) != null) {
-                throw new UsageError(name + " is given twice; give it once");
-            }
-        }
-        if (flags.containsKey("--mode") && !flags.get("--mode").equals("snp")) {
-            throw new UsageError("--mode '" + flags.get("--mode") + "' is not supported; only snp (SEV-SNP) is");
-        }
-        return flags;
     }
 
     private static MeasurementInputs inputs(Map<String, String> flags) throws UsageError {

@@ -1,5 +1,6 @@
-package dev.kavach.backend.sev.measure;
+package dev.kavach.backend.sev.cli;
 
+import dev.kavach.backend.sev.measure.MeasurementVectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,7 +18,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code kavach sev measure}: each bad input is one line on stderr naming what was wrong, a non-zero exit and nothing on stdout. */
+/** {@code kavach sev measure}: each bad input is one line on stderr naming what was wrong (then, for a usage error, the hint to --help), a non-zero exit and nothing on stdout. */
 class MeasureCommandTest {
     private static final String AMD = MeasurementVectors.BUNDLED.resolve("ovmf_AmdSev_suffix.bin").toString();
     private static final String X64 = MeasurementVectors.BUNDLED.resolve("ovmf_OvmfX64_suffix.bin").toString();
@@ -38,10 +39,10 @@ class MeasureCommandTest {
                 Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--guest-features", "-1"), "--guest-features '-1' is not a number"),
                 Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--output-format", "json"), "--output-format 'json'"),
                 Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--mode", "sev"), "--mode 'sev' is not supported"),
-                Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpus", "2", "--vcpu-type", "EPYC-v4"), "--vcpus is given twice"),
-                Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--bogus", "1"), "unknown argument '--bogus'"),
+                Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpus", "2", "--vcpu-type", "EPYC-v4"), "option '--vcpus' (N) should be specified only once"),
+                Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--bogus", "1"), "Unknown options: '--bogus', '1'"),
                 Arguments.of(List.of("--vcpus", "1", "--vcpu-type", "EPYC-v4"), "--ovmf FILE is required"),
-                Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type"), "--vcpu-type needs a value"),
+                Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type"), "Missing required parameter for option '--vcpu-type' (TYPE)"),
                 Arguments.of(List.of("--ovmf", "/nonexistent/OVMF.fd", "--vcpus", "1", "--vcpu-type", "EPYC-v4"), "cannot read the firmware /nonexistent/OVMF.fd"),
                 Arguments.of(List.of("--ovmf", AMD, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--kernel", "/nonexistent/vmlinuz"), "cannot read the kernel /nonexistent/vmlinuz"),
                 Arguments.of(List.of("--ovmf", X64, "--vcpus", "1", "--vcpu-type", "EPYC-v4", "--kernel", "/dev/null"), "no SNP_KERNEL_HASHES section"));
@@ -53,8 +54,14 @@ class MeasureCommandTest {
         Run run = run(args);
         assertThat(run.code).isNotZero();
         assertThat(run.out).isEmpty();
-        assertThat(run.err.lines()).hasSize(1);
-        assertThat(run.err).startsWith("kavach sev measure: ").contains(expected);
+        // One line naming what was wrong; a usage error adds picocli's suggestions, if any, and the hint to --help.
+        List<String> lines = run.err.lines().toList();
+        assertThat(lines.get(0)).startsWith("kavach sev measure: ").contains(expected);
+        if (run.code == 2 && lines.size() > 1) {
+            assertThat(lines.get(lines.size() - 1)).isEqualTo("Try 'kavach sev measure --help' for usage.");
+        } else {
+            assertThat(lines).hasSize(1);
+        }
     }
 
     @Test
@@ -88,7 +95,7 @@ class MeasureCommandTest {
         ByteArrayOutputStream help = new ByteArrayOutputStream();
         assertThat(new dev.kavach.backend.sev.cli.SevCommand().run(List.of("measure", "--help"), context, new PrintStream(help, true, StandardCharsets.UTF_8),
                 System.err)).isZero();
-        assertThat(help.toString(StandardCharsets.UTF_8)).contains("measure --ovmf FILE --vcpus N").contains("EPYC-Turin");
+        assertThat(help.toString(StandardCharsets.UTF_8)).contains("Usage: kavach sev measure").contains("--ovmf=FILE").contains("--vcpus=N").contains("EPYC-Turin");
     }
 
     private record Run(int code, String out, String err) {
