@@ -58,6 +58,16 @@ public interface SandboxSession extends AutoCloseable {
      */
     List<FileEntry> list(String directory);
 
+    /**
+     * The session's evidence so far, for a backend with hardware attestation: every exec (each attested with a
+     * fresh nonce, its {@link Attestation} among the checks) and every file transfer, in order, as claims
+     * {@code event.0}, {@code event.1}, ... ; {@link Attestation#verified()} only when every exec's attestation
+     * was. Empty for a backend without attestation (the default).
+     */
+    default java.util.Optional<Attestation> attestation() {
+        return java.util.Optional.empty();
+    }
+
     /** Whether this session can still take work. */
     default Health health() {
         return Health.ok();

@@ -187,6 +187,14 @@ public final class Session implements AutoCloseable {
         return List.copyOf(guard.callNonNull(what("list"), () -> session.list(normal)));
     }
 
+    /**
+     * The session's hardware evidence so far (under {@code sev}: every exec, each attested with a fresh nonce,
+     * and every file transfer, in order); empty for a backend without attestation. Still readable after close.
+     */
+    public java.util.Optional<dev.kavach.api.Attestation> attestation() {
+        return guard.callNonNull(what("attestation"), session::attestation);
+    }
+
     /** Whether the session can still take work; a closed one says so. */
     public Health health() {
         synchronized (lock) {

@@ -54,4 +54,31 @@ public final class SessionEvidence {
     synchronized List<Entry> entries() {
         return List.copyOf(entries);
     }
+
+    /**
+     * The record as one {@link Attestation} ({@code format} {@code sev-snp-session}): a claim per event, and a
+     * check per exec that passes only when that exec's own attestation was verified. Empty until an exec was
+     * attested (a plain {@code vm} session has no evidence to give).
+     */
+    synchronized Optional<Attestation> attestation() {
+        if (entries.stream().noneMatch(e -> e.attestation().isPresent())) {
+            return Optional.empty();
+        }
+        java.util.Map<String, String> claims = new java.util.LinkedHashMap<>();
+        List<Attestation.Check> checks = new ArrayList<>();
+        for (Entry e : entries) {
+            String text = e.kind().equals("exec")
+                    ? "exec argv_sha256=" + e.path() + " exit=" + e.size() + " stdout_sha256=" + e.sha256() + e.nonce().map(n -> " nonce=" + n).orElse("")
+                    : e.kind() + " path=" + e.path() + " size=" + e.size() + " sha256=" + e.sha256();
+            claims.put("event." + e.index(), text);
+            if (e.kind().equals("exec")) {
+                boolean verified = e.attestation().map(Attestation::verified).orElse(false);
+                checks.add(new Attestation.Check("exec " + e.index(), verified, e.attestation()
+                        .map(a -> verified ? "attested, REPORT_DATA binds nonce " + e.nonce().orElse("?")
+                                : "attestation failed: " + a.checks().stream().filter(c -> !c.passed()).map(Attestation.Check::detail).findFirst().orElse("?"))
+                        .orElse("not attested")));
+            }
+        }
+        return Optional.of(new Attestation("sev-snp-session", checks.stream().allMatch(Attestation.Check::passed), claims, checks));
+    }
 }

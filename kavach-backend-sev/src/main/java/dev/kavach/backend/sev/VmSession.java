@@ -109,6 +109,12 @@ public final class VmSession implements SandboxSession {
         return evidence.entries();
     }
 
+    /** {@link #evidence()} as one {@link dev.kavach.api.Attestation}, once an exec was attested (under {@code sev}). */
+    @Override
+    public Optional<dev.kavach.api.Attestation> attestation() {
+        return evidence.attestation();
+    }
+
     @Override
     public ExecResult exec(ExecRequest request, OutputListener listener) {
         requireNonNull(request, "request is null");

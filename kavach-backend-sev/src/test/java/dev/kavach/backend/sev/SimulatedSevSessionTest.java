@@ -104,6 +104,12 @@ class SimulatedSevSessionTest {
                 assertThat(evidence.get(2).path()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                         .digest(ResultBinding.argvFile(List.of("/bin/sh", "-c", "cat state in.txt")))));
 
+                Attestation whole = session.attestation().orElseThrow();
+                assertThat(whole.format()).isEqualTo("sev-snp-session");
+                assertThat(whole.verified()).as(whole.checks().toString()).isTrue();
+                assertThat(whole.claims()).containsOnlyKeys("event.0", "event.1", "event.2", "event.3");
+                assertThat(whole.claims().get("event.1")).isEqualTo("put path=in.txt size=7 sha256=" + sha256("payload"));
+
                 // A report from another guest (a different measurement) is refused, exec by exec.
                 host.launchMeasurement(new byte[48]);
                 assertThatThrownBy(() -> session.exec(ExecRequest.builder("true").policy(policy).build(), OutputListener.NONE))
