@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -137,6 +140,13 @@ public final class OwnedDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes {@code path} by name: only {@code root} itself, whose parent is Kavach's own. Below it, every
+     * entry is reached through an open directory ({@link SecureDirectoryStream}, {@code openat} with
+     * {@code O_NOFOLLOW}), never by a path name, so a process that still writes in the tree (a sandbox that
+     * outlived its Kavach, swept at the next start) cannot swap a directory for a link and turn the removal
+     * onto what the link points at.
+     */
     private static void removeEntry(Path path) throws IOException {
         PosixFileAttributes attributes;
         try {
@@ -145,24 +155,78 @@ public final class OwnedDirectory implements AutoCloseable {
             return;
         }
         if (attributes.isDirectory()) {
-            try {
-                // chmod by name, following links: Java's no-follow chmod opens the directory first, which its
-                // owner cannot do once it is 000. The lstat above saw a directory, and nothing of the sandbox runs
-                // any more to swap it for a link (its processes are gone before its directory is removed).
-                Files.setAttribute(path, "unix:mode", 0700);
-            } catch (IOException e) {
-                // not ours to change (root removes it anyway): try as it is
-            }
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
-                for (Path entry : entries) {
-                    try {
-                        removeEntry(entry);
-                    } catch (IOException e) {
-                        // keep removing the rest; the directory's own delete reports what is left
-                    }
+            try (DirectoryStream<Path> entries = openDirectory(path)) {
+                if (entries instanceof SecureDirectoryStream<Path> secure) {
+                    empty(secure, path);
+                } else {
+                    emptyByName(entries);
                 }
             }
         }
         Files.deleteIfExists(path);
     }
+
+    /** Opens a directory, giving a 000 one back to its owner first (its owner cannot open it otherwise). */
+    private static DirectoryStream<Path> openDirectory(Path path) throws IOException {
+        try {
+            return Files.newDirectoryStream(path);
+        } catch (AccessDeniedException e) {
+            // Only a non-root owner ever gets here (root opens any directory): it can change only its own files.
+            Files.setAttribute(path, "unix:mode", 0700);
+            return Files.newDirectoryStream(path);
+        }
+    }
+
+    /** Empties the open directory {@code dir} (named {@code name}, for the fallback chmod), entry by entry, by name within it. */
+    private static void empty(SecureDirectoryStream<Path> dir, Path name) {
+        try {
+            // fchmod on the open descriptor: a directory the command made read-only becomes writable again.
+            dir.getFileAttributeView(PosixFileAttributeView.class).setPermissions(OWNER_ALL);
+        } catch (IOException | RuntimeException e) {
+            // not ours to change (root removes it anyway): try as it is
+        }
+        for (Path entry : dir) {
+            Path child = entry.getFileName();
+            try {
+                PosixFileAttributes attributes = dir.getFileAttributeView(child, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .readAttributes();
+                if (attributes.isDirectory()) {
+                    try (SecureDirectoryStream<Path> sub = openChild(dir, child, name.resolve(child))) {
+                        empty(sub, name.resolve(child));
+                    }
+                    dir.deleteDirectory(child);
+                } else {
+                    dir.deleteFile(child);
+                }
+            } catch (IOException | RuntimeException e) {
+                // keep removing the rest; the directory's own delete reports what is left
+            }
+        }
+    }
+
+    /** Opens a subdirectory without following a link; a 000 one is given back to its (non-root) owner first. */
+    private static SecureDirectoryStream<Path> openChild(SecureDirectoryStream<Path> dir, Path child, Path named) throws IOException {
+        try {
+            return dir.newDirectoryStream(child, LinkOption.NOFOLLOW_LINKS);
+        } catch (AccessDeniedException e) {
+            // Root never gets here. The chmod is by name and follows links (Java's no-follow chmod opens the
+            // directory, which its owner cannot do at 000), but a non-root owner can only change files it owns,
+            // and the open below still refuses a link that was swapped in meanwhile.
+            Files.setAttribute(named, "unix:mode", 0700);
+            return dir.newDirectoryStream(child, LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    /** Where the platform has no {@link SecureDirectoryStream}: by name, links never followed. */
+    private static void emptyByName(DirectoryStream<Path> entries) {
+        for (Path entry : entries) {
+            try {
+                removeEntry(entry);
+            } catch (IOException e) {
+                // keep removing the rest; the directory's own delete reports what is left
+            }
+        }
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ALL = PosixFilePermissions.fromString("rwx------");
 }
