@@ -206,9 +206,10 @@ public final class VmSession implements SandboxSession {
         Optional<String> report = value(reply.status(), "report");
         Optional<String> statement = value(reply.status(), "statement");
         if (report.isEmpty() || statement.isEmpty()) {
-            throw new SandboxException("the sev session guest returned no attestation report: "
-                    + value(reply.status(), "report-error").orElse("the guest agent returned no report") + "; the result is not trusted",
-                    "use a guest kernel with the sev-guest driver and configfs-tsm (kavach sev fetch-kernel), on an SEV-SNP host");
+            String why = value(reply.status(), "report-error").orElse("the guest agent returned no report");
+            throw unverified(request, nonce, stdout, exit, "report", why, new SandboxException("the sev session guest returned no attestation report: "
+                    + why + "; the result is not trusted",
+                    "use a guest kernel with the sev-guest driver and configfs-tsm (kavach sev fetch-kernel), on an SEV-SNP host"));
         }
         ExecAttestor.GuestResult guest;
         try {
@@ -217,17 +218,30 @@ public final class VmSession implements SandboxSession {
                     base64.decode(value(reply.status(), "certs").orElse("").trim()), stdout.bytes(), stderr.bytes(), stdout.droppedBytes(),
                     stderr.droppedBytes(), exit);
         } catch (IllegalArgumentException e) {
-            throw new SandboxException("the sev session guest returned a malformed statement, report or certificate table; the result is not trusted", "");
+            throw unverified(request, nonce, stdout, exit, "report", "malformed base64", new SandboxException(
+                    "the sev session guest returned a malformed statement, report or certificate table; the result is not trusted", ""));
         }
         Attestation attestation = started.expected.isPresent()
                 ? attestor.orElseThrow().verify(request, nonce, started.hostData, guest, started.expected.get())
                 : attestor.orElseThrow().verify(request, nonce, started.hostData, guest);
         if (!attestation.verified()) {
             String failed = String.join("; ", attestation.checks().stream().filter(c -> !c.passed()).map(c -> c.name() + ": " + c.detail()).toList());
+            evidence.exec(request, ExecResult.Builder.completed(exit).stdout(stdout).build(), nonce, attestation);
             throw new SandboxException("the sev session guest's attestation report failed verification; the result is not trusted: " + failed,
                     "check the expected measurement and certificates (kavach attest verify)");
         }
         return attestation;
+    }
+
+    /**
+     * Records an exec whose result cannot be trusted in the session's evidence, so that the session's attestation
+     * says so (what it did to the working directory stays for later execs), and returns {@code failure} to throw.
+     */
+    private SandboxException unverified(ExecRequest request, byte[] nonce, StreamOutput stdout, int exit, String check, String why,
+                                        SandboxException failure) {
+        Attestation none = new Attestation("sev-snp", false, Map.of(), List.of(new Attestation.Check(check, false, why)));
+        evidence.exec(request, ExecResult.Builder.completed(exit).stdout(stdout).build(), nonce, none);
+        return failure;
     }
 
     private static Optional<String> value(List<String> status, String key) {

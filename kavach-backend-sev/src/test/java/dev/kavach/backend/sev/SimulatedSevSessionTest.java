@@ -114,6 +114,9 @@ class SimulatedSevSessionTest {
                 host.launchMeasurement(new byte[48]);
                 assertThatThrownBy(() -> session.exec(ExecRequest.builder("true").policy(policy).build(), OutputListener.NONE))
                         .isInstanceOf(SandboxException.class).hasMessageContaining("not trusted");
+                Attestation spoiled = session.attestation().orElseThrow();
+                assertThat(spoiled.verified()).as("the refused exec is in the evidence and spoils it").isFalse();
+                assertThat(spoiled.claims()).containsKey("event.4");
             }
         }
     }
