@@ -29,6 +29,8 @@ import java.util.List;
  * it allows.
  */
 final class FileCollector {
+    /** The largest array the JVM makes. */
+    private static final long ARRAY_MAX = Integer.MAX_VALUE - 8;
     /** The most files one exec's globs may collect: each costs memory beyond its bytes. */
     static final int MAX_FILES = 10_000;
 
@@ -64,7 +66,12 @@ final class FileCollector {
                     }
                     byte[] content;
                     try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                        content = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, room + 1));
+                        // One byte past the room shows a file that grew; a collected file is one array, so at most ARRAY_MAX.
+                        content = in.readNBytes((int) (room >= ARRAY_MAX ? ARRAY_MAX : room + 1));
+                        if (content.length == ARRAY_MAX && in.read() != -1) {
+                            throw new SandboxException("file '" + name + "' is larger than " + ARRAY_MAX + " bytes, the most one collected "
+                                    + "file can hold; nothing was collected", "collect it in parts, e.g. split by the command");
+                        }
                     }
                     if (content.length > room) {
                         throw new TransferLimitExceededException(described, total[0] + content.length, limit);
