@@ -21,6 +21,15 @@ final class CliVersion implements IVersionProvider {
     }
 
     private static Properties properties() {
+        return Loaded.PROPERTIES;
+    }
+
+    /** Read once, when first asked: the start-up log line and {@code --version} both need it. */
+    private static final class Loaded {
+        static final Properties PROPERTIES = read();
+    }
+
+    private static Properties read() {
         Properties properties = new Properties();
         try (InputStream in = CliVersion.class.getResourceAsStream("version.properties")) {
             if (in != null) {

@@ -106,7 +106,7 @@ final class FileTransfers {
     }
 
     private static Path writeBelow(Path dir, CollectedFile file) {
-        String path = SandboxPaths.normalizeFile(file.path(), "collected file");
+        String path = file.path(); // normalised by CollectedFile's constructor, the only way to make one
         String[] parts = path.split("/");
         Path parent = dir;
         try {

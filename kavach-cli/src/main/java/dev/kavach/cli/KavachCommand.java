@@ -140,9 +140,11 @@ final class KavachCommand implements Callable<Integer> {
         LogLevel.configure(merged.logLevel != null ? merged.logLevel : merged.verbose ? LogLevel.Level.DEBUG : null);
         dev.kavach.core.KavachOptions options = merged.toKavachOptions(invocation, overrides);
         // Looked up only now: slf4j-simple reads its level when the first logger is made, which must follow configure.
-        org.slf4j.LoggerFactory.getLogger(KavachCommand.class).debug("kavach {} in {}: configuration file {}, overrides {}",
-                CliVersion.version(), options.workingDirectory(), options.configFile() == null ? "(from the environment)" : options.configFile(),
-                options.overrides().keySet());
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KavachCommand.class);
+        if (log.isDebugEnabled()) {
+            log.debug("kavach {} in {}: configuration file {}, overrides {}", CliVersion.version(), options.workingDirectory(),
+                    options.configFile() == null ? "(from the environment)" : options.configFile(), options.overrides().keySet());
+        }
         return Kavach.create(options);
     }
 

@@ -170,21 +170,19 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
             try (Sandbox sandbox = backend != null ? kavach.open(backend) : kavach.open();
                  OutputSpool spool = json ? OutputSpool.create() : null;
                  SignalStop stop = SignalStop.install(sandbox, spool)) {
+                ExecResult result;
                 if (json) {
-                    ExecResult result = sandbox.exec(request, spool);
+                    result = sandbox.exec(request, spool);
                     FileTransfers.write(result.files(), collect);
                     spool.finish();
                     ResultJson.write(out, sandbox.backendId(), result, spool);
                     out.println();
-                    int status = exitStatus(result, request, null);
-                    org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
-                            sandbox.backendId(), result.duration().toMillis(), status);
-                    return status;
+                } else {
+                    result = sandbox.exec(request, new TerminalOutput(out, err));
+                    out.flush();
+                    FileTransfers.write(result.files(), collect);
                 }
-                ExecResult result = sandbox.exec(request, new TerminalOutput(out, err));
-                out.flush();
-                FileTransfers.write(result.files(), collect);
-                int status = exitStatus(result, request, err);
+                int status = exitStatus(result, request, json ? null : err);
                 org.slf4j.LoggerFactory.getLogger(RunCommand.class).debug("{} in backend '{}' after {} ms: exit status {}", result.outcome(),
                         sandbox.backendId(), result.duration().toMillis(), status);
                 return status;

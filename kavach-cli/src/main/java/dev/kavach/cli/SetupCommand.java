@@ -48,7 +48,7 @@ final class SetupCommand implements Callable<Integer> {
 
     private final KavachCommand top;
     private final BooleanSupplier terminal;
-    private final boolean root;
+    private final BooleanSupplier root;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Shows this help and exits.")
     boolean help;
@@ -67,13 +67,18 @@ final class SetupCommand implements Callable<Integer> {
     boolean offer;
 
     SetupCommand(KavachCommand top) {
-        this(top, SetupCommand::stdinIsTerminal, isRoot());
+        this(top, () -> TerminalProgress.isTerminal(0), SetupCommand::isRoot);
     }
 
     SetupCommand(KavachCommand top, BooleanSupplier terminal, boolean root) {
+        this(top, terminal, () -> root);
+    }
+
+    /** @param root asked only when setup runs, so that building the command (for any command line) reads nothing */
+    private SetupCommand(KavachCommand top, BooleanSupplier terminal, BooleanSupplier root) {
         this.top = requireNonNull(top, "top is null");
         this.terminal = requireNonNull(terminal, "terminal is null");
-        this.root = root;
+        this.root = requireNonNull(root, "root is null");
     }
 
     @Override
@@ -95,7 +100,7 @@ final class SetupCommand implements Callable<Integer> {
         }
         SystemPackages system;
         try {
-            system = SystemPackages.detect(path, root);
+            system = SystemPackages.detect(path, root.getAsBoolean());
         } catch (IllegalStateException e) {
             err.println("kavach setup: cannot install " + String.join(", ", packages) + ": " + e.getMessage());
             return offer ? ExitCodes.OK : ExitCodes.KAVACH_FAILED;
@@ -233,16 +238,6 @@ final class SetupCommand implements Callable<Integer> {
             Files.writeString(marker, "The first-run offer to install bubblewrap was declined; 'kavach setup' installs it.\n");
         } catch (IOException e) {
             // Not remembered: the offer comes again next time, which is harmless.
-        }
-    }
-
-    /** Whether standard input is a terminal (a tty or a pseudo-terminal), from what fd 0 points at. */
-    static boolean stdinIsTerminal() {
-        try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
         }
     }
 
