@@ -79,6 +79,20 @@ class VmSessionTest {
                     .policy(policy).build(), dev.kavach.api.OutputListener.NONE);
             assertThat(agent.stdoutText()).as("a put replaces the link itself, never what it points at").isEqualTo("# Kavach guest agent\nmine file\n");
 
+            // The task plants links at every temporary name a put could use, and a link on the way to a work directory:
+            // root in the guest must neither chown /kavach/run through them nor create a directory in /kavach.
+            session.exec(ExecRequest.builder("/bin/sh", "-c", "for i in $(seq 1 300); do ln -s /kavach/run .kavach-put.$i; done; ln -s /kavach l")
+                    .policy(policy).build(), dev.kavach.api.OutputListener.NONE);
+            session.put(FileInput.of("planted.txt", "ok".getBytes(StandardCharsets.UTF_8)));
+            try {
+                session.exec(ExecRequest.builder("true").workdir("l/x").policy(policy).build(), dev.kavach.api.OutputListener.NONE);
+            } catch (SandboxException refused) {
+                // refused is right; what matters is what it left
+            }
+            ExecResult owners = session.exec(ExecRequest.builder("/bin/sh", "-c", "stat -c %u /kavach/run; cat planted.txt; test -e /kavach/x && echo made")
+                    .policy(policy).build(), dev.kavach.api.OutputListener.NONE);
+            assertThat(owners.stdoutText()).as("root's script stays root's, the put landed, nothing was made through the link").isEqualTo("0\nok");
+
             // Transfer limit: over it on the way in fails before anything crosses; on the way out, the session survives it.
             assertThatThrownBy(() -> session.put(FileInput.of("big", new byte[(int) TRANSFER_LIMIT + 1])))
                     .isInstanceOf(TransferLimitExceededException.class).hasMessageContaining("transfer limit");
