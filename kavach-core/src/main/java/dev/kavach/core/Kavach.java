@@ -135,8 +135,12 @@ public final class Kavach implements AutoCloseable {
         Optional<Path> pluginsDir = new SettingsReader(stack.resolve(List.of())).pluginsDir(options.workingDirectory());
         long started = System.nanoTime();
         PluginSet plugins = pluginsDir.map(PluginLoader.forHost(Kavach.class, version)::load).orElseGet(PluginSet::none);
-        LOG.debug("plugins directory {}: {} loaded, {} failed, in {} ms", pluginsDir.map(Path::toString).orElse("(none configured)"),
-                plugins.plugins().size() - plugins.failed().size(), plugins.failed().size(), (System.nanoTime() - started) / 1_000_000);
+        if (LOG.isDebugEnabled()) {
+            long deferred = plugins.plugins().stream().filter(LoadedPlugin::deferred).count();
+            LOG.debug("plugins directory {}: {} loaded, {} deferred until one of their backends is needed, {} failed, in {} ms",
+                    pluginsDir.map(Path::toString).orElse("(none configured)"), plugins.plugins().size() - plugins.failed().size() - deferred,
+                    deferred, plugins.failed().size(), (System.nanoTime() - started) / 1_000_000);
+        }
         try {
             PluginDiagnosticLog diagnostics = new PluginDiagnosticLog();
             BackendRegistry registry = new BackendRegistry(
@@ -267,15 +271,22 @@ public final class Kavach implements AutoCloseable {
         List<BackendEntry> tried = new ArrayList<>();
         if (KavachSettings.AUTO.equals(configured)) {
             // Strongest first, probing only until one is available: backends ranked below the winner are
-            // never probed (each probe may start processes, e.g. QEMU's --version).
-            List<Registered> ranked = registry.backends().stream()
-                    .filter(backend -> backend.info().strength() > 0)
-                    .sorted(Comparator.comparingInt((Registered backend) -> -backend.info().strength())
-                            .thenComparing(backend -> backend.origin().kind())
-                            .thenComparing(backend -> backend.info().id()))
-                    .toList();
-            for (Registered backend : ranked) {
-                BackendEntry entry = configured(entry(backend));
+            // never probed (each probe may start processes, e.g. QEMU's --version), and a deferred plugin's
+            // backend whose declared needs are unmet is passed over without loading the plugin at all.
+            for (BackendRegistry.Candidate candidate : registry.ranked()) {
+                if (candidate.declaration().isPresent()) {
+                    Optional<String> unmet = unmetNeed(candidate);
+                    if (unmet.isPresent()) {
+                        LOG.debug("kavach.backend = auto: '{}' cannot be available ({}), so {} is not loaded for it", candidate.id(),
+                                unmet.get(), candidate.origin().describe());
+                        continue;
+                    }
+                }
+                Optional<Registered> backend = registry.backend(candidate.id());
+                if (backend.isEmpty()) {
+                    continue; // its deferred plugin failed to load: kavach plugins says why
+                }
+                BackendEntry entry = configured(entry(backend.get()));
                 tried.add(entry);
                 if (entry.availability().available()) {
                     LOG.debug("kavach.backend = auto selected '{}' (strength {})", entry.id(), entry.info().strength());
@@ -487,6 +498,15 @@ public final class Kavach implements AutoCloseable {
         }
     }
 
+    /** What a deferred plugin's backend declares it needs and lacks; a malformed setting is the probe's to report, so none. */
+    private Optional<String> unmetNeed(BackendRegistry.Candidate candidate) {
+        try {
+            return candidate.declaration().orElseThrow().unmetNeed(reader.backendSettings(candidate.id()));
+        } catch (ConfigurationException e) {
+            return Optional.empty();
+        }
+    }
+
     private BackendEntry entry(Registered backend) {
         return registry.entry(backend, this::contextFor);
     }
@@ -494,6 +514,14 @@ public final class Kavach implements AutoCloseable {
     /** The entry of a discovered backend; its probe having refused the user's settings is that error, not an unavailable backend. */
     private BackendEntry known(String id, String where) {
         return configured(registry.backend(id).map(this::entry).orElseThrow(() -> {
+            Optional<LoadedPlugin> lostWith = registry.lostWith(id);
+            if (lostWith.isPresent()) {
+                LoadedPlugin plugin = lostWith.get();
+                String why = plugin.failed() && !plugin.diagnostics().isEmpty() ? plugin.diagnostics().get(plugin.diagnostics().size() - 1).describe()
+                        : "it provides no backend '" + id + "'";
+                return new ConfigurationException("backend '" + id + "' (" + where.trim() + ") is declared by " + plugin.origin().describe()
+                        + ", which could not provide it: " + why, "run kavach plugins for the plugin's diagnostics and their fixes");
+            }
             List<String> ids = registry.ids();
             String suggestion = ClosestMatch.in(ids, id).map(s -> "; did you mean '" + s + "'?").orElse("");
             return new ConfigurationException("unknown backend '" + id + "' (" + where.trim() + ")" + suggestion

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code exec-error} or {@code command-error}.
  * Each exec returns exit code 7 and stdout {@code <id>|<greeting setting>|<argv>} (but {@code report-policy}
  * exits 0 printing the memory limit, effective timeout and inheritance the backend received); the probe reports the
- * backend unavailable with two failed checks when the setting {@code available} is false.
+ * backend unavailable with two failed checks when the setting {@code available} is false. With {@code marker} set, the
+ * provider's constructor writes that file: the proof that the plugin's classes were loaded.
  */
 final class TestPlugins {
     static final String BACKEND_SOURCE = """
@@ -54,6 +55,9 @@ final class TestPlugins {
                 public AcmeBackendProvider() throws Exception {
                     try (InputStream in = AcmeBackendProvider.class.getResourceAsStream("/acme.properties")) {
                         p.load(in);
+                    }
+                    if (p.getProperty("marker") != null) {
+                        java.nio.file.Files.writeString(java.nio.file.Path.of(p.getProperty("marker")), "loaded");
                     }
                     if (p.getProperty("fail", "").equals("constructor")) {
                         throw new IllegalStateException("acme constructor exploded");
@@ -285,6 +289,17 @@ final class TestPlugins {
         Builder strength(int value) {
             properties.put("strength", String.valueOf(value));
             return this;
+        }
+
+        /** Makes the provider's constructor write {@code file}, so that a test sees whether the plugin was loaded. */
+        Builder markLoadIn(Path file) {
+            properties.put("marker", file.toString());
+            return this;
+        }
+
+        /** Declares the plugin's backends in its manifest ({@code Kavach-Backends}), which defers its loading. */
+        Builder declares(String backends) {
+            return manifest("Kavach-Backends", backends);
         }
 
         /** Makes the provider fail in its constructor, {@code info()} or {@code probe()}. */

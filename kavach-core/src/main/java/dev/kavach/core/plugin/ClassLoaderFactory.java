@@ -1,20 +1,15 @@
 package dev.kavach.core.plugin;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.CommandExtension;
 import dev.kavach.core.discovery.ServiceProviders;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.net.URLConnection;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.ServiceLoader;
 
@@ -48,35 +43,9 @@ final class ClassLoaderFactory implements PluginLayerFactory {
         synchronized (opened) {
             opened.add(loader);
         }
-        List<PluginProblem> warnings = new ArrayList<>();
         return new PluginClasses(null, loader,
                 ServiceProviders.instantiate(ServiceLoader.load(BackendProvider.class, loader), type -> type.getClassLoader() == loader),
-                ServiceProviders.instantiate(ServiceLoader.load(CommandExtension.class, loader), type -> type.getClassLoader() == loader),
-                reference(plugin, loader, warnings), warnings);
-    }
-
-    /** The reference.conf of the plugin's own JAR, never one of a library beside it or of the host. */
-    private static Config reference(DescribedPlugin plugin, URLClassLoader loader, List<PluginProblem> warnings) {
-        String mainJarUrl;
-        try {
-            mainJarUrl = "jar:" + plugin.mainJar().file().toUri().toURL() + "!/reference.conf";
-        } catch (MalformedURLException e) {
-            return ConfigFactory.empty();
-        }
-        try {
-            for (URL url : Collections.list(loader.findResources("reference.conf"))) {
-                if (url.toString().equals(mainJarUrl)) {
-                    URLConnection connection = url.openConnection();
-                    connection.setUseCaches(false); // a cached JarFile would keep the plugin file open
-                    try (InputStream in = connection.getInputStream()) {
-                        return PluginLayerFactory.parseReference(plugin, in, warnings);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            warnings.add(PluginLayerFactory.unreadableReference(plugin, e));
-        }
-        return ConfigFactory.empty();
+                ServiceProviders.instantiate(ServiceLoader.load(CommandExtension.class, loader), type -> type.getClassLoader() == loader));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.kavach.core.plugin;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.pf4j.PluginDependency;
 import org.pf4j.PluginDescriptor;
 
@@ -15,12 +17,25 @@ import static java.util.Objects.requireNonNull;
  * @param candidate  its JAR or folder
  * @param descriptor its validated PF4J descriptor
  * @param mainJar    the JAR that carries the descriptor
+ * @param declared   the backends its manifest declares ({@link DeclaredBackend}); empty when it declares none
+ * @param reference  its own {@code reference.conf} (from {@code mainJar}), parsed but not yet checked against
+ *                   its backend ids; empty if none
+ * @param warnings   problems that leave it loadable (an unparsable reference.conf)
  */
-record DescribedPlugin(PluginCandidate candidate, PluginDescriptor descriptor, PluginJar mainJar) {
+record DescribedPlugin(PluginCandidate candidate, PluginDescriptor descriptor, PluginJar mainJar, List<DeclaredBackend> declared,
+                       Config reference, List<PluginProblem> warnings) {
     DescribedPlugin {
         requireNonNull(candidate, "candidate is null");
         requireNonNull(descriptor, "descriptor is null");
         requireNonNull(mainJar, "mainJar is null");
+        declared = List.copyOf(declared);
+        requireNonNull(reference, "reference is null");
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Only what the descriptor says, before the declarations and reference.conf are read. */
+    DescribedPlugin(PluginCandidate candidate, PluginDescriptor descriptor, PluginJar mainJar) {
+        this(candidate, descriptor, mainJar, List.of(), ConfigFactory.empty(), List.of());
     }
 
     String pluginId() {

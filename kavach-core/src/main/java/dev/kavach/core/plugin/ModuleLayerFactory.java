@@ -1,13 +1,9 @@
 package dev.kavach.core.plugin;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.kavach.api.BackendProvider;
 import dev.kavach.api.CommandExtension;
 import dev.kavach.core.discovery.ServiceProviders;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
 import java.lang.module.ModuleFinder;
@@ -69,19 +65,9 @@ final class ModuleLayerFactory implements PluginLayerFactory {
                             + "Plugin-Dependencies already uses, so the plugin's own module is never loaded",
                     "give the plugin's module a name of its own in module-info.java (or Automatic-Module-Name)");
         }
-        List<PluginProblem> warnings = new ArrayList<>();
-        Config reference = ConfigFactory.empty();
-        try (InputStream in = main.getResourceAsStream("reference.conf")) {
-            if (in != null) {
-                reference = PluginLayerFactory.parseReference(plugin, in, warnings);
-            }
-        } catch (IOException e) {
-            warnings.add(PluginLayerFactory.unreadableReference(plugin, e));
-        }
         return new PluginClasses(layer, main.getClassLoader(),
                 ServiceProviders.instantiate(ServiceLoader.load(layer, BackendProvider.class), type -> type.getModule().getLayer() == layer),
-                ServiceProviders.instantiate(ServiceLoader.load(layer, CommandExtension.class), type -> type.getModule().getLayer() == layer),
-                reference, warnings);
+                ServiceProviders.instantiate(ServiceLoader.load(layer, CommandExtension.class), type -> type.getModule().getLayer() == layer));
     }
 
     private static Module mainModule(ModuleLayer layer, Configuration configuration, Path mainJar) {

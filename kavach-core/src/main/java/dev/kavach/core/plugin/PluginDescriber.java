@@ -66,6 +66,11 @@ final class PluginDescriber {
                     "install a version of the plugin built for Kavach " + kavachVersion + ", or run a Kavach version matching "
                             + descriptor.getRequires());
         }
-        return plugin;
+        List<PluginProblem> warnings = new java.util.ArrayList<>();
+        com.typesafe.config.Config reference = main.reference() == null ? com.typesafe.config.ConfigFactory.empty()
+                : PluginLayerFactory.parseReference(plugin, new java.io.ByteArrayInputStream(main.reference()), warnings);
+        String declared = main.manifest().getMainAttributes().getValue(DeclaredBackend.MANIFEST_KEY);
+        return new DescribedPlugin(candidate, descriptor, main,
+                declared == null ? List.of() : DeclaredBackend.parse(declared, plugin), reference, warnings);
     }
 }

@@ -14,9 +14,12 @@ import java.util.jar.Manifest;
  * @param manifest   its manifest, or {@code null} if it has none
  * @param bundlesApi whether it contains classes of package {@code dev.kavach.api}
  * @param hasModuleInfo whether it is an explicit module
+ * @param reference  its {@code reference.conf} at the root, or {@code null} if it has none: read here, so that a
+ *                   plugin's defaults are known before (and without) loading its classes
  */
-record PluginJar(Path file, Manifest manifest, boolean bundlesApi, boolean hasModuleInfo) {
+record PluginJar(Path file, Manifest manifest, boolean bundlesApi, boolean hasModuleInfo, byte[] reference) {
     static final String API_PACKAGE_DIR = "dev/kavach/api/";
+    static final String REFERENCE = "reference.conf";
 
     static PluginJar read(Path file) throws PluginProblem {
         try (JarFile jar = new JarFile(file.toFile(), false)) {
@@ -28,7 +31,14 @@ record PluginJar(Path file, Manifest manifest, boolean bundlesApi, boolean hasMo
                 // module-info at the root, or in a versioned directory of a multi-release JAR
                 hasModuleInfo |= name.equals("module-info.class") || (name.startsWith("META-INF/versions/") && name.endsWith("/module-info.class"));
             }
-            return new PluginJar(file, jar.getManifest(), bundlesApi, hasModuleInfo);
+            JarEntry reference = jar.getJarEntry(REFERENCE);
+            byte[] referenceBytes = null;
+            if (reference != null) {
+                try (java.io.InputStream in = jar.getInputStream(reference)) {
+                    referenceBytes = in.readAllBytes();
+                }
+            }
+            return new PluginJar(file, jar.getManifest(), bundlesApi, hasModuleInfo, referenceBytes);
         } catch (IOException | SecurityException e) {
             throw new PluginProblem("cannot read " + file.getFileName() + " as a JAR: " + e.getMessage() + " (corrupt or not a JAR)",
                     "replace " + file.getFileName() + " with an intact copy of the plugin (rebuild or download it again), or remove it");

@@ -55,7 +55,4 @@ sealed interface PluginLayerFactory extends Closeable permits ModuleLayerFactory
         }
     }
 
-    static PluginProblem unreadableReference(DescribedPlugin plugin, IOException e) {
-        return plugin.problem("cannot read reference.conf of plugin '" + plugin.pluginId() + "': " + e, "rebuild the plugin JAR");
-    }
 }

@@ -79,21 +79,19 @@ public final class PluginLoader {
         PluginLayerFactory factory = factoryOverride != null ? factoryOverride : PluginLayerFactory.forHost(hostClass);
         List<LoadedPlugin> result = new ArrayList<>();
         Map<String, PluginClasses> defined = new LinkedHashMap<>();
+        Set<String> dependedOn = new HashSet<>();
+        order.ordered().forEach(plugin -> plugin.dependencies().forEach(dependency -> dependedOn.add(dependency.getPluginId())));
         for (DescribedPlugin plugin : order.ordered()) {
-            long started = System.nanoTime();
+            if (deferrable(plugin, dependedOn)) {
+                result.add(LoadedPlugin.deferred(plugin, factory));
+                LOG.debug("deferred plugin '{}' {} from {}: it declares backends {}, so it loads when one is needed", plugin.pluginId(),
+                        plugin.version(), plugin.path(), plugin.declared().stream().map(DeclaredBackend::id).toList());
+                continue;
+            }
             try {
-                PluginClasses classes = factory.define(plugin, dependenciesOf(plugin, defined));
-                if (classes.backends().isEmpty() && classes.extensions().isEmpty()) {
-                    throw plugin.problem("plugin '" + plugin.pluginId() + "' provides no backend: no dev.kavach.api.BackendProvider "
-                                    + "or CommandExtension is declared in its JARs",
-                            "declare 'provides dev.kavach.api.BackendProvider with <your class>' in module-info.java and list the class in "
-                                    + "META-INF/services/dev.kavach.api.BackendProvider");
-                }
+                PluginClasses classes = define(factory, plugin, dependenciesOf(plugin, defined));
                 defined.put(plugin.pluginId(), classes);
                 result.add(LoadedPlugin.loaded(plugin, classes));
-                LOG.debug("loaded plugin '{}' {} from {} in {} ms: {} backend provider(s), {} command extension(s)", plugin.pluginId(),
-                        plugin.version(), plugin.path(), (System.nanoTime() - started) / 1_000_000, classes.backends().size(),
-                        classes.extensions().size());
             } catch (PluginProblem problem) {
                 result.add(LoadedPlugin.failed(plugin.candidate(), problem));
             }
@@ -110,6 +108,31 @@ public final class PluginLoader {
             }
         }
         return new PluginSet(result, factory);
+    }
+
+    /**
+     * Whether {@code plugin} may wait until one of its backends is needed: it declares its backends
+     * ({@link DeclaredBackend}), and neither depends on another plugin nor is depended on (a layer's parents
+     * must exist before it), so loading it later changes nothing but when.
+     */
+    private static boolean deferrable(DescribedPlugin plugin, Set<String> dependedOn) {
+        return !plugin.declared().isEmpty() && plugin.dependencies().isEmpty() && !dependedOn.contains(plugin.pluginId());
+    }
+
+    /** Defines {@code plugin}'s classes on top of its dependencies' and instantiates its providers; one that provides nothing fails. */
+    static PluginClasses define(PluginLayerFactory factory, DescribedPlugin plugin, List<PluginClasses> dependencies) throws PluginProblem {
+        long started = System.nanoTime();
+        PluginClasses classes = factory.define(plugin, dependencies);
+        if (classes.backends().isEmpty() && classes.extensions().isEmpty()) {
+            throw plugin.problem("plugin '" + plugin.pluginId() + "' provides no backend: no dev.kavach.api.BackendProvider "
+                            + "or CommandExtension is declared in its JARs",
+                    "declare 'provides dev.kavach.api.BackendProvider with <your class>' in module-info.java and list the class in "
+                            + "META-INF/services/dev.kavach.api.BackendProvider");
+        }
+        LOG.debug("loaded plugin '{}' {} from {} in {} ms: {} backend provider(s), {} command extension(s)", plugin.pluginId(),
+                plugin.version(), plugin.path(), (System.nanoTime() - started) / 1_000_000, classes.backends().size(),
+                classes.extensions().size());
+        return classes;
     }
 
     /** The classes of {@code plugin}'s dependencies; a required one that did not load fails it. */
