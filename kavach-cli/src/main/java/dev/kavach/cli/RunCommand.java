@@ -127,8 +127,8 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
 
     @Override
     public Integer call() {
-        Command command = command();
-        StdinSource input = stdinSource();
+        // Every usage check first: a line with a usage error never loads Kavach (nor, on the fast path, twice).
+        ExecRequest unbound = request(command(), stdinSource());
         Map<String, String> overrides = new LinkedHashMap<>();
         if (preset != null) {
             overrides.put("kavach.policy.preset", preset);
@@ -136,16 +136,17 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         PrintStream out = top.invocation().out();
         PrintStream err = top.invocation().err();
         try (Kavach kavach = top.load(load, overrides)) {
-            ExecRequest request = request(command, input, policy(kavach.policy()));
+            ExecRequest request = unbound.withPolicy(policy(kavach.policy()));
             if (dryRun) {
                 // Starts nothing, so a backend this host cannot run (sev without SEV-SNP) still shows its command line.
-                Optional<List<String>> line = backend != null ? kavach.commandLine(backend, request) : kavach.commandLine(request);
+                // The configured backend is selected once, and both questions go to it.
+                String id = backend != null ? backend : kavach.select().id();
+                Optional<List<String>> line = kavach.commandLine(id, request);
                 if (line.isEmpty()) {
-                    throw new KavachException("backend '" + (backend != null ? backend : kavach.select().id())
-                            + "' runs no host command, so there is none to show",
+                    throw new KavachException("backend '" + id + "' runs no host command, so there is none to show",
                             "use --dry-run with a backend that runs one, e.g. --backend process");
                 }
-                Map<String, String> details = backend != null ? kavach.dryRunDetails(backend, request) : kavach.dryRunDetails(request);
+                Map<String, String> details = kavach.dryRunDetails(id, request);
                 if (json) {
                     Map<String, Object> shown = new LinkedHashMap<>();
                     shown.put("command", ShellQuote.join(line.get()));
@@ -271,7 +272,8 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
     /** The {@code --get} options, parsed by {@link #request}. */
     private List<FileTransfers.Get> collect = List.of();
 
-    private ExecRequest request(Command command, StdinSource input, SandboxPolicy policy) {
+    /** The request the flags describe, every usage error found; the configured policy is bound once Kavach is loaded. */
+    private ExecRequest request(Command command, StdinSource input) {
         for (Map.Entry<String, String> e : env.entrySet()) {
             String name = e.getKey();
             if (name.isEmpty() || name.indexOf('\0') >= 0 || e.getValue() == null) {
@@ -298,7 +300,7 @@ final class RunCommand implements Callable<Integer>, JsonRequest.Flag {
         }
         collect = List.copyOf(parsed);
         try {
-            return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).policy(policy).files(files)
+            return ExecRequest.builder(command).stdin(input).env(env).workdir(workdir).files(files)
                     .collect(collect.stream().map(FileTransfers.Get::glob).distinct().toList()).build();
         } catch (IllegalArgumentException e) {
             throw usageError(e.getMessage());

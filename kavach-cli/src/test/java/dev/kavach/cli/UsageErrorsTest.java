@@ -32,6 +32,24 @@ class UsageErrorsTest {
     }
 
     @Test
+    void aRunUsageErrorIsFoundBeforeKavachLoads() throws java.io.IOException {
+        // A configuration that cannot load: had Kavach been loaded before run checked its flags, this error would
+        // be all the user saw (and a plain line, refused by the fast path, loaded Kavach twice before the report).
+        java.nio.file.Files.writeString(dir.resolve("kavach.conf"), "kavach.timeout = soon\n");
+        Cli.Result put = run("run", "--put", "no-such-file", "--", "/bin/true");
+        assertOneLineError(put, 125, "--put", "'no-such-file' is no such file");
+        assertFalse(put.stderr().contains("kavach.timeout"), put::toString);
+        Cli.Result workdir = run("run", "--workdir", "", "--", "/bin/true");
+        assertOneLineError(workdir, 125, "workdir must be a non-empty path");
+        assertFalse(workdir.stderr().contains("kavach.timeout"), workdir::toString);
+        Cli.Result get = run("run", "--get", ":out", "--", "/bin/true");
+        assertOneLineError(get, 125, "--get");
+        assertFalse(get.stderr().contains("kavach.timeout"), get::toString);
+        // With good flags the configuration's own error is what is reported.
+        assertOneLineError(run("run", "--", "/bin/true"), 125, "kavach.timeout");
+    }
+
+    @Test
     void anUnknownRunFlagIsNamed() {
         assertOneLineError(run("run", "--frobnicate", "--", "/bin/true"), 125, "--frobnicate");
         assertOneLineError(run("run", "--frobnicate"), 125, "--frobnicate");

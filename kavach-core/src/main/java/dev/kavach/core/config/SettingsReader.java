@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -37,8 +36,6 @@ public final class SettingsReader {
     public static final Map<String, String> SCHEMA = schema();
 
     private static final String SIZE = BackendSettings.SIZES;
-    /** What Java's Double.parseDouble reads and HOCON's size syntax does not: NaN, Infinity, 5d, 5f, 0x1p3. */
-    private static final Pattern JAVA_ONLY_NUMBER = Pattern.compile("[+-]?(NaN|Infinity|0[xX].*|.*[0-9.][dDfF])");
     private static final String COUNT = "a whole number >= 0 (0 = no limit)";
     private static final String BOOLEAN = "true or false";
 
@@ -284,18 +281,15 @@ public final class SettingsReader {
     }
 
     /**
-     * A size parsed by Typesafe Config itself, so that its units are exactly HOCON's. Text that only Java's
-     * number parser reads as a number ({@code NaN}, {@code Infinity}, {@code 5d}) is refused: Typesafe Config
-     * would take {@code NaN} for 0 bytes, which for a limit means none.
+     * A size, by the one rule every size setting follows ({@link BackendSettings#parseBytes}): exactly HOCON's
+     * units, and text that only Java's number parser reads ({@code NaN}, {@code Infinity}, {@code 5d}) refused,
+     * since Typesafe Config would take {@code NaN} for 0 bytes, which for a limit means none.
      */
     private long bytes(String key) {
         String value = text(key).trim();
-        if (config.getValue(key).valueType() == ConfigValueType.STRING && JAVA_ONLY_NUMBER.matcher(value).matches()) {
-            throw invalid(key, value);
-        }
         try {
-            return config.getBytes(key);
-        } catch (ConfigException e) {
+            return BackendSettings.parseBytes(value);
+        } catch (IllegalArgumentException e) {
             throw value.startsWith("-") ? negative(key, value) : invalid(key, value);
         }
     }
