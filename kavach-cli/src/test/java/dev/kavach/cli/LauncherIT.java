@@ -112,6 +112,68 @@ class LauncherIT {
                 "the CLI's classes come from the archive");
     }
 
+    @Test
+    void aTrainingRunThatFailsStillLeavesAnArchiveAndAJarNewerThanItMakesTheLauncherTrainAgain() throws Exception {
+        // The distribution's launcher and JARs, copied, so that touching a JAR changes nothing another test uses.
+        Path copy = dir.resolve("dist");
+        for (String part : List.of("bin", "lib")) {
+            Files.createDirectories(copy.resolve(part));
+            try (var files = Files.list(dist.resolve(part))) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, copy.resolve(part).resolve(file.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Files.createDirectories(copy.resolve("plugins"));
+        // Every run fails under this configuration, the background training run too: an archive must come of it
+        // all the same (before, none did, and every later call started another training JVM).
+        Files.writeString(dir.resolve("kavach.conf"), "kavach.backends.process.bwrap = /nonexistent\n");
+        Run failing = run(copy.resolve("bin/kavach"), Map.of(), "run", "--", "/bin/true");
+        assertEquals(125, failing.exitCode(), failing::toString);
+        Path cds = dir.resolve("cache/kavach/cds");
+        Path archive = awaitArchiveNewerThan(cds, null);
+        java.nio.file.attribute.FileTime made = Files.getLastModifiedTime(archive);
+
+        // A JAR newer than the archive (a rebuild, an upgrade): the launcher trains a new one.
+        Thread.sleep(1100); // file times of one second apart at worst
+        Path jar;
+        try (var jars = Files.list(copy.resolve("lib"))) {
+            jar = jars.filter(f -> f.getFileName().toString().startsWith("kavach-core-")).findFirst().orElseThrow();
+        }
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        Files.delete(dir.resolve("kavach.conf"));
+        Run afterUpgrade = run(copy.resolve("bin/kavach"), Map.of(), "run", "--", "/bin/echo", "upgraded");
+        assertEquals("upgraded\n", afterUpgrade.stdout(), afterUpgrade::toString);
+        Path retrained = awaitArchiveNewerThan(cds, made);
+        assertTrue(Files.getLastModifiedTime(retrained).compareTo(Files.getLastModifiedTime(jar)) >= 0, "retrained after the JAR changed");
+        Path classLog = dir.resolve("classes.log");
+        Run later = run(copy.resolve("bin/kavach"), Map.of("KAVACH_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog),
+                "run", "--", "/bin/echo", "later");
+        assertEquals("later\n", later.stdout(), later::toString);
+        assertTrue(Files.readString(classLog).lines().anyMatch(l -> l.contains(" dev.kavach.core.Kavach source: shared objects file")),
+                "the new archive is used");
+    }
+
+    /** The archive in {@code cds} once it exists (and is newer than {@code than}, when given), waiting for the background training. */
+    private static Path awaitArchiveNewerThan(Path cds, java.nio.file.attribute.FileTime than) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline) {
+            if (Files.isDirectory(cds)) {
+                try (var files = Files.list(cds)) {
+                    for (Path file : files.toList()) {
+                        String name = file.toString();
+                        if ((name.endsWith(".aot") || name.endsWith(".jsa"))
+                                && (than == null || Files.getLastModifiedTime(file).compareTo(than) > 0)) {
+                            return file;
+                        }
+                    }
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("no archive" + (than == null ? "" : " newer than " + than) + " in " + cds + " after 180 s");
+    }
+
     private static boolean hasArchive(Path cds) throws IOException {
         if (!Files.isDirectory(cds)) {
             return false;
