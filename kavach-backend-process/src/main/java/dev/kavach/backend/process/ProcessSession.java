@@ -67,7 +67,8 @@ final class ProcessSession implements SandboxSession {
             requireOpen("exec");
             Path chdir = chdir(request.workdir());
             place(request.files());
-            ExecResult result = backend.run(request, listener, new ProcessSandboxBackend.SessionBinding(files.root(), chdir, identity, this::started));
+            ExecResult result = backend.run(request, listener, new ProcessSandboxBackend.SessionBinding(files.root(), chdir, identity, this::started,
+                    () -> closed));
             running.clear();
             // Collected also after a failure or a timeout: every process of the exec is gone by now.
             List<CollectedFile> collected = FileCollector.collect(files.root(), request.collect(), policy.transferLimitBytes());
