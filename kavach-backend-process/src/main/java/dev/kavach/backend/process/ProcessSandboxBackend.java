@@ -325,7 +325,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     static void killAllOf(int uid) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {
-            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> NamespaceTreeKill.uidOf(h.pid()) == uid).toList();
+            List<ProcessHandle> left = NamespaceTreeKill.processesOf(uid);
             if (left.isEmpty()) {
                 return;
             }
@@ -454,11 +454,6 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         }
     }
 
-    static void deleteTree(Path root) {
-        // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
-        // command made unremovable, which OwnedDirectory.deleteTree takes care of.
-        OwnedDirectory.deleteTree(root);
-    }
 
     private void requireOpen() {
         if (closed) {

@@ -185,9 +185,7 @@ final class ProcessSession implements SandboxSession {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
-        if (identity.perSandbox()) {
-            ProcessSandboxBackend.killAllOf(identity.uid());
-        }
+        // What else runs as the session's uid is killed by close once the exec returned (one scan of the host's processes).
     }
 
     private void requireOpen(String operation) {

@@ -101,7 +101,7 @@ class ProcessSessionTest {
                 assertEquals(List.of(), left.toList(), "nothing was written to the host directory outside");
             }
         } finally {
-            ProcessSandboxBackend.deleteTree(outside);
+            OwnedDirectory.deleteTree(outside);
         }
     }
 
