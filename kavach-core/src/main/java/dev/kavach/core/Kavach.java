@@ -15,6 +15,7 @@ import dev.kavach.api.ProbeCheck;
 import dev.kavach.api.SandboxBackend;
 import dev.kavach.api.SandboxPolicy;
 import dev.kavach.api.SandboxStateException;
+import dev.kavach.api.process.HostProbeCache;
 import dev.kavach.core.config.BackendKeys;
 import dev.kavach.core.config.ClosestMatch;
 import dev.kavach.core.config.ConfigStack;
@@ -134,7 +135,10 @@ public final class Kavach implements AutoCloseable {
         // The plugins directory is needed before the plugins' own reference.conf files can be merged.
         Optional<Path> pluginsDir = new SettingsReader(stack.resolve(List.of())).pluginsDir(options.workingDirectory());
         long started = System.nanoTime();
-        PluginSet plugins = pluginsDir.map(PluginLoader.forHost(Kavach.class, version)::load).orElseGet(PluginSet::none);
+        // What the plugins' JARs say is remembered in the cache of the environment Kavach was given (the user's,
+        // for the kavach command), so that a start does not open every JAR of every plugin again.
+        PluginSet plugins = pluginsDir.map(PluginLoader.forHost(Kavach.class, version, HostProbeCache.ofEnvironment(options.environment()))::load)
+                .orElseGet(PluginSet::none);
         if (LOG.isDebugEnabled()) {
             long deferred = plugins.plugins().stream().filter(LoadedPlugin::deferred).count();
             LOG.debug("plugins directory {}: {} loaded, {} deferred until one of their backends is needed, {} failed, in {} ms",

@@ -218,4 +218,43 @@ class DeferredPluginTest {
                     + ".jar)) is already provided by the declaration of plugin " + winner), reason);
         }
     }
+
+    @Test
+    void whatAPluginsJarsSayIsRememberedInTheUsersCacheUntilAJarChanges() throws IOException {
+        Path cacheHome = dir.resolve("cache");
+        Path jar = TestPlugins.plugin("acme-plugin", "acme").strength(400).declares("acme; strength=400").writeTo(plugins().resolve("acme.jar"));
+        KavachOptions options = KavachOptions.builtIn().withOverride("kavach.plugins.dir", plugins().toString())
+                .withEnvironment(Map.of("XDG_CACHE_HOME", cacheHome.toString())).withWorkingDirectory(dir);
+        try (Kavach kavach = Kavach.create(options)) {
+            assertEquals(List.of("acme"), kavach.plugins().get(0).backendIds());
+        }
+        Path store = cacheHome.resolve("kavach/host-probes");
+        List<Path> remembered;
+        try (var files = Files.list(store)) {
+            remembered = files.toList();
+        }
+        assertEquals(1, remembered.size(), "one answer for the plugin's one JAR: " + remembered);
+        assertTrue(Files.readString(remembered.get(0)).contains("kavach-plugin-jars-1"));
+
+        // The same JAR rewritten (another declaration): another key, so it is read anew and remembered beside.
+        TestPlugins.plugin("acme-plugin", "acme").strength(400).declares("acme; strength=400; needs-file=device")
+                .reference("kavach.backends.acme { greeting = hi, available = true, device = \"\" }\n").writeTo(jar);
+        try (Kavach kavach = Kavach.create(options.withOverride("kavach.backend", "auto"))) {
+            assertThrows(NoBackendAvailableException.class, kavach::select, "needs-file=device, unset: auto passes acme over");
+            assertEquals("hi", kavach.contextFor("acme").settings().string("greeting", ""));
+        }
+        try (var files = Files.list(store)) {
+            assertEquals(2, files.count());
+        }
+        // A JAR that cannot be read is reported, and nothing is remembered of it.
+        Files.write(plugins().resolve("broken.jar"), new byte[] {'P', 'K', 3, 4, 0});
+        try (Kavach kavach = Kavach.create(options)) {
+            PluginReport broken = kavach.plugins().stream().filter(p -> p.path().getFileName().toString().equals("broken.jar"))
+                    .findFirst().orElseThrow();
+            assertEquals(PluginState.FAILED, broken.state());
+        }
+        try (var files = Files.list(store)) {
+            assertEquals(2, files.count());
+        }
+    }
 }

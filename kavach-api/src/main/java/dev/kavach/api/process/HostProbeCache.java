@@ -72,6 +72,23 @@ public final class HostProbeCache {
         return new HostProbeCache(userDirectory(System.getenv()).orElse(null));
     }
 
+    /**
+     * The cache of the user whose environment is {@code environment} (the directory {@link #ofUser()} would use
+     * with it as this process's environment); in memory only when it names neither {@code XDG_CACHE_HOME} nor
+     * {@code HOME}, or sets {@code KAVACH_HOST_PROBE_CACHE=off}. For a library that is handed an environment
+     * (Kavach's {@code KavachOptions}) rather than reading the process's own.
+     *
+     * @param environment the environment variables to read, e.g. {@code System.getenv()}
+     * @return the cache for that environment
+     * @since 0.2.0
+     */
+    public static HostProbeCache ofEnvironment(Map<String, String> environment) {
+        requireNonNull(environment, "environment is null");
+        Map<String, String> only = new java.util.HashMap<>(environment);
+        only.putIfAbsent("HOME", ""); // not this JVM's user.home: the caller's environment names none
+        return new HostProbeCache(userDirectory(only).orElse(null));
+    }
+
     /** A cache whose files live in {@code directory} (created {@code 0700} on first write). */
     public static HostProbeCache in(Path directory) {
         return new HostProbeCache(requireNonNull(directory, "directory is null"));

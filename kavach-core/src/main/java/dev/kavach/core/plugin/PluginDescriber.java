@@ -17,10 +17,12 @@ import static java.util.Objects.requireNonNull;
 final class PluginDescriber {
     private final StrictDescriptorReader descriptors;
     private final String kavachVersion;
+    private final PluginJars jarReader;
 
-    PluginDescriber(StrictDescriptorReader descriptors, String kavachVersion) {
+    PluginDescriber(StrictDescriptorReader descriptors, String kavachVersion, PluginJars jarReader) {
         this.descriptors = requireNonNull(descriptors, "descriptors is null");
         this.kavachVersion = requireNonNull(kavachVersion, "kavachVersion is null");
+        this.jarReader = requireNonNull(jarReader, "jarReader is null");
     }
 
     DescribedPlugin describe(PluginCandidate candidate) throws PluginProblem {
@@ -29,10 +31,7 @@ final class PluginDescriber {
             throw new PluginProblem("plugin folder " + name + "/ contains no JAR",
                     "put the plugin JAR and the JARs it depends on directly in " + candidate.path() + ", or remove the folder");
         }
-        List<PluginJar> jars = new ArrayList<>();
-        for (Path jar : candidate.jars()) {
-            jars.add(PluginJar.read(jar));
-        }
+        List<PluginJar> jars = jarReader.read(candidate.jars());
         List<PluginJar> described = jars.stream().filter(jar -> StrictDescriptorReader.declaresPlugin(jar.manifest())).toList();
         if (described.isEmpty()) {
             throw new PluginProblem((candidate.isFolder() ? "no JAR in " + name + "/ has a" : name + " has no")

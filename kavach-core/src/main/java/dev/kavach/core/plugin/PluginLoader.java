@@ -1,5 +1,6 @@
 package dev.kavach.core.plugin;
 
+import dev.kavach.api.process.HostProbeCache;
 import org.pf4j.PluginDependency;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,20 +33,28 @@ public final class PluginLoader {
     private final Class<?> hostClass;
     private final PluginLayerFactory factoryOverride;
 
-    private PluginLoader(Class<?> hostClass, PluginLayerFactory factoryOverride, String kavachVersion) {
+    private PluginLoader(Class<?> hostClass, PluginLayerFactory factoryOverride, String kavachVersion, HostProbeCache jarCache) {
         this.hostClass = hostClass;
         this.factoryOverride = factoryOverride;
-        this.describer = new PluginDescriber(descriptors, requireNonNull(kavachVersion, "kavachVersion is null"));
+        this.describer = new PluginDescriber(descriptors, requireNonNull(kavachVersion, "kavachVersion is null"), new PluginJars(jarCache));
     }
 
     /** A loader for the host that {@code hostClass} belongs to: layers when it is a named module, class loaders otherwise. */
     public static PluginLoader forHost(Class<?> hostClass, String kavachVersion) {
-        return new PluginLoader(requireNonNull(hostClass, "hostClass is null"), null, kavachVersion);
+        return forHost(hostClass, kavachVersion, null);
+    }
+
+    /**
+     * Like {@link #forHost(Class, String)}, remembering what it reads from the plugins' JARs in {@code jarCache}
+     * ({@link PluginJars}); {@code null} to read them on every load.
+     */
+    public static PluginLoader forHost(Class<?> hostClass, String kavachVersion, HostProbeCache jarCache) {
+        return new PluginLoader(requireNonNull(hostClass, "hostClass is null"), null, kavachVersion, jarCache);
     }
 
     /** A loader that puts every plugin on its own class loader below {@code hostLoader}, as for a class-path host. */
     public static PluginLoader withClassLoaders(ClassLoader hostLoader, String kavachVersion) {
-        return new PluginLoader(null, new ClassLoaderFactory(hostLoader), kavachVersion);
+        return new PluginLoader(null, new ClassLoaderFactory(hostLoader), kavachVersion, null);
     }
 
     /** Every plugin in {@code dir}, failed ones included. Close the result with Kavach. */
