@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongUnaryOperator;
 
 import static java.util.Objects.requireNonNull;
 
@@ -59,7 +60,8 @@ record CgroupHost(Path root, Optional<Path> v2, Set<String> v2Controllers, Optio
             return detect(settings.cgroupRoot());
         }
         return detect(settings.cgroupRoot(), HostTools.read(Path.of("/proc/self/mountinfo")).orElse(""),
-                HostTools.read(Path.of("/proc/self/cgroup")).orElse(""), HostTools.ids().uid(), ProcessHandle.current().pid());
+                HostTools.read(Path.of("/proc/self/cgroup")).orElse(""), HostTools.ids().uid(), ProcessHandle.current().pid(),
+                OwnCgroup.HOST_PARENTS);
     }
 
     /** The hierarchies under a configured {@code root}: cgroup v2 at {@code root} or {@code root/unified}, used if writable. */
@@ -87,9 +89,10 @@ record CgroupHost(Path root, Optional<Path> v2, Set<String> v2Controllers, Optio
     /**
      * The hierarchies Kavach finds by itself (pure but for the files it reads, so that tests can hand it a fake
      * tree): the cgroup v2 mount from {@code mountinfo}; its root if {@code uid} is 0 and may write it, else
-     * Kavach's own cgroup from {@code procCgroup} when it is delegated to {@code uid}; v1 under {@code v1Root}.
+     * Kavach's own cgroup from {@code procCgroup} when it is delegated to {@code uid} and holds only process
+     * {@code pid} and its descendants (by {@code parentOf}); v1 under {@code v1Root}.
      */
-    static CgroupHost detect(Path v1Root, String mountinfo, String procCgroup, int uid, long pid) {
+    static CgroupHost detect(Path v1Root, String mountinfo, String procCgroup, int uid, long pid, LongUnaryOperator parentOf) {
         Optional<String> ownPath = Cgroup2Mount.ownPath(procCgroup);
         Optional<Cgroup2Mount> mount = Cgroup2Mount.find(mountinfo, ownPath)
                 .filter(m -> Files.isRegularFile(m.point().resolve("cgroup.controllers")));
@@ -109,7 +112,7 @@ record CgroupHost(Path root, Optional<Path> v2, Set<String> v2Controllers, Optio
             v2Controllers = hostControllers;
         } else {
             Optional<Path> dir = ownPath.flatMap(path -> mount.get().resolve(path));
-            own = dir.map(d -> OwnCgroup.inspect(d, point, uid, pid));
+            own = dir.map(d -> OwnCgroup.inspect(d, point, uid, pid, parentOf));
             if (own.isPresent() && own.get().usable()) {
                 v2 = Optional.of(own.get().base());
                 v2Controllers = own.get().controllers();

@@ -96,14 +96,36 @@ final class KavachCgroups {
     }
 
     /**
-     * Moves Kavach's own process (only it: the cgroup held no other) into the leaf of its delegated cgroup, so
-     * that the cgroup holds no process and may enable controllers for Kavach's groups.
+     * Moves Kavach's own process and its descendants (never anyone else's: the cgroup held no other) into the leaf
+     * of its delegated cgroup, so that the cgroup holds no process and may enable controllers for Kavach's groups.
+     * A descendant may fork while it moves, so the members are read again until none is left.
      */
     private static void moveIntoLeaf(OwnCgroup own, CgroupTree tree) throws IOException {
         tree.makeGroup(own.leaf());
-        tree.write(own.leaf().resolve("cgroup.procs"), Long.toString(own.pid()));
-        LOG.debug("moved Kavach (pid {}) from its delegated cgroup {} into {}, so that {} can give controllers to Kavach's groups",
-                own.pid(), own.base(), own.leaf(), own.base());
+        List<Long> moved = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            List<Long> kavachs = OwnCgroup.members(own.base()).stream().filter(own::isKavachs).toList();
+            if (kavachs.isEmpty() && !moved.isEmpty()) {
+                break;
+            }
+            List<Long> order = new ArrayList<>(kavachs);
+            if (moved.isEmpty() && !order.contains(own.pid())) {
+                order.add(0, own.pid()); // its own process first, even where cgroup.procs cannot be read
+            }
+            for (long member : order) {
+                try {
+                    tree.write(own.leaf().resolve("cgroup.procs"), Long.toString(member));
+                    moved.add(member);
+                } catch (IOException e) {
+                    if (member == own.pid()) {
+                        throw e;
+                    }
+                    // A descendant that exited in the meantime.
+                }
+            }
+        }
+        LOG.debug("moved Kavach (pid {}) and its processes {} from its delegated cgroup {} into {}, so that {} can give controllers to "
+                + "Kavach's groups", own.pid(), moved, own.base(), own.leaf(), own.base());
     }
 
     /**

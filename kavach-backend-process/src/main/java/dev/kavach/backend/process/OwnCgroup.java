@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongUnaryOperator;
 
 import static java.util.Objects.requireNonNull;
 
@@ -13,8 +14,8 @@ import static java.util.Objects.requireNonNull;
  * user the way systemd's {@code Delegate=yes} does it: the directory and its {@code cgroup.procs},
  * {@code cgroup.subtree_control} and {@code cgroup.threads} owned by the user. And it must hold no process but
  * Kavach's: cgroup v2 lets a group give controllers to its children only while no process lives in it (the
- * "no internal processes" rule), so Kavach moves itself into a leaf of its own, {@value #SUPERVISOR_LEAF}, and
- * never moves anyone else's process.
+ * "no internal processes" rule), so Kavach moves itself into a leaf of its own, {@value #SUPERVISOR_LEAF}, with
+ * its descendants (the launcher's background class-data training, say), and never moves anyone else's process.
  *
  * @param dir         Kavach's cgroup, as /proc/self/cgroup names it, under the cgroup v2 mount
  * @param state       what Kavach may do with it
@@ -23,10 +24,14 @@ import static java.util.Objects.requireNonNull;
  * @param controllers the controllers {@code base} can give its children (its {@code cgroup.controllers})
  * @param owner       the uid owning {@code dir}, or -1 when unknown
  * @param uid         the user Kavach runs as
- * @param pid         Kavach's own process, the one it may move
- * @param others      how many other processes are in {@code dir}
+ * @param pid         Kavach's own process, the one it may move (with its descendants)
+ * @param others      how many processes that are neither Kavach's nor its descendants are in {@code dir}
+ * @param parentOf    the parent of a process, or -1 when it is gone (tests hand in a process tree of their own)
  */
-record OwnCgroup(Path dir, State state, Path base, Set<String> controllers, int owner, int uid, long pid, int others) {
+record OwnCgroup(Path dir, State state, Path base, Set<String> controllers, int owner, int uid, long pid, int others, LongUnaryOperator parentOf) {
+    /** The parents of this host's processes. */
+    static final LongUnaryOperator HOST_PARENTS = child -> ProcessHandle.of(child).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+
     /** The leaf group Kavach moves its own process into, beside its parent group for execs. */
     static final String SUPERVISOR_LEAF = "kavach-supervisor";
 
@@ -46,6 +51,7 @@ record OwnCgroup(Path dir, State state, Path base, Set<String> controllers, int 
         requireNonNull(dir, "dir is null");
         requireNonNull(state, "state is null");
         controllers = Set.copyOf(controllers);
+        requireNonNull(parentOf, "parentOf is null");
     }
 
     /**
@@ -54,25 +60,47 @@ record OwnCgroup(Path dir, State state, Path base, Set<String> controllers, int 
      * @param dir   the directory of Kavach's cgroup
      * @param mount the cgroup v2 mount point (Kavach never builds above it)
      * @param uid   the user Kavach runs as
-     * @param pid   Kavach's own process
+     * @param pid      Kavach's own process
+     * @param parentOf the parent of a process, or -1
      */
-    static OwnCgroup inspect(Path dir, Path mount, int uid, long pid) {
+    static OwnCgroup inspect(Path dir, Path mount, int uid, long pid, LongUnaryOperator parentOf) {
         int owner = owner(dir);
         Path parent = dir.getParent();
         if (dir.getFileName() != null && dir.getFileName().toString().equals(SUPERVISOR_LEAF) && !dir.equals(mount)
                 && parent != null && parent.startsWith(mount) && delegatedTo(parent, uid)) {
-            return new OwnCgroup(dir, State.IN_LEAF, parent, CgroupHost.controllers(parent), owner, uid, pid, 0);
+            return new OwnCgroup(dir, State.IN_LEAF, parent, CgroupHost.controllers(parent), owner, uid, pid, 0, parentOf);
         }
         if (!delegatedTo(dir, uid)) {
-            return new OwnCgroup(dir, State.NOT_DELEGATED, null, Set.of(), owner, uid, pid, 0);
+            return new OwnCgroup(dir, State.NOT_DELEGATED, null, Set.of(), owner, uid, pid, 0, parentOf);
         }
-        List<String> members = HostTools.read(dir.resolve("cgroup.procs")).map(text -> text.lines().map(String::strip)
-                .filter(line -> !line.isEmpty()).toList()).orElse(List.of());
-        int others = (int) members.stream().filter(member -> !member.equals(Long.toString(pid))).count();
+        int others = (int) members(dir).stream().filter(member -> !isKavachs(member, pid, parentOf)).count();
         if (others > 0) {
-            return new OwnCgroup(dir, State.SHARED, null, Set.of(), owner, uid, pid, others);
+            return new OwnCgroup(dir, State.SHARED, null, Set.of(), owner, uid, pid, others, parentOf);
         }
-        return new OwnCgroup(dir, State.DELEGATED, dir, CgroupHost.controllers(dir), owner, uid, pid, 0);
+        return new OwnCgroup(dir, State.DELEGATED, dir, CgroupHost.controllers(dir), owner, uid, pid, 0, parentOf);
+    }
+
+    /** The processes in group {@code dir} ({@code cgroup.procs}). */
+    static List<Long> members(Path dir) {
+        return HostTools.read(dir.resolve("cgroup.procs")).map(text -> text.lines().map(String::strip).filter(line -> line.matches("[0-9]{1,19}"))
+                .map(Long::parseLong).toList()).orElse(List.of());
+    }
+
+    /** Whether {@code member} is Kavach's process {@code pid} or one of its descendants. */
+    static boolean isKavachs(long member, long pid, LongUnaryOperator parentOf) {
+        long process = member;
+        for (int depth = 0; depth < 64 && process > 0; depth++) {
+            if (process == pid) {
+                return true;
+            }
+            process = parentOf.applyAsLong(process);
+        }
+        return false;
+    }
+
+    /** Whether {@code member} is Kavach's process or one of its descendants. */
+    boolean isKavachs(long member) {
+        return isKavachs(member, pid, parentOf);
     }
 
     /** Whether Kavach may build its groups below {@link #base()}. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongUnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,6 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DelegatedCgroupTest {
     private static final long KAVACH = 4242;
     private static final long SHELL = 977;
+    /** The launcher's background class-data training: a shell Kavach's process forked before it became Java, and its JVM. */
+    private static final long TRAINER_SHELL = 4250;
+    private static final long TRAINER_JVM = 4251;
+    private static final Map<Long, Long> PARENT = Map.of(SHELL, 1L, KAVACH, SHELL, TRAINER_SHELL, KAVACH, TRAINER_JVM, TRAINER_SHELL);
+    private static final LongUnaryOperator PARENTS = pid -> PARENT.getOrDefault(pid, -1L);
     private static final String SCOPE = "/user.slice/user-1000.slice/user@1000.service/app.slice/run-u7.scope";
     private static final String ALL = "cpuset cpu io memory hugetlb pids rdma misc";
     private static final SandboxPolicy LIMITED = SandboxPolicy.minimal().withMemoryMiB(64).withMaxPids(32).withCpus(0.5);
@@ -86,7 +92,7 @@ class DelegatedCgroupTest {
     void aDelegatedCgroupWithOnlyKavachInItIsUsedAfterKavachMovesItselfIntoALeaf() throws IOException {
         Path scope = kernel.group(SCOPE, "cpu memory pids", KAVACH);
         int uid = delegate(scope);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH, PARENTS);
         assertEquals(Optional.of(scope), host.v2(), host::describe);
         assertEquals(Set.of("cpu", "memory", "pids"), host.v2Controllers());
         assertEquals(OwnCgroup.State.DELEGATED, host.own().orElseThrow().state());
@@ -113,13 +119,26 @@ class DelegatedCgroupTest {
     }
 
     @Test
+    void kavachsOwnDescendantsMoveWithItButTheShellThatStartedItIsNotKavachs() throws IOException {
+        Path scope = kernel.group(SCOPE, "cpu memory pids", KAVACH, TRAINER_SHELL, TRAINER_JVM);
+        int uid = delegate(scope);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH, PARENTS);
+        assertEquals(OwnCgroup.State.DELEGATED, host.own().orElseThrow().state(), host::describe);
+        KavachCgroups.prepare(host, "kavach", kernel).checkEnforceable(LIMITED);
+        assertEquals(List.of(), kernel.procs(scope));
+        assertEquals(List.of(KAVACH, TRAINER_SHELL, TRAINER_JVM).stream().map(String::valueOf).toList(),
+                kernel.procs(scope.resolve("kavach-supervisor")));
+        assertFalse(OwnCgroup.isKavachs(SHELL, KAVACH, PARENTS), "its parent is not Kavach's");
+    }
+
+    @Test
     void aSecondBackendInTheSameProcessFindsKavachInItsLeafAndMovesNothing() throws IOException {
         Path scope = kernel.group(SCOPE, "cpu memory pids", KAVACH);
         int uid = delegate(scope);
-        KavachCgroups.prepare(CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH), "kavach", kernel);
+        KavachCgroups.prepare(CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH, PARENTS), "kavach", kernel);
         kernel.log.clear();
 
-        CgroupHost again = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE + "/kavach-supervisor"), uid, KAVACH);
+        CgroupHost again = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE + "/kavach-supervisor"), uid, KAVACH, PARENTS);
         assertEquals(OwnCgroup.State.IN_LEAF, again.own().orElseThrow().state());
         assertEquals(Optional.of(scope), again.v2(), "its groups stay beside the leaf, not below it");
         KavachCgroups.prepare(again, "kavach", kernel).checkEnforceable(LIMITED);
@@ -130,7 +149,7 @@ class DelegatedCgroupTest {
     void aCgroupSharedWithTheShellIsNotUsedAndTheRefusalNamesSystemdRun() throws IOException {
         Path scope = kernel.group(SCOPE, "cpu memory pids", SHELL, KAVACH);
         int uid = delegate(scope);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH, PARENTS);
         assertEquals(OwnCgroup.State.SHARED, host.own().orElseThrow().state());
         assertEquals(Optional.empty(), host.v2());
 
@@ -147,7 +166,7 @@ class DelegatedCgroupTest {
     void aCgroupNotDelegatedToThisUserIsNotTouchedAndTheRefusalNamesSystemdRun() throws IOException {
         String session = "/user.slice/user-1000.slice/session-2.scope";
         kernel.group(session, "cpu memory pids", KAVACH);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(session), someoneElse(), KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(session), someoneElse(), KAVACH, PARENTS);
         assertEquals(OwnCgroup.State.NOT_DELEGATED, host.own().orElseThrow().state());
         assertEquals(Optional.empty(), host.v2());
         assertFalse(host.canTrackTree());
@@ -168,7 +187,7 @@ class DelegatedCgroupTest {
         }
         Path scope = kernel.group(SCOPE, "memory pids", KAVACH);
         int uid = delegate(scope);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), uid, KAVACH, PARENTS);
         KavachCgroups cgroups = KavachCgroups.prepare(host, "kavach", kernel);
         assertTrue(kernel.log.stream().noneMatch(line -> line.startsWith("+cpu")), "only what cgroup.controllers offers: " + kernel.log);
         cgroups.checkEnforceable(SandboxPolicy.minimal().withMemoryMiB(64).withMaxPids(32));
@@ -185,7 +204,7 @@ class DelegatedCgroupTest {
         kernel.group("/system.slice", "cpu memory pids");
         Path service = kernel.group("/system.slice/kavach.service", "memory", KAVACH);
         int uid = delegate(service);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup("/system.slice/kavach.service"), uid, KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup("/system.slice/kavach.service"), uid, KAVACH, PARENTS);
         String fix = CgroupFix.forMissing(host, List.of("pids"));
         assertTrue(fix.startsWith("the systemd unit that runs Kavach delegates only [memory], not pids: set `Delegate=yes` in its [Service] section"), fix);
     }
@@ -194,7 +213,7 @@ class DelegatedCgroupTest {
     void aHybridHostWhoseControllersAreCgroupV1TellsANormalUserThatOnlyRootCanUseThem() throws IOException {
         Files.writeString(mount.resolve("cgroup.controllers"), "hugetlb\n");
         Path scope = kernel.group(SCOPE, "", KAVACH);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), delegate(scope), KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), delegate(scope), KAVACH, PARENTS);
         String fix = CgroupFix.forMissing(host, List.of("memory"));
         assertTrue(fix.startsWith("this host has the memory controller only in cgroup v1, which is for root: run Kavach as root"), fix);
     }
@@ -202,7 +221,7 @@ class DelegatedCgroupTest {
     @Test
     void rootBuildsAtTheTopOfTheMountAsBeforeAndMovesNothing() throws IOException {
         kernel.group("/user.slice/user-0.slice/session-1.scope", "cpu memory pids", KAVACH);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup("/user.slice/user-0.slice/session-1.scope"), 0, KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup("/user.slice/user-0.slice/session-1.scope"), 0, KAVACH, PARENTS);
         assertEquals(Optional.of(mount), host.v2());
         assertEquals(Optional.empty(), host.own());
         KavachCgroups.prepare(host, "kavach", kernel);
@@ -232,7 +251,7 @@ class DelegatedCgroupTest {
     @Test
     void theProbeNamesTheSameFixForEachLimitItCannotEnforce() throws IOException {
         Path scope = kernel.group(SCOPE, "cpu memory pids", SHELL, KAVACH);
-        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), delegate(scope), KAVACH);
+        CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), delegate(scope), KAVACH, PARENTS);
         HostFacts facts = new HostFacts(Optional.of(Path.of("/bin/sh")), Optional.empty(), "", false, "", Optional.empty(), false, false,
                 new HostFacts.Check(true, "allowed"), host, true, true);
         Availability availability = ProcessBackendProvider.availability(ProcessBackendSettings.defaults(), facts);
