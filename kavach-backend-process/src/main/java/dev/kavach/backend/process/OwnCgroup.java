@@ -132,8 +132,9 @@ record OwnCgroup(Path dir, State state, Path base, Set<String> controllers, int 
         return switch (state) {
             case DELEGATED -> "Kavach's cgroup " + dir + " is delegated to uid " + uid + " (Kavach moves itself into " + leaf() + ")";
             case IN_LEAF -> "Kavach runs in " + dir + ", its leaf of the cgroup " + base + " delegated to uid " + uid;
-            case SHARED -> "Kavach's cgroup " + dir + " is delegated to uid " + uid + " but " + others + " other process"
-                    + (others == 1 ? "" : "es") + " (such as the shell that started Kavach) share it, which Kavach does not move";
+            case SHARED -> "Kavach's cgroup " + dir + " is delegated to uid " + uid + " but " + others + (others == 1 ? " other process "
+                    + "(such as the shell that started Kavach) shares it" : " other processes (such as the shell that started Kavach) share it")
+                    + ", and Kavach moves no process but its own";
             case NOT_DELEGATED -> "Kavach's cgroup " + dir + " is not delegated to uid " + uid
                     + (owner >= 0 && owner != uid ? " (owned by uid " + owner + ")" : "");
         };
