@@ -117,10 +117,10 @@ record OwnCgroup(Path dir, State state, Path base, Set<String> controllers, int 
         return requireNonNull(base, "not usable").resolve(SUPERVISOR_LEAF);
     }
 
-    /** Whether the group belongs to this user's systemd manager ({@code user@<uid>.service}), which delegates what user@.service says. */
+    /** Whether the group belongs to a user's systemd manager ({@code user@<uid>.service}), which delegates what user@.service says. */
     boolean underUserManager() {
         for (Path name : dir) {
-            if (name.toString().equals("user@" + uid + ".service")) {
+            if (name.toString().matches("user@[0-9]+\\.service")) {
                 return true;
             }
         }
