@@ -28,6 +28,7 @@ import static java.util.Objects.requireNonNull;
  * @param runAs         the host user commands run as: {@code auto}, {@code root}, {@code <uid>:<gid>} or a user name
  * @param idRange       the host uids/gids handed out one per concurrent sandbox (root, {@code run-as = auto})
  * @param scratchSize   size cap in bytes of each private tmpfs (/tmp, /var/tmp, /dev/shm, /run/lock, scratch workdir)
+ * @param forkServer    whether launches are forked by the backend's {@link ForkServer} (bash) rather than spawned from the JVM
  * @param cgroupRootSet whether {@code cgroup-root} was configured: then cgroup v2 is used at that root (or its
  *                      {@code unified}) as given; unset, Kavach finds the cgroup v2 mount and, when it is not root, the
  *                      cgroup that systemd delegated to it by itself
@@ -44,6 +45,7 @@ public record ProcessBackendSettings(
         String runAs,
         IdRange idRange,
         long scratchSize,
+        boolean forkServer,
         boolean cgroupRootSet) {
 
     /** Which tool creates the namespaces. */
@@ -77,7 +79,7 @@ public record ProcessBackendSettings(
     }
 
     static final Set<String> KEYS = Set.of("launcher", "bwrap", "shell", "inherit-env", "default-path",
-            "cgroup-root", "cgroup-parent", "drain-grace", "run-as", "id-range", "scratch-size");
+            "cgroup-root", "cgroup-parent", "drain-grace", "run-as", "id-range", "scratch-size", "fork-server");
     /** The default id block: the top of systemd's "unused" range, far above any user or container id map. */
     static final IdRange DEFAULT_ID_RANGE = new IdRange(2_000_000_000, 65_536);
     static final long DEFAULT_SCRATCH_SIZE = 512L << 20;
@@ -97,10 +99,16 @@ public record ProcessBackendSettings(
         requireNonNull(idRange, "idRange is null");
     }
 
-    /** The settings before {@code cgroupRootSet} existed: a root other than /sys/fs/cgroup counts as configured. */
+    /** Settings with the fork server on, as before it could be turned off; a cgroup root other than /sys/fs/cgroup counts as configured. */
     public ProcessBackendSettings(Launcher launcher, String bwrap, String shell, List<String> inheritEnv, String defaultPath, Path cgroupRoot,
-            String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize) {
-        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize,
+                                  String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize) {
+        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, true);
+    }
+
+    /** The settings before {@code cgroupRootSet} existed: a cgroup root other than /sys/fs/cgroup counts as configured. */
+    public ProcessBackendSettings(Launcher launcher, String bwrap, String shell, List<String> inheritEnv, String defaultPath, Path cgroupRoot,
+                                  String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize, boolean forkServer) {
+        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, forkServer,
                 !DEFAULT_CGROUP_ROOT.equals(cgroupRoot));
     }
 
@@ -166,7 +174,7 @@ public record ProcessBackendSettings(
             throw settings.invalid("run-as", runAs, "auto, root, a numeric \"uid:gid\" such as \"65534:65534\", or a user name such as nobody");
         }
         return new ProcessBackendSettings(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs,
-                idRange(settings), scratchSize(settings), !cgroupRootText.isBlank());
+                idRange(settings), scratchSize(settings), forkServer(settings), !cgroupRootText.isBlank());
     }
 
     private static IdRange idRange(BackendSettings settings) {
@@ -183,6 +191,10 @@ public record ProcessBackendSettings(
             throw settings.invalid("id-range", text, accepted + ", not containing 0 or 65534 (nobody)");
         }
         return new IdRange((int) first, (int) (last - first + 1));
+    }
+
+    private static boolean forkServer(BackendSettings settings) {
+        return settings.bool("fork-server", true);
     }
 
     private static long scratchSize(BackendSettings settings) {

@@ -13,6 +13,7 @@ import dev.kavach.api.SeccompProfile;
 import dev.kavach.api.process.Launch;
 import dev.kavach.api.process.OwnedDirectory;
 import dev.kavach.api.process.ProcessRunner;
+import dev.kavach.api.process.ProcessStarter;
 import dev.kavach.api.process.ProgramLookup;
 import dev.kavach.api.process.RunReport;
 import dev.kavach.api.process.TreeKill;
@@ -62,6 +63,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private final ProcessRunner runner;
     private final SessionDirectories sessions;
     private final Set<ProcessSession> openSessions = ConcurrentHashMap.newKeySet();
+    /** Forks every launch (started with the first), or {@code null}: not yet, turned off, or it could not start. */
+    private ForkServer forkServer;
+    private boolean forkServerTried;
     private volatile boolean closed;
 
     ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts) {
@@ -206,7 +210,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             cgroup = plan.cgroup() == null ? null : plan.cgroup().apply();
             // A uid of the sandbox's own (leased per exec, or held by its session) names exactly its processes.
             TreeKill namespaceKill = new NamespaceTreeKill(plan.statusFile(), identity.uid(), lease != null || session != null && identity.perSandbox());
-            Launch launch = Launch.builder(plan.argv()).env(plan.env()).directory(Path.of("/")).stdin(request.stdinSource())
+            Launch launch = Launch.builder(plan.argv()).env(plan.env()).directory(Path.of("/")).stdin(request.stdinSource()).starter(starter())
                     .onStart(session == null ? started -> { } : session.started())
                     .timeout(request.effectiveTimeout()).outputLimit(request.policy().outputLimitBytes()).listener(listener)
                     // The launcher holds the tree in bubblewrap's PID namespace (and the exec's cgroup): no setsid of the kit's.
@@ -249,6 +253,29 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                 LOG.debug("exec {}: sandbox id {} returned", execId, lease.id());
             }
         }
+    }
+
+    /** The fork server, started on first use; the JVM's own spawn where it is off or cannot run here. */
+    private synchronized ProcessStarter starter() {
+        if (!forkServerTried && settings.forkServer() && !closed) {
+            forkServerTried = true;
+            try {
+                forkServer = ForkServer.start(baseDir, LauncherScript.SCRIPT, LaunchPlanner.LAUNCHER_ENV, HostTools.hostPath());
+            } catch (IOException e) {
+                LOG.debug("no fork server ({}): every launch is spawned from the JVM", e.getMessage());
+            }
+        }
+        return forkServer != null && forkServer.usable() ? forkServer : ProcessStarter.DIRECT;
+    }
+
+    /** The fork server's pid while it serves launches, for tests and the debug log. */
+    synchronized java.util.OptionalLong forkServerPid() {
+        return forkServer != null && forkServer.usable() ? java.util.OptionalLong.of(forkServer.pid()) : java.util.OptionalLong.empty();
+    }
+
+    /** The backend's private directory (requests, FIFOs, status and argument files). */
+    Path privateDirectory() {
+        return baseDir;
     }
 
     private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, RunReport report, LaunchStatus status) {
@@ -343,6 +370,11 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         // Kills every running exec's tree as the exec itself would (its cgroup, then its PID namespace); each
         // exec then returns KILLED and cleans up after itself.
         runner.close();
+        synchronized (this) {
+            if (forkServer != null) {
+                forkServer.close();
+            }
+        }
         for (ProcessSession session : List.copyOf(openSessions)) {
             try {
                 session.close();
