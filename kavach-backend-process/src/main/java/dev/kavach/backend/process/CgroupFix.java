@@ -18,7 +18,8 @@ final class CgroupFix {
     /** The fix for limits needing {@code missing} controllers (memory, pids, cpu). */
     static String forMissing(CgroupHost host, Collection<String> missing) {
         List<String> needed = List.copyOf(new TreeSet<>(missing));
-        String names = String.join(", ", needed) + (needed.size() == 1 ? " controller" : " controllers");
+        String names = (needed.size() == 1 ? needed.get(0) : String.join(", ", needed.subList(0, needed.size() - 1)) + " and " + needed.get(needed.size() - 1))
+                + (needed.size() == 1 ? " controller" : " controllers");
         if (host.uid() == 0) {
             return "mount cgroup v2 with the " + names + " enabled (or cgroup v1 hierarchies for them) under " + host.root() + DROP_THE_LIMIT;
         }

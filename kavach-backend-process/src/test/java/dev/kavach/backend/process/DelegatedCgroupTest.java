@@ -216,6 +216,8 @@ class DelegatedCgroupTest {
         CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), delegate(scope), KAVACH, PARENTS);
         String fix = CgroupFix.forMissing(host, List.of("memory"));
         assertTrue(fix.startsWith("this host has the memory controller only in cgroup v1, which is for root: run Kavach as root"), fix);
+        String all = CgroupFix.forMissing(host, List.of("pids", "memory", "cpu"));
+        assertTrue(all.startsWith("this host has the cpu, memory and pids controllers only in cgroup v1"), all);
     }
 
     @Test
