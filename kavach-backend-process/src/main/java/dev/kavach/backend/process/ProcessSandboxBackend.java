@@ -170,8 +170,10 @@ public final class ProcessSandboxBackend implements SandboxBackend {
      * @param chdir    where the command starts, {@code dir} or a directory inside it
      * @param identity who the command runs as
      * @param started  told each launched process, so that closing the session can stop it
+     * @param closing  whether the session is being closed, which makes a stopped exec KILLED rather than its exit status
      */
-    record SessionBinding(Path dir, Path chdir, RunAs identity, java.util.function.Consumer<Process> started) {
+    record SessionBinding(Path dir, Path chdir, RunAs identity, java.util.function.Consumer<Process> started,
+                          java.util.function.BooleanSupplier closing) {
     }
 
     /** Runs one exec: in a session's directory when {@code session} is given, else in a scratch or the requested directory. */
@@ -236,7 +238,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                         + " (" + report.treeKill().mechanism() + ")", "report this as a Kavach bug, with the kernel version and "
                         + "kavach backends' output; kill those processes by hand");
             }
-            return classify(request, plan, cgroup, report, LaunchStatus.parse(NamespaceTreeKill.read(plan.statusFile())));
+            return classify(request, plan, cgroup, report, LaunchStatus.parse(NamespaceTreeKill.read(plan.statusFile())),
+                    session != null && session.closing().getAsBoolean());
         } catch (IOException e) {
             throw new SandboxException("cannot write the exec's private files under " + baseDir + ": " + e.getMessage(),
                     "make " + baseDir + " writable", e);
@@ -278,18 +281,23 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         return baseDir;
     }
 
-    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, RunReport report, LaunchStatus status) {
+    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, RunReport report, LaunchStatus status,
+                                boolean sessionClosing) {
         ExecResult.Builder result;
         if (report.timedOut()) {
             result = report.toResult(request.effectiveTimeout());
+        } else if (runner.closed()) {
+            // Also when the kill came before bubblewrap made the sandbox: Kavach stopped it, the launcher did not fail.
+            result = report.toKilledResult("the sandbox was closed while the command ran; its process tree was killed");
+        } else if (sessionClosing) {
+            result = report.toKilledResult("the session was closed while the command ran; its process tree was killed");
         } else if (!status.sandboxStarted()) {
             // Only Kavach's own file decides this; nothing untrusted ran, so bubblewrap's stderr is its own too.
             String why = !status.launcherErrors().isEmpty() ? String.join("; ", status.launcherErrors())
                     : "exited " + report.exitCode() + " before the sandbox existed" + firstLine(report.stderr().text());
             throw new SandboxException("the sandbox launcher failed before the command started: " + why,
                     "check the cgroup hierarchies under " + settings.cgroupRoot() + ", the policy's limits and kavach.backends.process.bwrap");
-        } else if (runner.closed()) {
-            result = report.toKilledResult("the sandbox was closed while the command ran; its process tree was killed");
+
         } else if (cgroup != null && cgroup.oomKilled()) {
             String oom = "memory limit " + request.policy().memoryMiB() + " MiB exceeded: the kernel's OOM killer killed a process";
             result = report.exitCode() >= 128 ? report.toKilledResult(oom) : report.toResult(request.effectiveTimeout()).addDetail(oom);
@@ -317,7 +325,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     static void killAllOf(int uid) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {
-            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> NamespaceTreeKill.uidOf(h.pid()) == uid).toList();
+            List<ProcessHandle> left = NamespaceTreeKill.processesOf(uid);
             if (left.isEmpty()) {
                 return;
             }
@@ -446,11 +454,6 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         }
     }
 
-    static void deleteTree(Path root) {
-        // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
-        // command made unremovable, which OwnedDirectory.deleteTree takes care of.
-        OwnedDirectory.deleteTree(root);
-    }
 
     private void requireOpen() {
         if (closed) {

@@ -1,7 +1,5 @@
 package dev.kavach.backend.process;
 
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,9 +36,9 @@ final class SpawnedProcess extends Process {
     private final CompletableFuture<ProcessHandle> start = new CompletableFuture<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final List<FileChannel> unblockers = new ArrayList<>();
-    private final FifoEnd.Out stdin;
-    private final FifoEnd.In stdout;
-    private final FifoEnd.In stderr;
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
     private volatile String failure;
 
     /**
@@ -51,9 +49,9 @@ final class SpawnedProcess extends Process {
         this.id = id;
         this.statusFile = statusFile;
         this.fifos = fifos;
-        this.stdin = new FifoEnd.Out(fifos.in());
-        this.stdout = new FifoEnd.In(fifos.out());
-        this.stderr = new FifoEnd.In(fifos.err());
+        this.stdin = FifoEnd.writing(fifos.in());
+        this.stdout = FifoEnd.reading(fifos.out());
+        this.stderr = FifoEnd.reading(fifos.err());
     }
 
     String id() {
