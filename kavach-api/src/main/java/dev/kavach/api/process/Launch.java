@@ -25,6 +25,7 @@ public final class Launch {
     private final long outputLimit;
     private final OutputListener listener;
     private final SpawnScope spawnScope;
+    private final ProcessStarter starter;
     private final Consumer<Process> onStart;
     private final boolean ownProcessGroup;
     private final TreeKill treeKill;
@@ -44,6 +45,7 @@ public final class Launch {
         this.outputLimit = b.outputLimit;
         this.listener = b.listener;
         this.spawnScope = b.spawnScope;
+        this.starter = b.starter;
         this.onStart = b.onStart;
         this.ownProcessGroup = b.ownProcessGroup;
         this.treeKill = b.treeKill;
@@ -86,6 +88,10 @@ public final class Launch {
         return spawnScope;
     }
 
+    ProcessStarter starter() {
+        return starter;
+    }
+
     Consumer<Process> onStart() {
         return onStart;
     }
@@ -109,6 +115,7 @@ public final class Launch {
         private long outputLimit;
         private OutputListener listener = OutputListener.NONE;
         private SpawnScope spawnScope = SpawnScope.NONE;
+        private ProcessStarter starter = ProcessStarter.DIRECT;
         private Consumer<Process> onStart = process -> { };
         private boolean ownProcessGroup = true;
         private TreeKill treeKill;
@@ -173,6 +180,12 @@ public final class Launch {
 
         public Builder spawnScope(SpawnScope value) {
             this.spawnScope = requireNonNull(value, "spawnScope is null");
+            return this;
+        }
+
+        /** What starts the host process: {@link ProcessStarter#DIRECT} (the JVM's {@link ProcessBuilder}) unless set. */
+        public Builder starter(ProcessStarter value) {
+            this.starter = requireNonNull(value, "starter is null");
             return this;
         }
 

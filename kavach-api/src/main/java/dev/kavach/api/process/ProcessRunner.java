@@ -54,7 +54,7 @@ public final class ProcessRunner implements AutoCloseable {
     private final Duration drainGrace;
     private final String defaultPath;
     /** Every launched process still being waited for, with how to kill its tree, for close. */
-    private final Map<ProcessHandle, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Process, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private ProcessRunner(Builder builder) {
@@ -157,9 +157,6 @@ public final class ProcessRunner implements AutoCloseable {
             argv.add(SETSID.get().toString());
         }
         argv.addAll(launch.argv());
-        ProcessBuilder builder = new ProcessBuilder(argv).directory(launch.directory().toFile());
-        builder.environment().clear();
-        builder.environment().putAll(launch.env());
 
         boolean keep = launch.listener().keepInResult();
         BoundedCapture out = new BoundedCapture(launch.outputLimit(), keep);
@@ -168,17 +165,17 @@ public final class ProcessRunner implements AutoCloseable {
         Process process;
         AutoCloseable scope = launch.spawnScope().enter();
         try {
-            process = builder.start();
+            process = launch.starter().start(List.copyOf(argv), launch.env(), launch.directory());
         } finally {
             leave(scope);
         }
         long processGroup = group ? process.pid() : -1;
         TreeKill treeKill = launch.treeKill() != null ? launch.treeKill() : this.treeKill;
-        running.put(process.toHandle(), new Running(processGroup, treeKill));
+        running.put(process, new Running(processGroup, treeKill));
         try {
             return awaitAndKill(launch, process, processGroup, treeKill, keep, out, err, start);
         } finally {
-            running.remove(process.toHandle());
+            running.remove(process);
         }
     }
 
@@ -221,7 +218,7 @@ public final class ProcessRunner implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        running.forEach((process, run) -> run.treeKill().kill(process, run.processGroup()));
+        running.forEach((process, run) -> run.treeKill().kill(process.toHandle(), run.processGroup()));
     }
 
     /** A launched process being waited for: its process group (or -1) and how its tree is killed. */

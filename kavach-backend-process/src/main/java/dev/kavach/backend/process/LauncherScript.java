@@ -39,7 +39,8 @@ final class LauncherScript {
             "n=$3 f=$4 s=$5 c=$6",
             "shift 6",
             "while [ \"$c\" -gt 0 ]; do",
-            "  echo \"$$\" 2>/dev/null >\"$1\" || " + fail("cannot join cgroup $1"),
+            // 0 is the writing process itself, in either cgroup version: right in a forked bash child too, where $$ is its parent's.
+            "  echo 0 2>/dev/null >\"$1\" || " + fail("cannot join cgroup $1"),
             "  c=$((c - 1))",
             "  shift",
             "done",

@@ -76,7 +76,7 @@ final class NamespaceTreeKill implements TreeKill {
             // bubblewrap never collected its child: that child, if it still runs as the sandbox's uid, is an orphan.
             status.childPid().ifPresent(pid -> ProcessHandle.of(pid).filter(h -> uidOf(pid) == uid).ifPresent(h -> targets.putIfAbsent(pid, h)));
             if (uidOfItsOwn) {
-                ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).forEach(h -> targets.putIfAbsent(h.pid(), h));
+                processesOf(uid).forEach(h -> targets.putIfAbsent(h.pid(), h));
             }
         }
         if (targets.isEmpty()) {
@@ -86,7 +86,7 @@ final class NamespaceTreeKill implements TreeKill {
         TreeKillReport report = TreeKillReport.awaitGone(targets.values(), MECHANISM, VERIFY_WITHIN);
         if (uidOfItsOwn && status.exitCode().isEmpty()) {
             // Whatever the namespace's processes forked while they were being killed ran as the same uid.
-            List<ProcessHandle> late = ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).toList();
+            List<ProcessHandle> late = processesOf(uid);
             if (!late.isEmpty()) {
                 late.forEach(ProcessHandle::destroyForcibly);
                 report = report.and(TreeKillReport.awaitGone(late, "SIGKILL of every process of uid " + uid, VERIFY_WITHIN));
@@ -125,6 +125,11 @@ final class NamespaceTreeKill implements TreeKill {
                     String[] ids = line.substring("NSpid:".length()).trim().split("\\s+");
                     return ids.length > 1 && ids[ids.length - 1].equals("1");
                 }).orElse(false);
+    }
+
+    /** Every process on the host running as {@code uid} (its real uid), from {@code /proc}. */
+    static List<ProcessHandle> processesOf(long uid) {
+        return ProcessHandle.allProcesses().filter(h -> uidOf(h.pid()) == uid).toList();
     }
 
     static long uidOf(long pid) {

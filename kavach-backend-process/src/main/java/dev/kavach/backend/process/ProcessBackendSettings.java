@@ -28,6 +28,7 @@ import static java.util.Objects.requireNonNull;
  * @param runAs         the host user commands run as: {@code auto}, {@code root}, {@code <uid>:<gid>} or a user name
  * @param idRange       the host uids/gids handed out one per concurrent sandbox (root, {@code run-as = auto})
  * @param scratchSize   size cap in bytes of each private tmpfs (/tmp, /var/tmp, /dev/shm, /run/lock, scratch workdir)
+ * @param forkServer    whether launches are forked by the backend's {@link ForkServer} (bash) rather than spawned from the JVM
  */
 public record ProcessBackendSettings(
         Launcher launcher,
@@ -40,7 +41,8 @@ public record ProcessBackendSettings(
         Duration drainGrace,
         String runAs,
         IdRange idRange,
-        long scratchSize) {
+        long scratchSize,
+        boolean forkServer) {
 
     /** Which tool creates the namespaces. */
     public enum Launcher {
@@ -73,7 +75,7 @@ public record ProcessBackendSettings(
     }
 
     static final Set<String> KEYS = Set.of("launcher", "bwrap", "shell", "inherit-env", "default-path",
-            "cgroup-root", "cgroup-parent", "drain-grace", "run-as", "id-range", "scratch-size");
+            "cgroup-root", "cgroup-parent", "drain-grace", "run-as", "id-range", "scratch-size", "fork-server");
     /** The default id block: the top of systemd's "unused" range, far above any user or container id map. */
     static final IdRange DEFAULT_ID_RANGE = new IdRange(2_000_000_000, 65_536);
     static final long DEFAULT_SCRATCH_SIZE = 512L << 20;
@@ -90,6 +92,12 @@ public record ProcessBackendSettings(
         requireNonNull(drainGrace, "drainGrace is null");
         requireNonNull(runAs, "runAs is null");
         requireNonNull(idRange, "idRange is null");
+    }
+
+    /** Settings with the fork server on, as before it could be turned off. */
+    public ProcessBackendSettings(Launcher launcher, String bwrap, String shell, List<String> inheritEnv, String defaultPath, Path cgroupRoot,
+                                  String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize) {
+        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, true);
     }
 
     /** The defaults of {@code reference.conf}, for embedders that pass no settings. */
@@ -153,7 +161,7 @@ public record ProcessBackendSettings(
             throw settings.invalid("run-as", runAs, "auto, root, a numeric \"uid:gid\" such as \"65534:65534\", or a user name such as nobody");
         }
         return new ProcessBackendSettings(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs,
-                idRange(settings), scratchSize(settings));
+                idRange(settings), scratchSize(settings), forkServer(settings));
     }
 
     private static IdRange idRange(BackendSettings settings) {
@@ -170,6 +178,10 @@ public record ProcessBackendSettings(
             throw settings.invalid("id-range", text, accepted + ", not containing 0 or 65534 (nobody)");
         }
         return new IdRange((int) first, (int) (last - first + 1));
+    }
+
+    private static boolean forkServer(BackendSettings settings) {
+        return settings.bool("fork-server", true);
     }
 
     private static long scratchSize(BackendSettings settings) {

@@ -13,6 +13,7 @@ import dev.kavach.api.SeccompProfile;
 import dev.kavach.api.process.Launch;
 import dev.kavach.api.process.OwnedDirectory;
 import dev.kavach.api.process.ProcessRunner;
+import dev.kavach.api.process.ProcessStarter;
 import dev.kavach.api.process.ProgramLookup;
 import dev.kavach.api.process.RunReport;
 import dev.kavach.api.process.TreeKill;
@@ -62,6 +63,9 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     private final ProcessRunner runner;
     private final SessionDirectories sessions;
     private final Set<ProcessSession> openSessions = ConcurrentHashMap.newKeySet();
+    /** Forks every launch (started with the first), or {@code null}: not yet, turned off, or it could not start. */
+    private ForkServer forkServer;
+    private boolean forkServerTried;
     private volatile boolean closed;
 
     ProcessSandboxBackend(ProcessBackendSettings settings, HostFacts facts) {
@@ -166,8 +170,10 @@ public final class ProcessSandboxBackend implements SandboxBackend {
      * @param chdir    where the command starts, {@code dir} or a directory inside it
      * @param identity who the command runs as
      * @param started  told each launched process, so that closing the session can stop it
+     * @param closing  whether the session is being closed, which makes a stopped exec KILLED rather than its exit status
      */
-    record SessionBinding(Path dir, Path chdir, RunAs identity, java.util.function.Consumer<Process> started) {
+    record SessionBinding(Path dir, Path chdir, RunAs identity, java.util.function.Consumer<Process> started,
+                          java.util.function.BooleanSupplier closing) {
     }
 
     /** Runs one exec: in a session's directory when {@code session} is given, else in a scratch or the requested directory. */
@@ -206,7 +212,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
             cgroup = plan.cgroup() == null ? null : plan.cgroup().apply();
             // A uid of the sandbox's own (leased per exec, or held by its session) names exactly its processes.
             TreeKill namespaceKill = new NamespaceTreeKill(plan.statusFile(), identity.uid(), lease != null || session != null && identity.perSandbox());
-            Launch launch = Launch.builder(plan.argv()).env(plan.env()).directory(Path.of("/")).stdin(request.stdinSource())
+            Launch launch = Launch.builder(plan.argv()).env(plan.env()).directory(Path.of("/")).stdin(request.stdinSource()).starter(starter())
                     .onStart(session == null ? started -> { } : session.started())
                     .timeout(request.effectiveTimeout()).outputLimit(request.policy().outputLimitBytes()).listener(listener)
                     // The launcher holds the tree in bubblewrap's PID namespace (and the exec's cgroup): no setsid of the kit's.
@@ -232,7 +238,8 @@ public final class ProcessSandboxBackend implements SandboxBackend {
                         + " (" + report.treeKill().mechanism() + ")", "report this as a Kavach bug, with the kernel version and "
                         + "kavach backends' output; kill those processes by hand");
             }
-            return classify(request, plan, cgroup, report, LaunchStatus.parse(NamespaceTreeKill.read(plan.statusFile())));
+            return classify(request, plan, cgroup, report, LaunchStatus.parse(NamespaceTreeKill.read(plan.statusFile())),
+                    session != null && session.closing().getAsBoolean());
         } catch (IOException e) {
             throw new SandboxException("cannot write the exec's private files under " + baseDir + ": " + e.getMessage(),
                     "make " + baseDir + " writable", e);
@@ -251,18 +258,46 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         }
     }
 
-    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, RunReport report, LaunchStatus status) {
+    /** The fork server, started on first use; the JVM's own spawn where it is off or cannot run here. */
+    private synchronized ProcessStarter starter() {
+        if (!forkServerTried && settings.forkServer() && !closed) {
+            forkServerTried = true;
+            try {
+                forkServer = ForkServer.start(baseDir, LauncherScript.SCRIPT, LaunchPlanner.LAUNCHER_ENV, HostTools.hostPath());
+            } catch (IOException e) {
+                LOG.debug("no fork server ({}): every launch is spawned from the JVM", e.getMessage());
+            }
+        }
+        return forkServer != null && forkServer.usable() ? forkServer : ProcessStarter.DIRECT;
+    }
+
+    /** The fork server's pid while it serves launches, for tests and the debug log. */
+    synchronized java.util.OptionalLong forkServerPid() {
+        return forkServer != null && forkServer.usable() ? java.util.OptionalLong.of(forkServer.pid()) : java.util.OptionalLong.empty();
+    }
+
+    /** The backend's private directory (requests, FIFOs, status and argument files). */
+    Path privateDirectory() {
+        return baseDir;
+    }
+
+    private ExecResult classify(ExecRequest request, LaunchPlan plan, ExecCgroup cgroup, RunReport report, LaunchStatus status,
+                                boolean sessionClosing) {
         ExecResult.Builder result;
         if (report.timedOut()) {
             result = report.toResult(request.effectiveTimeout());
+        } else if (runner.closed()) {
+            // Also when the kill came before bubblewrap made the sandbox: Kavach stopped it, the launcher did not fail.
+            result = report.toKilledResult("the sandbox was closed while the command ran; its process tree was killed");
+        } else if (sessionClosing) {
+            result = report.toKilledResult("the session was closed while the command ran; its process tree was killed");
         } else if (!status.sandboxStarted()) {
             // Only Kavach's own file decides this; nothing untrusted ran, so bubblewrap's stderr is its own too.
             String why = !status.launcherErrors().isEmpty() ? String.join("; ", status.launcherErrors())
                     : "exited " + report.exitCode() + " before the sandbox existed" + firstLine(report.stderr().text());
             throw new SandboxException("the sandbox launcher failed before the command started: " + why,
                     "check the cgroup hierarchies under " + settings.cgroupRoot() + ", the policy's limits and kavach.backends.process.bwrap");
-        } else if (runner.closed()) {
-            result = report.toKilledResult("the sandbox was closed while the command ran; its process tree was killed");
+
         } else if (cgroup != null && cgroup.oomKilled()) {
             String oom = "memory limit " + request.policy().memoryMiB() + " MiB exceeded: the kernel's OOM killer killed a process";
             result = report.exitCode() >= 128 ? report.toKilledResult(oom) : report.toResult(request.effectiveTimeout()).addDetail(oom);
@@ -290,7 +325,7 @@ public final class ProcessSandboxBackend implements SandboxBackend {
     static void killAllOf(int uid) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {
-            List<ProcessHandle> left = ProcessHandle.allProcesses().filter(h -> NamespaceTreeKill.uidOf(h.pid()) == uid).toList();
+            List<ProcessHandle> left = NamespaceTreeKill.processesOf(uid);
             if (left.isEmpty()) {
                 return;
             }
@@ -343,6 +378,11 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         // Kills every running exec's tree as the exec itself would (its cgroup, then its PID namespace); each
         // exec then returns KILLED and cleans up after itself.
         runner.close();
+        synchronized (this) {
+            if (forkServer != null) {
+                forkServer.close();
+            }
+        }
         for (ProcessSession session : List.copyOf(openSessions)) {
             try {
                 session.close();
@@ -414,11 +454,6 @@ public final class ProcessSandboxBackend implements SandboxBackend {
         }
     }
 
-    static void deleteTree(Path root) {
-        // Leftovers are harmless here (a private temporary directory); a session's directory may hold what a
-        // command made unremovable, which OwnedDirectory.deleteTree takes care of.
-        OwnedDirectory.deleteTree(root);
-    }
 
     private void requireOpen() {
         if (closed) {

@@ -67,7 +67,8 @@ final class ProcessSession implements SandboxSession {
             requireOpen("exec");
             Path chdir = chdir(request.workdir());
             place(request.files());
-            ExecResult result = backend.run(request, listener, new ProcessSandboxBackend.SessionBinding(files.root(), chdir, identity, this::started));
+            ExecResult result = backend.run(request, listener, new ProcessSandboxBackend.SessionBinding(files.root(), chdir, identity, this::started,
+                    () -> closed));
             running.clear();
             // Collected also after a failure or a timeout: every process of the exec is gone by now.
             List<CollectedFile> collected = FileCollector.collect(files.root(), request.collect(), policy.transferLimitBytes());
@@ -184,9 +185,7 @@ final class ProcessSession implements SandboxSession {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
-        if (identity.perSandbox()) {
-            ProcessSandboxBackend.killAllOf(identity.uid());
-        }
+        // What else runs as the session's uid is killed by close once the exec returned (one scan of the host's processes).
     }
 
     private void requireOpen(String operation) {

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -100,7 +101,7 @@ class ProcessSessionTest {
                 assertEquals(List.of(), left.toList(), "nothing was written to the host directory outside");
             }
         } finally {
-            ProcessSandboxBackend.deleteTree(outside);
+            OwnedDirectory.deleteTree(outside);
         }
     }
 
@@ -182,8 +183,9 @@ class ProcessSessionTest {
         }
         session.close();
         Object ended = running.get(60, TimeUnit.SECONDS);
-        assertTrue(ended instanceof ExecResult result ? result.outcome() != Outcome.COMPLETED || result.exitCode() != 0 : true,
-                "the running command was stopped: " + ended);
+        ExecResult stopped = assertInstanceOf(ExecResult.class, ended, () -> "the running exec returns a result: " + ended);
+        assertEquals(Outcome.KILLED, stopped.outcome(), stopped.toString());
+        assertTrue(stopped.detail().contains("the session was closed"), stopped.detail());
         assertEquals(List.of(), Sandboxes.liveHostProcessesWith(marker), "nothing of the session runs on");
         assertFalse(Files.exists(dir, LinkOption.NOFOLLOW_LINKS), "the session directory is gone");
         assertThrows(dev.kavach.api.SandboxStateException.class, () -> session.list(""));
