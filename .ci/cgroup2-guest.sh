@@ -417,6 +417,7 @@ chmod 755 "$root/init" "$root/sbin/init2" "$root/sbin/cg2-checks"
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) > "$work/initrd.cpio"
 echo "== guest image: $(du -sh "$work/initrd.cpio" | cut -f1) uncompressed (runtime $(du -sh "$root/opt/jre" | cut -f1)), built in $((SECONDS - started)) s"
+rm -rf "$root" "$cds" # the image holds it all
 
 # --- Boot it ------------------------------------------------------------------------------------------------------
 log=$work/console.log
