@@ -236,6 +236,11 @@ for case in $CASES; do
   for f in cgroup.procs cgroup.subtree_control cgroup.threads memory.oom.group memory.reclaim; do
     [ -e "$scope/$f" ] && chown 1000:1000 "$scope/$f"
   done
+  if [ "$case" = auto ]; then
+    # As under a real user manager, which owns user@1000.service's tree: systemd-run --user --scope makes a fresh
+    # scope in app.slice for each command and moves the command alone into it.
+    chown 1000:1000 "$app" "$app/cgroup.procs"
+  fi
   say "CASE $case scope ${scope#$cg} controllers: $(cat "$scope/cgroup.controllers")"
   mkdir -p "/home/kuser/$case"
   chown 1000:1000 "/home/kuser/$case"
@@ -258,6 +263,7 @@ case_name=$1 scope=$2 MARK=$3
 cg=/sys/fs/cgroup
 K=/opt/kavach/bin/kavach
 cd "/home/kuser/$case_name" || exit 1
+app=${scope%/*}
 out=$PWD/out err=$PWD/err
 failures=0
 pass() { echo "$MARK PASS $case_name $1"; }
@@ -267,7 +273,19 @@ fail() {
   echo "---- kavach exit $rc; stdout (tail):"; tail -c 1500 "$out" 2>/dev/null; echo
   echo "---- stderr (tail):"; tail -c 1500 "$err" 2>/dev/null; echo "----"
 }
-k() { echo "\$ kavach $*"; t0=$(date +%s); "$K" "$@" >"$out" 2>"$err"; rc=$?; echo "  (exit $rc, $(( $(date +%s) - t0 )) s)"; }
+runs=0
+k() {
+  echo "\$ kavach $*"; t0=$(date +%s)
+  if [ "$case_name" = auto ]; then
+    # What the launcher's systemd-run --user --scope -p Delegate=yes does: a fresh scope per command, with Kavach
+    # exec'd alone into it (the user manager makes it, so it is the user's). Later checks look below that scope.
+    runs=$((runs + 1)); scope=${app}/run-$runs-kavach.scope
+    mkdir "$scope" && sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' _ "$scope" "$K" "$@" >"$out" 2>"$err"; rc=$?
+  else
+    "$K" "$@" >"$out" 2>"$err"; rc=$?
+  fi
+  echo "  (exit $rc, $(( $(date +%s) - t0 )) s)"
+}
 has() { grep -q -- "$1" "$2"; }
 # Every cgroup below the scope with the processes in it, one "path: pids" line each.
 tree() { find "$scope" -mindepth 1 -type d | sort | while read -r d; do echo "${d#$scope/}: $(tr '\n' ' ' < "$d/cgroup.procs")"; done; }
@@ -284,6 +302,7 @@ if [ "$case_name" != auto ]; then
 fi
 own=$(sed -n 's/^0:://p' /proc/self/cgroup)
 rel=${scope#$cg}
+[ "$case_name" = auto ] && rel=${app#$cg} # each command gets a fresh scope in app.slice
 
 # 1. The probe: process available, every limit by cgroup v2.
 k backends

@@ -24,6 +24,16 @@ final class CgroupFix {
             return "mount cgroup v2 with the " + names + " enabled (or cgroup v1 hierarchies for them) under " + host.root() + DROP_THE_LIMIT;
         }
         if (host.configured()) {
+            long members = host.v2().flatMap(dir -> HostTools.read(dir.resolve("cgroup.procs"))).map(text -> text.lines().filter(l -> !l.isBlank()).count())
+                    .orElse(0L);
+            if (members > 0) {
+                // The kernel's rule, not a missing delegation: a group holding processes gives no domain controller to its children.
+                return "cgroup v2 gives no " + names + " to the children of a group that holds processes, and kavach.backends.process.cgroup-root ("
+                        + host.root() + ") holds " + members + " (Kavach's own, and e.g. the shell that started it): move them into a child "
+                        + "before starting Kavach (`mkdir " + host.root() + "/shell && echo $$ > " + host.root() + "/shell/cgroup.procs` in that shell), "
+                        + "point cgroup-root at a group that holds none, or leave it unset so that Kavach uses the cgroup systemd delegates to it"
+                        + DROP_THE_LIMIT;
+            }
             return "point kavach.backends.process.cgroup-root (now " + host.root() + ") at a cgroup v2 group delegated to uid " + host.uid()
                     + " whose cgroup.controllers include " + String.join(" ", needed) + ", or leave it unset so that Kavach uses the cgroup "
                     + "systemd delegates to it" + DROP_THE_LIMIT;

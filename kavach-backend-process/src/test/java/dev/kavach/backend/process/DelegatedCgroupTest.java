@@ -251,6 +251,18 @@ class DelegatedCgroupTest {
     }
 
     @Test
+    void aConfiguredRootThatHoldsProcessesIsRefusedNamingTheKernelsRuleAndTheMove() throws IOException {
+        // What the cgroup v2 guest found: cgroup-root named the scope that holds Kavach and the shell that started it.
+        Path scope = kernel.group(SCOPE, "cpu memory pids", SHELL, KAVACH);
+        CgroupHost host = CgroupHost.detect(scope, someoneElse()); // as kavach.backends.process.cgroup-root, for a normal user
+        assertTrue(host.configured());
+        String fix = CgroupFix.forMissing(host, List.of("memory", "pids"));
+        assertTrue(fix.startsWith("cgroup v2 gives no memory and pids controllers to the children of a group that holds processes"), fix);
+        assertTrue(fix.contains("holds 2"), fix);
+        assertTrue(fix.contains("mkdir " + scope + "/shell && echo $$ > " + scope + "/shell/cgroup.procs"), fix);
+    }
+
+    @Test
     void theProbeNamesTheSameFixForEachLimitItCannotEnforce() throws IOException {
         Path scope = kernel.group(SCOPE, "cpu memory pids", SHELL, KAVACH);
         CgroupHost host = CgroupHost.detect(v1Root, mountinfo(), procCgroup(SCOPE), delegate(scope), KAVACH, PARENTS);
