@@ -39,8 +39,11 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 2)
 @State(Scope.Benchmark)
 public class ExecLatencyBenchmark {
-    /** {@code processbuilder}, {@code bwrap-<preset>} (that preset's bwrap command run directly), or a preset run through Kavach. */
-    @Param({"processbuilder", "bwrap-minimal", "bwrap-basic", "bwrap-strict", "minimal", "basic", "strict"})
+    /**
+     * {@code processbuilder}, {@code bwrap-<preset>} (that preset's bwrap command run directly), a preset run through Kavach,
+     * or {@code <preset>-spawned}: that preset with the fork server off (each launch spawned from the JVM).
+     */
+    @Param({"processbuilder", "bwrap-minimal", "bwrap-basic", "bwrap-strict", "minimal", "basic", "strict", "basic-spawned"})
     public String target;
 
     private Kavach kavach;
@@ -63,9 +66,10 @@ public class ExecLatencyBenchmark {
                 }
             }
             default -> {
-                kavach = BenchKavach.load(Map.of());
+                boolean spawned = target.endsWith("-spawned");
+                kavach = BenchKavach.load(spawned ? Map.of("kavach.backends.process.fork-server", "false") : Map.of());
                 sandbox = kavach.open("process");
-                request = ExecRequest.of("true").withPolicy(SandboxPolicy.preset(target));
+                request = ExecRequest.of("true").withPolicy(SandboxPolicy.preset(spawned ? target.substring(0, target.indexOf('-')) : target));
             }
         }
         check(once()); // never measure a failure path

@@ -105,7 +105,7 @@ record HostFacts(
         return new HostFacts(shell, bwrap, version, works, error, setpriv, bwrapSetuid, root, userNamespaces(!unprivileged,
                 HostTools.read(Path.of("/proc/sys/user/max_user_namespaces")), HostTools.read(Path.of("/proc/sys/kernel/unprivileged_userns_clone")),
                 HostTools.read(Path.of("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"))),
-                CgroupHost.detect(settings.cgroupRoot()), seccomp, arch.equals("amd64") || arch.equals("x86_64"));
+                CgroupHost.detect(settings), seccomp, arch.equals("amd64") || arch.equals("x86_64"));
     }
 
     private static boolean setuid(Path binary) {

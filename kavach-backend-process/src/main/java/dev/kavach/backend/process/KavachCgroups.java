@@ -7,10 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,6 +43,15 @@ final class KavachCgroups {
      * A hierarchy that cannot be prepared is simply not used; policies needing it then fail at exec.
      */
     static KavachCgroups prepare(CgroupHost host, String parentName) {
+        return prepare(host, parentName, CgroupTree.KERNEL);
+    }
+
+    /**
+     * As {@link #prepare(CgroupHost, String)}, changing cgroups through {@code tree}. In a cgroup delegated to
+     * Kavach that holds Kavach's process, Kavach first moves itself into its leaf: cgroup v2 lets a group give
+     * controllers to its children only while no process lives in it.
+     */
+    static KavachCgroups prepare(CgroupHost host, String parentName, CgroupTree tree) {
         requireNonNull(host, "host is null");
         Optional<Path> v2Parent = Optional.empty();
         Set<String> v2Usable = new TreeSet<>();
@@ -52,18 +59,22 @@ final class KavachCgroups {
             Path root = host.v2().get();
             Path parent = root.resolve(parentName);
             try {
-                Files.createDirectories(parent);
+                if (host.own().isPresent() && host.own().get().moveSelf()) {
+                    moveIntoLeaf(host.own().get(), tree);
+                }
+                tree.makeGroup(parent);
                 for (String controller : CgroupHost.LIMIT_CONTROLLERS) {
                     if (host.v2Controllers().contains(controller)) {
                         // Failing to enable one only means v1 (or a refusal) handles that limit.
-                        writeQuietly(root.resolve("cgroup.subtree_control"), "+" + controller);
-                        writeQuietly(parent.resolve("cgroup.subtree_control"), "+" + controller);
+                        writeQuietly(tree, root.resolve("cgroup.subtree_control"), "+" + controller);
+                        writeQuietly(tree, parent.resolve("cgroup.subtree_control"), "+" + controller);
                     }
                 }
                 HostTools.read(parent.resolve("cgroup.subtree_control"))
                         .ifPresent(text -> v2Usable.addAll(Arrays.stream(text.split("\\s+")).filter(s -> !s.isEmpty()).toList()));
                 v2Parent = Optional.of(parent);
             } catch (IOException e) {
+                LOG.debug("cannot use cgroup v2 at {}: {}", root, e.toString());
                 v2Parent = Optional.empty();
             }
         }
@@ -71,7 +82,7 @@ final class KavachCgroups {
         for (Map.Entry<String, Path> entry : host.v1().entrySet()) {
             Path parent = entry.getValue().resolve(parentName);
             try {
-                Files.createDirectories(parent);
+                tree.makeGroup(parent);
                 v1Parents.put(entry.getKey(), parent);
             } catch (IOException e) {
                 // Not usable by this user after all.
@@ -82,6 +93,39 @@ final class KavachCgroups {
         removeOrphans(parents);
         LOG.debug("cgroups for execs: v2 {} (controllers {}), v1 {}", v2Parent.map(Path::toString).orElse("none"), v2Usable, v1Parents);
         return new KavachCgroups(host, v2Parent, v2Usable, v1Parents);
+    }
+
+    /**
+     * Moves Kavach's own process and its descendants (never anyone else's: the cgroup held no other) into the leaf
+     * of its delegated cgroup, so that the cgroup holds no process and may enable controllers for Kavach's groups.
+     * A descendant may fork while it moves, so the members are read again until none is left.
+     */
+    private static void moveIntoLeaf(OwnCgroup own, CgroupTree tree) throws IOException {
+        tree.makeGroup(own.leaf());
+        List<Long> moved = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            List<Long> kavachs = OwnCgroup.members(own.base()).stream().filter(own::isKavachs).toList();
+            if (kavachs.isEmpty() && !moved.isEmpty()) {
+                break;
+            }
+            List<Long> order = new ArrayList<>(kavachs);
+            if (moved.isEmpty() && !order.contains(own.pid())) {
+                order.add(0, own.pid()); // its own process first, even where cgroup.procs cannot be read
+            }
+            for (long member : order) {
+                try {
+                    tree.write(own.leaf().resolve("cgroup.procs"), Long.toString(member));
+                    moved.add(member);
+                } catch (IOException e) {
+                    if (member == own.pid()) {
+                        throw e;
+                    }
+                    // A descendant that exited in the meantime.
+                }
+            }
+        }
+        LOG.debug("moved Kavach (pid {}) and its processes {} from its delegated cgroup {} into {}, so that {} can give controllers to "
+                + "Kavach's groups", own.pid(), moved, own.base(), own.leaf(), own.base());
     }
 
     /**
@@ -122,30 +166,25 @@ final class KavachCgroups {
      */
     void checkEnforceable(SandboxPolicy policy) {
         List<String> missing = new ArrayList<>();
+        List<String> controllers = new ArrayList<>();
         if (policy.memoryMiB() > 0 && !canLimit("memory")) {
             missing.add("memory limit (" + policy.memoryMiB() + " MiB) needs the memory controller");
+            controllers.add("memory");
         }
         if (policy.maxPids() > 0 && !canLimit("pids")) {
             missing.add("max pids (" + policy.maxPids() + ") needs the pids controller");
+            controllers.add("pids");
         }
         if (policy.cpus() > 0 && !canLimit("cpu")) {
             missing.add("CPU limit (" + policy.cpus() + " cores) needs the cpu controller");
+            controllers.add("cpu");
         }
         if (!missing.isEmpty()) {
             throw new PolicyNotEnforceableException(
                     "the policy cannot be enforced on this host, so the command was not started: " + String.join("; ", missing)
                             + " (found: " + host.describe() + ")",
-                    fixForControllers());
+                    CgroupFix.forMissing(host, controllers));
         }
-    }
-
-    private String fixForControllers() {
-        if (!HostTools.isRoot()) {
-            return "run Kavach as root for cgroup v1, or give this user a delegated cgroup v2 subtree with the memory, pids "
-                    + "and cpu controllers and point kavach.backends.process.cgroup-root at it; or drop the limit from the policy";
-        }
-        return "mount cgroup v2 with the memory, pids and cpu controllers enabled (or cgroup v1 hierarchies for them) under "
-                + host.root() + ", or drop the limit from the policy";
     }
 
     private boolean canLimit(String controller) {
@@ -218,14 +257,15 @@ final class KavachCgroups {
     }
 
     static void write(Path file, String value) throws IOException {
-        Files.write(file, value.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
+        CgroupTree.KERNEL.write(file, value);
     }
 
-    private static void writeQuietly(Path file, String value) {
+    private static void writeQuietly(CgroupTree tree, Path file, String value) {
         try {
-            write(file, value);
-        } catch (IOException ignored) {
-            // reported through the controllers that end up usable
+            tree.write(file, value);
+        } catch (IOException e) {
+            // Reported through the controllers that end up usable; the reason is for -v.
+            LOG.debug("could not write {} to {}: {}", value, file, e.toString());
         }
     }
 }

@@ -77,17 +77,18 @@ public final class ProcessBackendProvider implements BackendProvider {
         checks.add(runAsCheck(settings, facts));
 
         CgroupHost cgroups = facts.cgroups();
-        String cgroupFix = facts.root()
-                ? "mount cgroup v2 with the controller enabled, or its cgroup v1 hierarchy, under " + cgroups.root()
-                : "run Kavach as root (cgroup v1), or delegate a cgroup v2 subtree to this user and set kavach.backends.process.cgroup-root";
+        // The fix names exactly what is missing: root's mounts, a delegated cgroup (systemd-run, Delegate=yes) or a controller
+        // the user's systemd manager does not delegate.
+        List<String> unlimited = CgroupHost.LIMIT_CONTROLLERS.stream().filter(c -> !cgroups.canLimit(c)).toList();
         checks.add(ProbeCheck.optional("cgroups", cgroups.canTrackTree(), cgroups.describe(),
-                cgroupFix + " (without one, policies with memory, pids or CPU limits, the basic and strict presets among them, are refused)"));
+                CgroupFix.forMissing(cgroups, unlimited.isEmpty() ? CgroupHost.LIMIT_CONTROLLERS : unlimited)
+                        + " (without one, policies with memory, pids or CPU limits, the basic and strict presets among them, are refused)"));
         for (String controller : CgroupHost.LIMIT_CONTROLLERS) {
-            String how = cgroups.v2().isPresent() && cgroups.v2Controllers().contains(controller) ? "cgroup v2"
+            String how = cgroups.v2().isPresent() && cgroups.v2Controllers().contains(controller) ? "cgroup v2 (" + cgroups.v2().get() + ")"
                     : cgroups.v1().containsKey(controller) ? "cgroup v1 (" + cgroups.v1().get(controller) + ")" : null;
             checks.add(ProbeCheck.optional(controller + " limit", how != null,
                     how != null ? "enforced by " + how : "no writable " + controller + " controller; policies limiting it fail before the command starts",
-                    cgroupFix));
+                    CgroupFix.forMissing(cgroups, List.of(controller))));
         }
         checks.add(ProbeCheck.optional("rlimits", facts.shell().isPresent(), "open files and file size via setrlimit in the launcher", ""));
         checks.add(ProbeCheck.optional("disk", true, "private tmpfs /tmp, /var/tmp, /dev/shm, /run/lock and scratch work directory, each capped at "

@@ -29,6 +29,9 @@ import static java.util.Objects.requireNonNull;
  * @param idRange       the host uids/gids handed out one per concurrent sandbox (root, {@code run-as = auto})
  * @param scratchSize   size cap in bytes of each private tmpfs (/tmp, /var/tmp, /dev/shm, /run/lock, scratch workdir)
  * @param forkServer    whether launches are forked by the backend's {@link ForkServer} (bash) rather than spawned from the JVM
+ * @param cgroupRootSet whether {@code cgroup-root} was configured: then cgroup v2 is used at that root (or its
+ *                      {@code unified}) as given; unset, Kavach finds the cgroup v2 mount and, when it is not root, the
+ *                      cgroup that systemd delegated to it by itself
  */
 public record ProcessBackendSettings(
         Launcher launcher,
@@ -42,7 +45,8 @@ public record ProcessBackendSettings(
         String runAs,
         IdRange idRange,
         long scratchSize,
-        boolean forkServer) {
+        boolean forkServer,
+        boolean cgroupRootSet) {
 
     /** Which tool creates the namespaces. */
     public enum Launcher {
@@ -80,6 +84,7 @@ public record ProcessBackendSettings(
     static final IdRange DEFAULT_ID_RANGE = new IdRange(2_000_000_000, 65_536);
     static final long DEFAULT_SCRATCH_SIZE = 512L << 20;
     private static final Duration MAX_DRAIN_GRACE = Duration.ofMinutes(10);
+    static final Path DEFAULT_CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
     public ProcessBackendSettings {
         requireNonNull(launcher, "launcher is null");
@@ -94,10 +99,17 @@ public record ProcessBackendSettings(
         requireNonNull(idRange, "idRange is null");
     }
 
-    /** Settings with the fork server on, as before it could be turned off. */
+    /** Settings with the fork server on, as before it could be turned off; a cgroup root other than /sys/fs/cgroup counts as configured. */
     public ProcessBackendSettings(Launcher launcher, String bwrap, String shell, List<String> inheritEnv, String defaultPath, Path cgroupRoot,
                                   String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize) {
         this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, true);
+    }
+
+    /** The settings before {@code cgroupRootSet} existed: a cgroup root other than /sys/fs/cgroup counts as configured. */
+    public ProcessBackendSettings(Launcher launcher, String bwrap, String shell, List<String> inheritEnv, String defaultPath, Path cgroupRoot,
+                                  String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize, boolean forkServer) {
+        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, forkServer,
+                !DEFAULT_CGROUP_ROOT.equals(cgroupRoot));
     }
 
     /** The defaults of {@code reference.conf}, for embedders that pass no settings. */
@@ -143,14 +155,15 @@ public record ProcessBackendSettings(
             throw settings.invalid("default-path", defaultPath, "a colon-separated list of absolute directories, e.g. /usr/bin:/bin");
         }
         String cgroupParent = settings.string("cgroup-parent", "kavach");
-        if (!cgroupParent.matches("[A-Za-z0-9_.-]{1,64}") || cgroupParent.startsWith(".")) {
-            throw settings.invalid("cgroup-parent", cgroupParent, "a single directory name of letters, digits, '_', '-' or '.' (not starting with '.')");
+        if (!cgroupParent.matches("[A-Za-z0-9_.-]{1,64}") || cgroupParent.startsWith(".") || cgroupParent.equals(OwnCgroup.SUPERVISOR_LEAF)) {
+            throw settings.invalid("cgroup-parent", cgroupParent, "a single directory name of letters, digits, '_', '-' or '.' (not starting with '.', "
+                    + "and not " + OwnCgroup.SUPERVISOR_LEAF + ", the group Kavach moves itself into)");
         }
         String cgroupRootText = settings.string("cgroup-root", "");
         if (!cgroupRootText.isBlank() && (!cgroupRootText.startsWith("/") || !isPath(cgroupRootText))) {
             throw settings.invalid("cgroup-root", cgroupRootText, "an absolute directory, e.g. /sys/fs/cgroup");
         }
-        Path cgroupRoot = cgroupRootText.isBlank() ? Path.of("/sys/fs/cgroup") : Path.of(cgroupRootText);
+        Path cgroupRoot = cgroupRootText.isBlank() ? DEFAULT_CGROUP_ROOT : Path.of(cgroupRootText);
         Duration drainGrace = settings.duration("drain-grace", Duration.ofSeconds(2));
         if (drainGrace.compareTo(MAX_DRAIN_GRACE) > 0) {
             throw settings.invalid("drain-grace", settings.string("drain-grace", ""), "a duration from 0s to 10m, e.g. 2s");
@@ -161,7 +174,7 @@ public record ProcessBackendSettings(
             throw settings.invalid("run-as", runAs, "auto, root, a numeric \"uid:gid\" such as \"65534:65534\", or a user name such as nobody");
         }
         return new ProcessBackendSettings(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs,
-                idRange(settings), scratchSize(settings), forkServer(settings));
+                idRange(settings), scratchSize(settings), forkServer(settings), !cgroupRootText.isBlank());
     }
 
     private static IdRange idRange(BackendSettings settings) {

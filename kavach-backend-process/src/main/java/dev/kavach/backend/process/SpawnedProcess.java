@@ -103,6 +103,13 @@ final class SpawnedProcess extends Process {
     void lost() {
         if (failure == null) {
             failure = "the fork server vanished while the launch ran";
+            // Kavach's own failure, not the command's status: said where the launcher's failures go.
+            try {
+                java.nio.file.Files.writeString(statusFile, LauncherScript.STATUS_PREFIX + failure + " (its sandbox went with it)\n",
+                        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                // the exec still ends, with exit 137
+            }
         }
         start.completeExceptionally(new IOException(failure));
         exit.complete(137);

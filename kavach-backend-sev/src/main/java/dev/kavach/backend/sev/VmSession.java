@@ -146,7 +146,7 @@ public final class VmSession implements SandboxSession {
         long begun = System.nanoTime();
         SessionGuest.ExecReply reply = started.guest.exec((dir, id, out) -> TaskArchive.encode(task, nonce, dir,
                         Map.of("timeout-ms", (Math.max(1, timeout.toMillis()) + "\n").getBytes(StandardCharsets.US_ASCII)), out),
-                request.policy().outputLimitBytes(), listener, timeout.plus(grace));
+                request.policy().outputLimitBytes(), listener, execDeadline(timeout, grace, task.stdinSource().knownLength().orElse(0)));
         Duration duration = Duration.ofNanos(System.nanoTime() - begun);
         deleteStagedStdin();
         ExecResult result = result(task, reply, duration, nonce);
@@ -404,6 +404,15 @@ public final class VmSession implements SandboxSession {
     }
 
     /** Generous: 30 s plus one per MiB, as TCG moves a few tens of MiB per second through a port. */
+    /**
+     * How long an exec may take before its guest counts as no longer answering: the command's own timeout, the grace,
+     * and the upload of its stdin inside the task archive at the pace allowed to file transfers (a second per MiB), so
+     * that a large stdin under emulation with a short timeout is not taken for a guest that stopped.
+     */
+    static Duration execDeadline(Duration timeout, Duration grace, long stdinBytes) {
+        return timeout.plus(grace).plusSeconds(stdinBytes / MIB);
+    }
+
     private static Duration transferDeadline(long bytes) {
         return Duration.ofSeconds(30 + bytes / MIB);
     }

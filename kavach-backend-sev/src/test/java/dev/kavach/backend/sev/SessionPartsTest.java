@@ -28,6 +28,15 @@ class SessionPartsTest {
     private static final byte[] BOUNDARY = "kavach-end-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     @Test
+    void anExecsDeadlineGrowsWithItsStdinSoALargeUploadIsNotTakenForAStoppedGuest() {
+        java.time.Duration timeout = java.time.Duration.ofSeconds(2);
+        java.time.Duration grace = java.time.Duration.ofSeconds(15);
+        assertThat(VmSession.execDeadline(timeout, grace, 0)).isEqualTo(java.time.Duration.ofSeconds(17));
+        assertThat(VmSession.execDeadline(timeout, grace, 512L * 1024 * 1024)).isEqualTo(java.time.Duration.ofSeconds(17 + 512));
+        assertThat(VmSession.execDeadline(timeout, grace, 1024 * 1024 - 1)).isEqualTo(java.time.Duration.ofSeconds(17));
+    }
+
+    @Test
     void anExecsOutputEndsAtItsBoundaryEvenWhenTheBoundaryArrivesInPieces() {
         ByteArrayOutputStream streamed = new ByteArrayOutputStream();
         OutputBoundary sink = new OutputBoundary(BOUNDARY, 0, listener(streamed), StdStream.STDOUT);
