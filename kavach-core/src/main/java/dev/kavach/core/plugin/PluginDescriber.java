@@ -1,8 +1,10 @@
 package dev.kavach.core.plugin;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.pf4j.PluginDescriptor;
 
-import java.nio.file.Path;
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -65,9 +67,10 @@ final class PluginDescriber {
                     "install a version of the plugin built for Kavach " + kavachVersion + ", or run a Kavach version matching "
                             + descriptor.getRequires());
         }
-        List<PluginProblem> warnings = new java.util.ArrayList<>();
-        com.typesafe.config.Config reference = main.reference() == null ? com.typesafe.config.ConfigFactory.empty()
-                : PluginLayerFactory.parseReference(plugin, new java.io.ByteArrayInputStream(main.reference()), warnings);
+        // Its reference.conf and declared backends, read here: a deferred plugin needs both before any class loads.
+        List<PluginProblem> warnings = new ArrayList<>();
+        Config reference = main.reference() == null ? ConfigFactory.empty()
+                : PluginLayerFactory.parseReference(plugin, new ByteArrayInputStream(main.reference()), warnings);
         String declared = main.manifest().getMainAttributes().getValue(DeclaredBackend.MANIFEST_KEY);
         return new DescribedPlugin(candidate, descriptor, main,
                 declared == null ? List.of() : DeclaredBackend.parse(declared, plugin), reference, warnings);
