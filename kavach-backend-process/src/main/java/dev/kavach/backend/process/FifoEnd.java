@@ -67,7 +67,14 @@ final class FifoEnd<T extends Closeable> {
 
     /** The read end (the command's stdout or stderr). */
     static InputStream reading(Path fifo) {
-        FifoEnd<InputStream> end = new FifoEnd<>(() -> Files.newInputStream(fifo));
+        FifoEnd<InputStream> end = new FifoEnd<>(() -> {
+            try {
+                return Files.newInputStream(fifo);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // Unlinked before this side came to open it: only a cancelled launch's names go that early, and it never wrote.
+                return InputStream.nullInputStream();
+            }
+        });
         return new InputStream() {
             @Override
             public int read() throws IOException {
