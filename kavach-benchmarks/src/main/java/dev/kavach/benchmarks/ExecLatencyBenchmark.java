@@ -41,9 +41,9 @@ import java.util.concurrent.TimeUnit;
 public class ExecLatencyBenchmark {
     /**
      * {@code processbuilder}, {@code bwrap-<preset>} (that preset's bwrap command run directly), a preset run through Kavach,
-     * or {@code <preset>-spawned}: that preset with the fork server off (each launch spawned from the JVM).
+     * or {@code <preset>-forkserver}: that preset with the backend's fork server on (each launch forked by it).
      */
-    @Param({"processbuilder", "bwrap-minimal", "bwrap-basic", "bwrap-strict", "minimal", "basic", "strict", "basic-spawned"})
+    @Param({"processbuilder", "bwrap-minimal", "bwrap-basic", "bwrap-strict", "minimal", "basic", "strict", "basic-forkserver"})
     public String target;
 
     private Kavach kavach;
@@ -66,10 +66,10 @@ public class ExecLatencyBenchmark {
                 }
             }
             default -> {
-                boolean spawned = target.endsWith("-spawned");
-                kavach = BenchKavach.load(spawned ? Map.of("kavach.backends.process.fork-server", "false") : Map.of());
+                boolean forked = target.endsWith("-forkserver");
+                kavach = BenchKavach.load(forked ? Map.of("kavach.backends.process.fork-server", "true") : Map.of());
                 sandbox = kavach.open("process");
-                request = ExecRequest.of("true").withPolicy(SandboxPolicy.preset(spawned ? target.substring(0, target.indexOf('-')) : target));
+                request = ExecRequest.of("true").withPolicy(SandboxPolicy.preset(forked ? target.substring(0, target.indexOf('-')) : target));
             }
         }
         check(once()); // never measure a failure path

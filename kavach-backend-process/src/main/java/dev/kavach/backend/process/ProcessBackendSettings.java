@@ -99,10 +99,10 @@ public record ProcessBackendSettings(
         requireNonNull(idRange, "idRange is null");
     }
 
-    /** Settings with the fork server on, as before it could be turned off; a cgroup root other than /sys/fs/cgroup counts as configured. */
+    /** Settings with the fork server off (its default); a cgroup root other than /sys/fs/cgroup counts as configured. */
     public ProcessBackendSettings(Launcher launcher, String bwrap, String shell, List<String> inheritEnv, String defaultPath, Path cgroupRoot,
                                   String cgroupParent, Duration drainGrace, String runAs, IdRange idRange, long scratchSize) {
-        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, true);
+        this(launcher, bwrap, shell, inheritEnv, defaultPath, cgroupRoot, cgroupParent, drainGrace, runAs, idRange, scratchSize, false);
     }
 
     /** The settings before {@code cgroupRootSet} existed: a cgroup root other than /sys/fs/cgroup counts as configured. */
@@ -194,7 +194,7 @@ public record ProcessBackendSettings(
     }
 
     private static boolean forkServer(BackendSettings settings) {
-        return settings.bool("fork-server", true);
+        return settings.bool("fork-server", false);
     }
 
     private static long scratchSize(BackendSettings settings) {

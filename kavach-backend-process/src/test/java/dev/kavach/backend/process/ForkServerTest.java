@@ -30,12 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ForkServerTest {
     /** Each FIFO end opens on a thread of its own (an open waits for the other side), as the runner's pumps do. */
     private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool();
+    /** The fork server turned on (it is off by default). */
+    private static final ProcessBackendSettings FORKING = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process",
+            Map.of("fork-server", "true")));
     private static final SandboxPolicy MINIMAL = Sandboxes.minimal(Duration.ofSeconds(60));
 
     @Test
     void launchesAreForkedByTheServerNotSpawnedFromTheJvm() throws Exception {
         Sandboxes.requireBwrap();
-        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS)) {
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
             assertEquals(0, backend.exec(Sandboxes.argv(MINIMAL, "true")).exitCode());
             long server = backend.forkServerPid().orElseThrow(() -> new AssertionError("bash 4.4+ and mkfifo are here: the server must run"));
             List<Long> ancestry = launcherAncestry(backend, "sleep 2");
@@ -44,10 +47,10 @@ class ForkServerTest {
     }
 
     @Test
-    void turnedOffEveryLaunchIsSpawnedFromTheJvm() throws Exception {
+    void offByDefaultEveryLaunchIsSpawnedFromTheJvm() throws Exception {
         Sandboxes.requireBwrap();
-        ProcessBackendSettings off = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process", Map.of("fork-server", "false")));
-        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(off)) {
+        assertFalse(Sandboxes.DEFAULTS.forkServer());
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS)) {
             List<Long> ancestry = launcherAncestry(backend, "sleep 2");
             assertEquals(ProcessHandle.current().pid(), ancestry.get(1), "bubblewrap's parent is the JVM: " + ancestry);
             assertTrue(backend.forkServerPid().isEmpty());
@@ -60,7 +63,7 @@ class ForkServerTest {
         List<String> args = List.of("a b", "$(id)", "line\nbreak", "'\"\\", "", "*", "-e", "\t", "ünï", "`x`; exit 3");
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "for a; do printf '[%s]' \"$a\"; done; cat; echo err >&2; exit 7", "sh"));
         argv.addAll(args);
-        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS)) {
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
             ExecResult result = backend.exec(Sandboxes.argv(MINIMAL, argv.toArray(String[]::new)).withStdin("from stdin\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             StringBuilder expected = new StringBuilder();
             args.forEach(a -> expected.append('[').append(a).append(']'));
@@ -74,7 +77,7 @@ class ForkServerTest {
     @Test
     void concurrentLaunchesKeepTheirOwnStreamsAndStatuses() {
         Sandboxes.requireBwrap();
-        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS)) {
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
             List<CompletableFuture<ExecResult>> runs = IntStream.range(0, 40).mapToObj(i -> CompletableFuture.supplyAsync(() -> backend.exec(
                     Sandboxes.argv(MINIMAL, "sh", "-c", "read x; echo out-$x; echo err-$x >&2; exit $(( x % 50 ))").withStdin((i + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8))))).toList();
             for (int i = 0; i < runs.size(); i++) {
@@ -89,7 +92,7 @@ class ForkServerTest {
     @Test
     void aSignalledCommandAndATimeoutAreReportedAsWithADirectSpawn() {
         Sandboxes.requireBwrap();
-        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS)) {
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
             assertEquals(128 + 15, backend.exec(Sandboxes.argv(MINIMAL, "sh", "-c", "kill -TERM $$")).exitCode());
             ExecResult slow = backend.exec(Sandboxes.argv(MINIMAL, "sleep", "30").withTimeout(Duration.ofMillis(500)));
             assertEquals(Outcome.TIMED_OUT, slow.outcome(), slow.toString());
@@ -100,7 +103,7 @@ class ForkServerTest {
     @Test
     void closingTheBackendEndsTheServerAndLeavesNoFile() throws Exception {
         Sandboxes.requireBwrap();
-        ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS);
+        ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING);
         backend.exec(Sandboxes.argv(MINIMAL, "true"));
         ProcessHandle server = ProcessHandle.of(backend.forkServerPid().orElseThrow()).orElseThrow();
         Path dir = backend.privateDirectory();
@@ -119,7 +122,7 @@ class ForkServerTest {
     @Test
     void aServerThatDiesIsReplacedByDirectSpawnsAndARunningLaunchFailsNamingIt() throws Exception {
         Sandboxes.requireBwrap();
-        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(Sandboxes.DEFAULTS)) {
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
             backend.exec(Sandboxes.argv(MINIMAL, "true"));
             long server = backend.forkServerPid().orElseThrow();
             String marker = "kavach-lost-" + java.util.UUID.randomUUID();
@@ -156,7 +159,7 @@ class ForkServerTest {
         Sandboxes.requireBwrap();
         ProcessBackendSettings off = ProcessBackendSettings.from(BackendSettings.of("kavach.backends.process", Map.of("fork-server", "false")));
         ExecRequest signals = Sandboxes.argv(MINIMAL, "grep", "-E", "^Sig(Ign|Blk):", "/proc/self/status");
-        try (ProcessSandboxBackend forked = ProcessSandboxBackend.create(Sandboxes.DEFAULTS); ProcessSandboxBackend spawned = ProcessSandboxBackend.create(off)) {
+        try (ProcessSandboxBackend forked = ProcessSandboxBackend.create(FORKING); ProcessSandboxBackend spawned = ProcessSandboxBackend.create(off)) {
             String viaServer = forked.exec(signals).stdoutText();
             assertTrue(forked.forkServerPid().isPresent());
             assertEquals(spawned.exec(signals).stdoutText(), viaServer);
