@@ -58,7 +58,11 @@ record HostFacts(
         requireNonNull(cgroups, "cgroups is null");
     }
 
+    /** How many times this JVM probed the host, for tests. */
+    static final java.util.concurrent.atomic.AtomicLong DETECTIONS = new java.util.concurrent.atomic.AtomicLong();
+
     static HostFacts detect(ProcessBackendSettings settings) {
+        DETECTIONS.incrementAndGet();
         long start = System.nanoTime();
         HostFacts facts = probe(settings);
         LOG.debug("probed the host in {} ms: {}", (System.nanoTime() - start) / 1_000_000, facts);

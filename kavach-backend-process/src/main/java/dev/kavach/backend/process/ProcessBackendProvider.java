@@ -28,6 +28,18 @@ public final class ProcessBackendProvider implements BackendProvider {
             "Runs the command as a host process inside namespaces, cgroup limits, rlimits and a seccomp filter.")
             .withCapabilities(Capability.SESSIONS, Capability.FILES);
 
+    /** How long a probe's host facts serve the {@link #create} that follows it (the selection probes, then creates). */
+    private static final long PROBE_FRESH_NANOS = 10_000_000_000L;
+
+    /** The last probe's facts, for the create that follows: probing twice was a tenth of a short run's start-up. */
+    private volatile Probed lastProbe;
+
+    private record Probed(ProcessBackendSettings settings, HostFacts facts, long at) {
+        boolean serves(ProcessBackendSettings wanted) {
+            return settings.equals(wanted) && System.nanoTime() - at < PROBE_FRESH_NANOS;
+        }
+    }
+
     @Override
     public BackendInfo info() {
         return INFO;
@@ -36,7 +48,9 @@ public final class ProcessBackendProvider implements BackendProvider {
     @Override
     public Availability probe(BackendContext context) {
         ProcessBackendSettings settings = ProcessBackendSettings.from(context.settings());
-        Availability availability = availability(settings, HostFacts.detect(settings));
+        HostFacts facts = HostFacts.detect(settings);
+        lastProbe = new Probed(settings, facts, System.nanoTime());
+        Availability availability = availability(settings, facts);
         if (LOG.isDebugEnabled()) {
             availability.checks().forEach(check -> LOG.debug("probe {}: {} ({}){}", check.name(), check.passed() ? "ok" : check.required()
                     ? "MISSING" : "unavailable", check.detail(), check.passed() || check.fix().isEmpty() ? "" : "; fix: " + check.fix()));
@@ -47,7 +61,9 @@ public final class ProcessBackendProvider implements BackendProvider {
     @Override
     public SandboxBackend create(BackendContext context) {
         ProcessBackendSettings settings = ProcessBackendSettings.from(context.settings());
-        HostFacts facts = HostFacts.detect(settings);
+        Probed probed = lastProbe;
+        HostFacts facts = probed != null && probed.serves(settings) ? probed.facts() : HostFacts.detect(settings);
+        lastProbe = null; // a later create probes again: the host may have changed (bubblewrap installed, a cgroup moved)
         Availability availability = availability(settings, facts);
         if (!availability.available()) {
             throw new BackendUnavailableException(ID, availability, List.of());

@@ -53,6 +53,24 @@ class ProcessBackendProviderTest {
     }
 
     @Test
+    void createRightAfterAProbeUsesItsHostFactsAndALaterCreateProbesAgain(@TempDir Path state) {
+        Sandboxes.requireBwrap();
+        ProcessBackendProvider provider = new ProcessBackendProvider();
+        long before = HostFacts.DETECTIONS.get();
+        provider.probe(context(Map.of(), state));
+        try (var backend = provider.create(context(Map.of(), state))) {
+            assertEquals(before + 1, HostFacts.DETECTIONS.get(), "the selection's probe served the create");
+        }
+        try (var backend = provider.create(context(Map.of(), state))) {
+            assertEquals(before + 2, HostFacts.DETECTIONS.get(), "a second create looks at the host again");
+        }
+        provider.probe(context(Map.of("drain-grace", "1s"), state));
+        try (var backend = provider.create(context(Map.of(), state))) {
+            assertEquals(before + 4, HostFacts.DETECTIONS.get(), "facts probed for other settings are not reused");
+        }
+    }
+
+    @Test
     void probeReportsEveryLayerThisHostCanEnforce(@TempDir Path state) {
         Availability availability = new ProcessBackendProvider().probe(context(Map.of(), state));
         assertTrue(availability.available(), availability.problems().toString());
