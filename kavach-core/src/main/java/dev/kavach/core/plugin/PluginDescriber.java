@@ -72,7 +72,16 @@ final class PluginDescriber {
         Config reference = main.reference() == null ? ConfigFactory.empty()
                 : PluginLayerFactory.parseReference(plugin, new ByteArrayInputStream(main.reference()), warnings);
         String declared = main.manifest().getMainAttributes().getValue(DeclaredBackend.MANIFEST_KEY);
-        return new DescribedPlugin(candidate, descriptor, main,
-                declared == null ? List.of() : DeclaredBackend.parse(declared, plugin), reference, warnings);
+        List<DeclaredBackend> backends = List.of();
+        if (declared != null) {
+            try {
+                backends = DeclaredBackend.parse(declared, plugin);
+            } catch (PluginProblem e) {
+                // A declaration this Kavach cannot read (a typo, or an attribute of a later Kavach) costs the deferral only:
+                // the plugin loads on every start, as without one, and says why.
+                warnings.add(e);
+            }
+        }
+        return new DescribedPlugin(candidate, descriptor, main, backends, reference, warnings);
     }
 }
