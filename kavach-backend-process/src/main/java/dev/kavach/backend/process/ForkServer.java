@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -121,16 +120,17 @@ final class ForkServer implements ProcessStarter, AutoCloseable {
 
     /**
      * Starts a fork server for launches of {@code launcherStep} (run with {@code env} in {@code /}), or says why not:
-     * it needs bash 4.4+ and mkfifo; setsid is used when the host has it.
+     * it needs bash 4.4+, mkfifo and setsid.
      *
      * @param dir a private directory of Kavach's own for the requests and FIFOs
      */
     static ForkServer start(Path dir, String launcherStep, Map<String, String> env, String hostPath) throws IOException {
         Path bash = HostTools.find("bash", hostPath).orElseThrow(() -> new IOException("bash is not installed"));
         Path mkfifo = HostTools.find("mkfifo", hostPath).orElseThrow(() -> new IOException("mkfifo (coreutils) is not installed"));
-        Optional<Path> setsid = HostTools.find("setsid", hostPath);
+        // Its own session and process group are not optional: at the end it kills its group, which must never be Kavach's.
+        Path setsid = HostTools.find("setsid", hostPath).orElseThrow(() -> new IOException("setsid (util-linux) is not installed"));
         List<String> argv = new ArrayList<>();
-        setsid.ifPresent(path -> argv.add(path.toString()));
+        argv.add(setsid.toString());
         argv.addAll(List.of(bash.toString(), "--noprofile", "--norc", "-c", script(launcherStep), "kavach-fork-server", dir.toString()));
         Process server = ProcessStarter.DIRECT.start(argv, env, Path.of("/"));
         return new ForkServer(dir, launcherStep, env, new FifoPool(dir, mkfifo, env), server);
@@ -168,8 +168,11 @@ final class ForkServer implements ProcessStarter, AutoCloseable {
             serverGone("the fork server does not take requests: " + e.getMessage());
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        // Nothing waits here: the streams open on the runner's threads, and the report of the child comes meanwhile.
+        // Nothing waits here: the output ends open on the runner's threads, the report of the child comes meanwhile, and
+        // the stdin end opens now on a thread of its own, since the monitor opens it first and the command's input may be
+        // slow to come (a terminal).
         launch.watch(this::cancel, ANSWER_WITHIN_NANOS);
+        launch.openStdinSoon();
         return launch;
     }
 

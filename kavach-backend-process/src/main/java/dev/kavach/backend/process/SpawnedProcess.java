@@ -80,14 +80,19 @@ final class SpawnedProcess extends Process {
     void started(long pid, long monitorPid) {
         ProcessHandle handle = ProcessHandle.of(pid).filter(h -> h.parent().map(ProcessHandle::pid).orElse(-1L) == monitorPid)
                 .map(h -> (ProcessHandle) h).orElseGet(() -> new EndedHandle(pid));
-        start.complete(handle);
+        if (!start.complete(handle)) {
+            // Cancelled a moment before: the child must not run unwatched.
+            handle.descendants().forEach(ProcessHandle::destroyForcibly);
+            handle.destroyForcibly();
+            return;
+        }
         // Both sides hold every end now: the names are no longer needed.
         fifos.unlink();
     }
 
     /** Whether this launch was cancelled or lost before it reported its child. */
     boolean failed() {
-        return failure != null && !hasStarted();
+        return start.isCompletedExceptionally();
     }
 
     boolean hasStarted() {
@@ -101,17 +106,18 @@ final class SpawnedProcess extends Process {
 
     /** The server and every monitor vanished while this launch ran (its tree went with their process group). */
     void lost() {
-        if (failure == null) {
+        if (start.completeExceptionally(new IOException("the fork server vanished while the launch ran"))) {
             failure = "the fork server vanished while the launch ran";
-            // Kavach's own failure, not the command's status: said where the launcher's failures go.
-            try {
-                java.nio.file.Files.writeString(statusFile, LauncherScript.STATUS_PREFIX + failure + " (its sandbox went with it)\n",
-                        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                // the exec still ends, with exit 137
-            }
+        } else if (start.isCompletedExceptionally()) {
+            return; // cancelled before: that is its end (exit 125, said in its status file)
         }
-        start.completeExceptionally(new IOException(failure));
+        // Kavach's own failure, not the command's status: said where the launcher's failures go.
+        try {
+            java.nio.file.Files.writeString(statusFile, LauncherScript.STATUS_PREFIX + "the fork server vanished while the launch ran"
+                    + " (its sandbox went with it)\n", StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the exec still ends, with exit 137
+        }
         exit.complete(137);
         closeUnblockers();
     }
@@ -121,10 +127,11 @@ final class SpawnedProcess extends Process {
      * open this side may be blocked in is met with an open of the other end, kept until the launch ends.
      */
     void fail(String why) {
-        if (hasStarted()) {
-            return;
+        if (!start.completeExceptionally(new IOException(why))) {
+            return; // it started, or it failed already
         }
         failure = why;
+        exit.complete(LauncherScript.ERROR_EXIT);
         synchronized (unblockers) {
             for (java.nio.file.Path fifo : List.of(fifos.in(), fifos.out(), fifos.err())) {
                 try {
@@ -135,8 +142,19 @@ final class SpawnedProcess extends Process {
             }
         }
         fifos.unlink();
-        start.completeExceptionally(new IOException(why));
-        exit.complete(LauncherScript.ERROR_EXIT);
+        // The opens they met have returned by then; closed, they let this side's readers see the end at once.
+        WATCHDOG.schedule(this::closeUnblockers, 1, TimeUnit.SECONDS);
+    }
+
+    /** Opens the stdin end on a thread of its own, so that the monitor's first open never waits for input to come. */
+    void openStdinSoon() {
+        Thread.ofVirtual().name("kavach-fork-server-stdin-" + id).start(() -> {
+            try {
+                stdin.flush(); // opens it, writes nothing
+            } catch (IOException e) {
+                // a cancelled launch: the feeder sees the same when it writes
+            }
+        });
     }
 
     /** Why the launch never started, or {@code null}. */
@@ -217,11 +235,14 @@ final class SpawnedProcess extends Process {
 
     @Override
     public void destroy() {
-        handle().destroy();
+        destroyForcibly();
     }
 
     @Override
     public Process destroyForcibly() {
+        if (!start.isDone()) {
+            fail("it was stopped before it started"); // never waits for a monitor that may not answer
+        }
         handle().destroyForcibly();
         return this;
     }

@@ -75,6 +75,36 @@ class ForkServerTest {
     }
 
     @Test
+    void aCommandStartsBeforeItsStreamedInputHasAnyByte() throws Exception {
+        Sandboxes.requireBwrap();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        // Input that comes only once the command has shown it runs, as a person at a terminal would type it.
+        java.io.InputStream typed = new java.io.InputStream() {
+            private final java.io.InputStream line = new java.io.ByteArrayInputStream("hello\n".getBytes());
+
+            @Override
+            public int read() throws java.io.IOException {
+                try {
+                    started.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return line.read();
+            }
+        };
+        dev.kavach.api.OutputListener listener = (stream, data, offset, length) -> {
+            if (new String(data, offset, length).contains("started")) {
+                started.countDown();
+            }
+        };
+        try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
+            ExecResult result = backend.exec(Sandboxes.argv(Sandboxes.minimal(Duration.ofSeconds(20)), "sh", "-c", "echo started; read a; echo got-$a")
+                    .withStdin(dev.kavach.api.StdinSource.of(typed)), listener);
+            assertEquals("started\ngot-hello\n", result.stdoutText(), result.toString());
+        }
+    }
+
+    @Test
     void concurrentLaunchesKeepTheirOwnStreamsAndStatuses() {
         Sandboxes.requireBwrap();
         try (ProcessSandboxBackend backend = ProcessSandboxBackend.create(FORKING)) {
