@@ -57,6 +57,9 @@ class LauncherSystemdScopeTest {
         Files.createFile(runtime.resolve("private"));
         runtime = dir.resolve("run");
         Files.createFile(runtime.resolve("bus"));
+        if (root()) {
+            Files.setAttribute(runtime, "unix:uid", NOBODY); // as logind makes /run/user/<uid>: the user's own
+        }
         mount = Files.createDirectories(dir.resolve("cgroup"));
         Files.writeString(mount.resolve("cgroup.controllers"), "cpuset cpu io memory pids\n");
         // The launcher's cgroup is the test JVM's: the fake tree has a group at the same path.
