@@ -37,6 +37,7 @@ class DelegatedCgroupIT {
     @TempDir
     Path dir;
     private Path group;
+    private Path launcher;
 
     @BeforeEach
     void delegateAGroupToNobody() throws IOException {
@@ -51,6 +52,19 @@ class DelegatedCgroupIT {
             Files.setAttribute(file.isEmpty() ? group : group.resolve(file), "unix:uid", NOBODY);
         }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        // The packaged distribution, copied where nobody can reach it (a checkout may sit in a 0700 directory, as a
+        // clean clone in mktemp's does), without its plugins: the process backend is built in.
+        Path dist = RepoLauncher.require().getParent().resolve("kavach-cli/target/kavach-0.1.0");
+        Prerequisites.require(Files.isExecutable(dist.resolve("bin/kavach")), "the distribution built by `./mvnw package`");
+        launcher = dir.resolve("kavach/bin/kavach");
+        Process copy = new ProcessBuilder("/bin/sh", "-c", "mkdir -p \"$2/plugins\" && cp -R \"$1/bin\" \"$1/lib\" \"$1/conf\" \"$2/\" "
+                + "&& chmod -R a+rX \"$2\"", "sh", dist.toString(), dir.resolve("kavach").toString()).inheritIO().start();
+        try {
+            assertEquals(0, copy.waitFor(), "copied the distribution");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     @AfterEach
@@ -81,7 +95,7 @@ class DelegatedCgroupIT {
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
                 alone ? "echo $$ > \"$1\"; shift; exec \"$@\"" : "echo $$ > \"$1\"; shift; \"$@\"", "sh", group.resolve("cgroup.procs").toString(),
                 "/usr/bin/setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir, "KAVACH_CDS=off", RepoLauncher.require().toString(), "-v", "run"));
+                "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir, "KAVACH_CDS=off", launcher.toString(), "-v", "run"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         process.getOutputStream().close();
