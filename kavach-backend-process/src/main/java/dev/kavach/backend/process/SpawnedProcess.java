@@ -39,7 +39,6 @@ final class SpawnedProcess extends Process {
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
-    private volatile String failure;
 
     /**
      * A launch whose request was sent. Its three ends open when first used, each on the thread that uses it (the
@@ -106,9 +105,7 @@ final class SpawnedProcess extends Process {
 
     /** The server and every monitor vanished while this launch ran (its tree went with their process group). */
     void lost() {
-        if (start.completeExceptionally(new IOException("the fork server vanished while the launch ran"))) {
-            failure = "the fork server vanished while the launch ran";
-        } else if (start.isCompletedExceptionally()) {
+        if (!start.completeExceptionally(new IOException("the fork server vanished while the launch ran")) && start.isCompletedExceptionally()) {
             return; // cancelled before: that is its end (exit 125, said in its status file)
         }
         // Kavach's own failure, not the command's status: said where the launcher's failures go.
@@ -130,7 +127,6 @@ final class SpawnedProcess extends Process {
         if (!start.completeExceptionally(new IOException(why))) {
             return; // it started, or it failed already
         }
-        failure = why;
         exit.complete(LauncherScript.ERROR_EXIT);
         synchronized (unblockers) {
             for (java.nio.file.Path fifo : List.of(fifos.in(), fifos.out(), fifos.err())) {
@@ -155,11 +151,6 @@ final class SpawnedProcess extends Process {
                 // a cancelled launch: the feeder sees the same when it writes
             }
         });
-    }
-
-    /** Why the launch never started, or {@code null}. */
-    String failure() {
-        return failed() ? failure : null;
     }
 
     private void closeUnblockers() {
