@@ -45,10 +45,17 @@ final class FifoPool implements AutoCloseable {
                 three.add(ready.pop());
             }
         }
-        Files.move(three.get(0), in);
-        Files.move(three.get(1), out);
-        Files.move(three.get(2), err);
-        return new Triple(in, out, err);
+        Triple triple = new Triple(in, out, err);
+        try {
+            Files.move(three.get(0), in);
+            Files.move(three.get(1), out);
+            Files.move(three.get(2), err);
+        } catch (IOException e) {
+            three.forEach(ForkServer::deleteQuietly); // taken from the pool: nobody else removes them
+            triple.unlink();
+            throw e;
+        }
+        return triple;
     }
 
     private void refill() throws IOException {
@@ -61,10 +68,12 @@ final class FifoPool implements AutoCloseable {
         }
         Process process = ProcessStarter.DIRECT.start(argv, env, Path.of("/"));
         process.getOutputStream().close();
-        String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            // Waited for first (its few lines of errors fit the pipe), so that the bound holds.
+            boolean ended = process.waitFor(30, TimeUnit.SECONDS);
+            if (!ended || process.exitValue() != 0) {
                 process.destroyForcibly();
+                String errors = ended ? new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip() : "";
                 batch.forEach(ForkServer::deleteQuietly);
                 throw new IOException("mkfifo failed in " + dir + ": " + (errors.isEmpty() ? "no answer" : errors));
             }
@@ -73,6 +82,8 @@ final class FifoPool implements AutoCloseable {
             batch.forEach(ForkServer::deleteQuietly);
             throw new IOException("interrupted while making FIFOs", e);
         }
+        process.getInputStream().close();
+        process.getErrorStream().close();
         ready.addAll(batch);
     }
 

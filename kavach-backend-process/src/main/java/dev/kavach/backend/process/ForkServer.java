@@ -50,8 +50,7 @@ import static java.util.Objects.requireNonNull;
 final class ForkServer implements ProcessStarter, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ForkServer.class);
     /** How long a launch waits for its monitor to open its FIFOs and report the child before it is cancelled. */
-    static final long ANSWER_WITHIN_NANOS = TimeUnit.SECONDS.toNanos(60);
-    static final String ANSWER_WITHIN = "60 s";
+    static final java.time.Duration ANSWER_WITHIN = java.time.Duration.ofSeconds(60);
     private static final AtomicLong LAUNCHES = new AtomicLong();
 
     /**
@@ -171,7 +170,7 @@ final class ForkServer implements ProcessStarter, AutoCloseable {
         // Nothing waits here: the output ends open on the runner's threads, the report of the child comes meanwhile, and
         // the stdin end opens now on a thread of its own, since the monitor opens it first and the command's input may be
         // slow to come (a terminal).
-        launch.watch(this::cancel, ANSWER_WITHIN_NANOS);
+        launch.watch(this::cancel, ANSWER_WITHIN.toNanos());
         launch.openStdinSoon();
         return launch;
     }

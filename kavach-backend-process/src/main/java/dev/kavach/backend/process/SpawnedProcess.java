@@ -66,7 +66,7 @@ final class SpawnedProcess extends Process {
     void watch(BiConsumer<SpawnedProcess, String> cancel, long withinNanos) {
         ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
             if (!start.isDone()) {
-                cancel.accept(this, "its monitor did not report the child within " + ForkServer.ANSWER_WITHIN);
+                cancel.accept(this, "its monitor did not report the child within " + ForkServer.ANSWER_WITHIN.toSeconds() + " s");
             }
         }, withinNanos, TimeUnit.NANOSECONDS);
         start.whenComplete((handle, e) -> watchdog.cancel(false));
