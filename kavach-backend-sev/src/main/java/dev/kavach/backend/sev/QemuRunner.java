@@ -165,26 +165,13 @@ final class QemuRunner {
             threads.add(daemon("qemu-console", () -> pump(process.getInputStream(), console)));
             threads.add(daemon("qemu-stderr", () -> pump(process.getErrorStream(), qemuLog)));
 
-            SocketChannel[] accepted = new SocketChannel[servers.size()];
-            int pending = servers.size();
-            while (pending > 0) {
-                for (int i = 0; i < servers.size(); i++) {
-                    if (accepted[i] == null && (accepted[i] = servers.get(i).accept()) != null) {
-                        accepted[i].configureBlocking(true);
-                        clients.add(accepted[i]);
-                        pending--;
-                    }
-                }
-                if (pending > 0) {
-                    if (!qemu.isAlive()) {
-                        return bootFailure("QEMU exited (status " + qemu.exitValue() + ") before connecting its channels", console, qemuLog, qemu, started, threads);
-                    }
-                    if (System.nanoTime() > bootDeadline) {
-                        stop(qemu, null);
-                        return bootFailure("QEMU did not connect its channels within " + limits.bootTimeout().toSeconds() + " s", console, qemuLog, qemu, started, threads);
-                    }
-                    Thread.sleep(2);
-                }
+            SocketChannel[] accepted = acceptChannels(servers, qemu, bootDeadline, clients);
+            if (accepted == null && !qemu.isAlive()) {
+                return bootFailure("QEMU exited (status " + qemu.waitFor() + ") before connecting its channels", console, qemuLog, qemu, started, threads);
+            }
+            if (accepted == null) {
+                stop(qemu, null);
+                return bootFailure("QEMU did not connect its channels within " + limits.bootTimeout().toSeconds() + " s", console, qemuLog, qemu, started, threads);
             }
             SocketChannel qmp = accepted[0];
             threads.add(daemon("qemu-qmp", () -> discard(qmp)));
@@ -393,6 +380,33 @@ final class QemuRunner {
 
     static Thread daemon(String name, Runnable body) {
         return Thread.ofPlatform().daemon().name(name).start(body);
+    }
+
+    /**
+     * Accepts QEMU's connection on each of {@code servers} (non-blocking), adding each to {@code clients} as it comes so
+     * that a failure closes it too. The channels in the servers' order, or {@code null} when QEMU exited or the deadline
+     * passed before all were connected (the caller says which).
+     */
+    static SocketChannel[] acceptChannels(List<ServerSocketChannel> servers, Process qemu, long deadline, List<SocketChannel> clients)
+            throws IOException, InterruptedException {
+        SocketChannel[] accepted = new SocketChannel[servers.size()];
+        int pending = servers.size();
+        while (pending > 0) {
+            for (int i = 0; i < servers.size(); i++) {
+                if (accepted[i] == null && (accepted[i] = servers.get(i).accept()) != null) {
+                    accepted[i].configureBlocking(true);
+                    clients.add(accepted[i]);
+                    pending--;
+                }
+            }
+            if (pending > 0) {
+                if (!qemu.isAlive() || System.nanoTime() > deadline) {
+                    return null;
+                }
+                Thread.sleep(2);
+            }
+        }
+        return accepted;
     }
 
     static void closeQuietly(AutoCloseable closeable) {

@@ -160,24 +160,11 @@ final class SessionGuest implements AutoCloseable {
             Process process = qemu;
             QemuRunner.daemon("vm-console", () -> QemuRunner.pump(process.getInputStream(), console));
             QemuRunner.daemon("vm-qemu-stderr", () -> QemuRunner.pump(process.getErrorStream(), qemuLog));
-            SocketChannel[] accepted = new SocketChannel[servers.size()];
-            int pending = servers.size();
-            while (pending > 0) {
-                for (int i = 0; i < servers.size(); i++) {
-                    if (accepted[i] == null && (accepted[i] = servers.get(i).accept()) != null) {
-                        accepted[i].configureBlocking(true);
-                        pending--;
-                    }
-                }
-                if (pending > 0) {
-                    if (!qemu.isAlive() || System.nanoTime() > deadline) {
-                        throw bootFailure(what, qemu.isAlive() ? "QEMU did not connect its channels within " + bootTimeout.toSeconds() + " s"
-                                : "QEMU exited (status " + qemu.waitFor() + ") before connecting its channels", qemu, console, qemuLog, bootFix);
-                    }
-                    Thread.sleep(2);
-                }
+            // Each accepted channel joins clients at once, so that a boot failure closes it too.
+            if (QemuRunner.acceptChannels(servers, qemu, deadline, clients) == null) {
+                throw bootFailure(what, qemu.isAlive() ? "QEMU did not connect its channels within " + bootTimeout.toSeconds() + " s"
+                        : "QEMU exited (status " + qemu.waitFor() + ") before connecting its channels", qemu, console, qemuLog, bootFix);
             }
-            clients.addAll(List.of(accepted));
             SessionGuest guest = new SessionGuest(what, qemu, keeper, clients, servers, sockets, console, qemuLog);
             guest.startReaders();
             String first = guest.awaitReady(deadline);
